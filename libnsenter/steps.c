@@ -1,0 +1,913 @@
+/*
+ * The plan's steps, executed in the cloned container process. Async-signal-safe only:
+ * raw system calls, static buffers, no allocation. Every path inside the container is
+ * resolved under the root register with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+ * and used through its fd (mount onto /proc/self/fd/N), never as a joined string.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "plan.h"
+#include "steps.h"
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+#define MAX_ARGS 4096
+#define MAX_PATH 4096
+
+static int root_fd = -1;     /* the root register: the container's root directory */
+static int fifo_fd = -1;     /* O_PATH fd of the exec fifo */
+static char *argv_buf[MAX_ARGS + 1];
+static char *envp_buf[MAX_ARGS + 1];
+static char path_buf[MAX_PATH];
+static char fdpath_buf[64];
+static char fdpath_buf2[64];
+static char exec_path[MAX_PATH]; /* set by OP_LOOKPATH */
+
+/* ---- plan decoding ---- */
+
+uint64_t cur_u64(struct cursor *c)
+{
+	uint64_t v = 0;
+	if (c->end - c->p < 8) {
+		c->p = c->end;
+		return 0;
+	}
+	memcpy(&v, c->p, 8);
+	c->p += 8;
+	return v;
+}
+
+const char *cur_str(struct cursor *c)
+{
+	uint64_t n = cur_u64(c);
+	uint64_t padded = (n + 1 + 7) & ~(uint64_t)7;
+	const char *s = (const char *)c->p;
+	if ((uint64_t)(c->end - c->p) < padded || s[n] != '\0') {
+		c->p = c->end;
+		return NULL;
+	}
+	c->p += padded;
+	return s;
+}
+
+/* ---- small helpers ---- */
+
+int prctl_dumpable(int on)
+{
+	return prctl(PR_SET_DUMPABLE, on, 0, 0, 0);
+}
+
+int wait_ack(int sync_fd)
+{
+	char b;
+	ssize_t n;
+	do {
+		n = read(sync_fd, &b, 1);
+	} while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+static char *utoa(unsigned long v, char *end)
+{
+	*--end = '\0';
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/* "/proc/self/fd/N" for fd, in one of two static buffers. */
+static const char *fd_path(int fd, char *buf)
+{
+	static const char prefix[] = "/proc/self/fd/";
+	char num[24];
+	const char *n = utoa((unsigned long)fd, num + sizeof(num));
+	size_t pl = sizeof(prefix) - 1, nl = strlen(n);
+	memcpy(buf, prefix, pl);
+	memcpy(buf + pl, n, nl + 1);
+	return buf;
+}
+
+static int sys_openat2(int dirfd, const char *path, uint64_t flags, uint64_t resolve)
+{
+	struct open_how how;
+	memset(&how, 0, sizeof(how));
+	how.flags = flags | O_CLOEXEC;
+	how.resolve = resolve;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* Opens `path` inside the root register; "" or "/" is the root itself. */
+static int open_in_root(const char *path, uint64_t flags)
+{
+	while (*path == '/')
+		path++;
+	if (*path == '\0')
+		path = ".";
+	return sys_openat2(root_fd, path, flags, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+}
+
+/* Splits `path` (copied to path_buf) into its parent, opened in root, and last name. */
+static int open_parent(const char *path, const char **name)
+{
+	size_t n = strlen(path);
+	char *slash;
+	if (n >= MAX_PATH)
+		return -ENAMETOOLONG;
+	memcpy(path_buf, path, n + 1);
+	while (n > 1 && path_buf[n - 1] == '/')
+		path_buf[--n] = '\0';
+	slash = strrchr(path_buf, '/');
+	if (!slash) {
+		*name = path_buf;
+		return open_in_root("", O_PATH | O_DIRECTORY);
+	}
+	*slash = '\0';
+	*name = slash + 1;
+	return open_in_root(path_buf, O_PATH | O_DIRECTORY);
+}
+
+/* mkdir -p inside the root, each component resolved in root. */
+static int mkdir_all(const char *path, mode_t mode)
+{
+	char prefix[MAX_PATH];
+	size_t n = strlen(path), i = 0;
+	if (n >= MAX_PATH)
+		return ENAMETOOLONG;
+	while (i < n) {
+		while (i < n && path[i] == '/')
+			i++;
+		if (i >= n)
+			break;
+		while (i < n && path[i] != '/')
+			i++;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		int fd = open_in_root(prefix, O_PATH | O_DIRECTORY);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (errno != ENOENT)
+			return errno;
+		const char *name;
+		int parent = open_parent(prefix, &name);
+		if (parent < 0)
+			return errno;
+		int r = mkdirat(parent, name, mode);
+		int e = errno;
+		close(parent);
+		if (r < 0 && e != EEXIST)
+			return e;
+	}
+	return 0;
+}
+
+/* Creates an empty file at `path` (a bind-mount target) unless something is there. */
+static int touch(const char *path)
+{
+	const char *name;
+	int parent, fd, e;
+	char dir[MAX_PATH];
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		size_t n = (size_t)(slash - path);
+		if (n >= MAX_PATH)
+			return ENAMETOOLONG;
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+		if ((e = mkdir_all(dir, 0755)))
+			return e;
+	}
+	parent = open_parent(path, &name);
+	if (parent < 0)
+		return errno;
+	fd = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	e = errno;
+	close(parent);
+	if (fd < 0 && e != EEXIST && e != ELOOP && e != EISDIR)
+		return e;
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+/* The mount flags a remount must keep (they are locked in a user namespace). */
+static unsigned long locked_flags(const char *target)
+{
+	struct statfs st;
+	const unsigned long keep = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME |
+				   MS_NODIRATIME | MS_RELATIME;
+	/* statfs's f_flags use the MS_* bit values (ST_NOSUID == MS_NOSUID, …). */
+	if (syscall(SYS_statfs, target, &st) < 0)
+		return 0;
+	return (unsigned long)st.f_flags & keep;
+}
+
+static int remount(const char *target, unsigned long flags)
+{
+	flags |= MS_REMOUNT | MS_BIND;
+	if (mount(NULL, target, NULL, flags, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return errno;
+	if (mount(NULL, target, NULL, flags | locked_flags(target), NULL) == 0)
+		return 0;
+	return errno;
+}
+
+/* ---- steps ---- */
+
+static int do_mount(struct cursor *c)
+{
+	const char *src = cur_str(c), *target = cur_str(c), *fstype = cur_str(c);
+	unsigned long flags = (unsigned long)cur_u64(c);
+	const char *data = cur_str(c);
+	uint64_t make = cur_u64(c);
+	int fd, e = 0;
+	if (!src || !target || !fstype || !data)
+		return EINVAL;
+	if (make == 1)
+		e = mkdir_all(target, 0755);
+	else if (make == 2)
+		e = touch(target);
+	if (e)
+		return e;
+	fd = open_in_root(target, O_PATH);
+	if (fd < 0)
+		return errno;
+	if (mount(*src ? src : NULL, fd_path(fd, fdpath_buf), *fstype ? fstype : NULL, flags,
+		  *data ? data : NULL) < 0)
+		e = errno;
+	close(fd);
+	return e;
+}
+
+static int do_remount(struct cursor *c)
+{
+	const char *target = cur_str(c);
+	unsigned long flags = (unsigned long)cur_u64(c);
+	int fd, e;
+	if (!target)
+		return EINVAL;
+	fd = open_in_root(target, O_PATH);
+	if (fd < 0)
+		return errno;
+	e = remount(fd_path(fd, fdpath_buf), flags);
+	close(fd);
+	return e;
+}
+
+static int do_mknod(struct cursor *c)
+{
+	const char *path = cur_str(c), *name;
+	mode_t mode = (mode_t)cur_u64(c);
+	dev_t dev = (dev_t)cur_u64(c);
+	uid_t uid = (uid_t)cur_u64(c);
+	gid_t gid = (gid_t)cur_u64(c);
+	int parent, e = 0;
+	if (!path)
+		return EINVAL;
+	parent = open_parent(path, &name);
+	if (parent < 0)
+		return errno;
+	if (mknodat(parent, name, mode, dev) < 0) {
+		e = errno;
+		if (e == EEXIST && unlinkat(parent, name, 0) == 0)
+			e = mknodat(parent, name, mode, dev) < 0 ? errno : 0;
+	}
+	if (!e && fchownat(parent, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		e = errno;
+	close(parent);
+	return e;
+}
+
+static int do_symlink(struct cursor *c)
+{
+	const char *target = cur_str(c), *link = cur_str(c), *name;
+	int parent, e = 0;
+	if (!target || !link)
+		return EINVAL;
+	parent = open_parent(link, &name);
+	if (parent < 0)
+		return errno;
+	if (symlinkat(target, parent, name) < 0 && errno != EEXIST)
+		e = errno;
+	close(parent);
+	return e;
+}
+
+static int reopen_root(void)
+{
+	int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (root_fd >= 0)
+		close(root_fd);
+	root_fd = fd;
+	return 0;
+}
+
+static int do_pivot_root(void)
+{
+	if (fchdir(root_fd) < 0)
+		return errno;
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return errno;
+	/* The old root is stacked under "."; keep its unmount from reaching the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return errno;
+	if (umount2(".", MNT_DETACH) < 0)
+		return errno;
+	if (chdir("/") < 0)
+		return errno;
+	return reopen_root();
+}
+
+static int do_chroot(void)
+{
+	if (fchdir(root_fd) < 0)
+		return errno;
+	if (mount(".", "/", NULL, MS_MOVE, NULL) < 0)
+		return errno;
+	if (chroot(".") < 0 || chdir("/") < 0)
+		return errno;
+	return reopen_root();
+}
+
+/* maskedPaths: tmpfs over directories, the container's /dev/null over anything else. */
+static int do_mask(struct cursor *c)
+{
+	const char *path = cur_str(c);
+	struct stat st, nst;
+	int fd, null_fd, e = 0;
+	if (!path)
+		return EINVAL;
+	fd = open_in_root(path, O_PATH);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	if (fstat(fd, &st) < 0) {
+		e = errno;
+	} else if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", fd_path(fd, fdpath_buf), "tmpfs", MS_RDONLY, NULL) < 0)
+			e = errno;
+	} else {
+		null_fd = open_in_root("/dev/null", O_PATH);
+		/* Check what we hold: it must be the real null device, not a planted file. */
+		if (null_fd < 0 || fstat(null_fd, &nst) < 0) {
+			e = errno;
+		} else if (!S_ISCHR(nst.st_mode) || nst.st_rdev != makedev(1, 3)) {
+			e = EPERM;
+		} else if (mount(fd_path(null_fd, fdpath_buf2), fd_path(fd, fdpath_buf), NULL, MS_BIND,
+				 NULL) < 0) {
+			e = errno;
+		}
+		if (null_fd >= 0)
+			close(null_fd);
+	}
+	close(fd);
+	return e;
+}
+
+static int do_readonly(struct cursor *c)
+{
+	const char *path = cur_str(c);
+	int fd, e = 0;
+	if (!path)
+		return EINVAL;
+	fd = open_in_root(path, O_PATH);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno;
+	fd_path(fd, fdpath_buf);
+	if (mount(fdpath_buf, fdpath_buf, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		e = errno;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	/* The fd held the covered directory: reopen to reach the new mount. */
+	fd = open_in_root(path, O_PATH);
+	if (fd < 0)
+		return errno;
+	e = remount(fd_path(fd, fdpath_buf), MS_RDONLY | MS_REC);
+	close(fd);
+	return e;
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t n = strlen(data);
+	int e = 0;
+	if (fd < 0)
+		return errno;
+	if (write(fd, data, n) != (ssize_t)n)
+		e = errno ? errno : EIO;
+	close(fd);
+	return e;
+}
+
+/* Bind-mounts the pty slave onto /dev/console, as runc does for a terminal. */
+static int mount_console(int slave)
+{
+	int e, fd;
+	if ((e = touch("/dev/console")))
+		return e;
+	fd = open_in_root("/dev/console", O_PATH);
+	if (fd < 0)
+		return errno;
+	e = mount(fd_path(slave, fdpath_buf2), fd_path(fd, fdpath_buf), NULL, MS_BIND, NULL) < 0
+		    ? errno
+		    : 0;
+	close(fd);
+	return e;
+}
+
+/* terminal: a pty from the container's devpts; the master goes out over the console socket. */
+static int do_console(struct cursor *c)
+{
+	int sock = (int)cur_u64(c);
+	struct winsize ws = { 0 };
+	int master, slave, unlock = 0, e;
+	ws.ws_row = (unsigned short)cur_u64(c);
+	ws.ws_col = (unsigned short)cur_u64(c);
+	uint64_t dev_console = cur_u64(c);
+	master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return errno;
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		return errno;
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return errno;
+	if ((ws.ws_row || ws.ws_col) && ioctl(slave, TIOCSWINSZ, &ws) < 0)
+		return errno;
+	if (dev_console && (e = mount_console(slave)))
+		return e;
+	if ((e = engine_sendfd(sock, master, "/dev/ptmx")) < 0)
+		return -e;
+	close(master);
+	close(sock);
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return errno;
+	for (int i = 0; i < 3; i++)
+		if (dup3(slave, i, 0) < 0)
+			return errno;
+	if (slave > 2)
+		close(slave);
+	return 0;
+}
+
+static int do_caps(struct cursor *c)
+{
+	uint64_t eff = cur_u64(c), perm = cur_u64(c), inh = cur_u64(c), amb = cur_u64(c);
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+	data[0].effective = (uint32_t)eff;
+	data[1].effective = (uint32_t)(eff >> 32);
+	data[0].permitted = (uint32_t)perm;
+	data[1].permitted = (uint32_t)(perm >> 32);
+	data[0].inheritable = (uint32_t)inh;
+	data[1].inheritable = (uint32_t)(inh >> 32);
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return errno;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	for (int cap = 0; cap < 64; cap++)
+		if (amb & (1ULL << cap))
+			prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+	return 0;
+}
+
+static int do_bounding(struct cursor *c)
+{
+	uint64_t keep = cur_u64(c);
+	for (int cap = 0; cap < 64; cap++) {
+		if (keep & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return errno;
+	}
+	return 0;
+}
+
+static int do_setid(struct cursor *c)
+{
+	uid_t uid = (uid_t)cur_u64(c);
+	gid_t gid = (gid_t)cur_u64(c);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return errno;
+	/* Raw system calls: glibc's set*id would signal threads this process no longer has. */
+	if (syscall(SYS_setresgid, gid, gid, gid) < 0)
+		return errno;
+	if (syscall(SYS_setresuid, uid, uid, uid) < 0)
+		return errno;
+	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return errno;
+	return 0;
+}
+
+static int do_setgroups(struct cursor *c)
+{
+	static gid_t groups[65536];
+	uint64_t n = cur_u64(c);
+	if (n > 65536)
+		return EINVAL;
+	for (uint64_t i = 0; i < n; i++)
+		groups[i] = (gid_t)cur_u64(c);
+	return syscall(SYS_setgroups, (int)n, groups) < 0 ? errno : 0;
+}
+
+static int do_seccomp(struct cursor *c)
+{
+	static struct sock_filter filters[4096];
+	uint64_t flags = cur_u64(c), n = cur_u64(c);
+	struct sock_fprog prog;
+	if (n == 0 || n > 4096)
+		return EINVAL;
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t v = cur_u64(c);
+		memcpy(&filters[i], &v, sizeof(filters[i]));
+	}
+	prog.len = (unsigned short)n;
+	prog.filter = filters;
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, (unsigned)flags, &prog) < 0 ? errno : 0;
+}
+
+/* Reads a string list (count, then items) into a NULL-terminated static array. */
+static int read_list(struct cursor *c, char **out)
+{
+	uint64_t n = cur_u64(c);
+	if (n > MAX_ARGS)
+		return E2BIG;
+	for (uint64_t i = 0; i < n; i++) {
+		out[i] = (char *)cur_str(c);
+		if (!out[i])
+			return EINVAL;
+	}
+	out[n] = NULL;
+	return 0;
+}
+
+static int do_hook(struct cursor *c)
+{
+	int in = (int)cur_u64(c);
+	uint64_t timeout = cur_u64(c);
+	const char *path = cur_str(c);
+	int e, status;
+	long pid;
+	if (!path)
+		return EINVAL;
+	if ((e = read_list(c, argv_buf)) || (e = read_list(c, envp_buf)))
+		return e;
+	pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		if (in >= 0) {
+			lseek(in, 0, SEEK_SET);
+			dup3(in, 0, 0);
+		}
+		execve(path, argv_buf, envp_buf);
+		_exit(127);
+	}
+	for (uint64_t waited = 0;; waited += 10) {
+		long r = waitpid((pid_t)pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			return errno;
+		if (timeout && waited >= timeout * 1000) {
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, &status, 0);
+			return ETIMEDOUT;
+		}
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECANCELED;
+}
+
+static int do_exec_fifo_wait(void)
+{
+	int fd;
+	if (fifo_fd < 0)
+		return EBADF;
+	/* Blocks until `start` opens the fifo for reading. */
+	fd = open(fd_path(fifo_fd, fdpath_buf), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	if (write(fd, "0", 1) != 1) {
+		close(fd);
+		return errno;
+	}
+	close(fd);
+	close(fifo_fd);
+	fifo_fd = -1;
+	return 0;
+}
+
+static int do_close_fds(struct cursor *c)
+{
+	unsigned int first = (unsigned int)cur_u64(c);
+	/* Marked close-on-exec rather than closed: the sync socket is still needed. */
+	if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	for (unsigned int fd = first; fd < 65536; fd++)
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+/* Is `path` an executable regular file? 0, or the errno execve would give. */
+static int executable(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno;
+	if (S_ISDIR(st.st_mode) || !(st.st_mode & 0111))
+		return EACCES;
+	return 0;
+}
+
+/* Resolves a program name the way Go's exec.LookPath does (runc's behaviour). */
+static int do_lookpath(struct cursor *c)
+{
+	const char *name = cur_str(c), *path = cur_str(c), *dir;
+	size_t nl;
+	int e = ENOENT;
+	if (!name || !path || !*name)
+		return EINVAL;
+	nl = strlen(name);
+	if (nl >= MAX_PATH)
+		return ENAMETOOLONG;
+	if (strchr(name, '/')) {
+		memcpy(exec_path, name, nl + 1);
+		return executable(exec_path);
+	}
+	for (dir = path;; dir++) {
+		const char *end = strchr(dir, ':');
+		size_t dl = end ? (size_t)(end - dir) : strlen(dir);
+		if (dl == 0) {
+			dir = ".";
+			dl = 1;
+		}
+		if (dl + 1 + nl < MAX_PATH) {
+			memcpy(exec_path, dir, dl);
+			exec_path[dl] = '/';
+			memcpy(exec_path + dl + 1, name, nl + 1);
+			int r = executable(exec_path);
+			if (r == 0)
+				return 0;
+			if (r == EACCES)
+				e = EACCES;
+		}
+		if (!end)
+			break;
+		dir = end;
+	}
+	exec_path[0] = '\0';
+	return e;
+}
+
+static int do_exec(struct cursor *c)
+{
+	const char *path = cur_str(c);
+	int e;
+	if (!path)
+		return EINVAL;
+	if ((e = read_list(c, argv_buf)) || (e = read_list(c, envp_buf)))
+		return e;
+	execve(*path ? path : exec_path, argv_buf, envp_buf);
+	return errno;
+}
+
+static int do_check_cwd(void)
+{
+	/* A cwd outside the root reads as "(unreachable)/…" (CVE-2024-21626). */
+	if (syscall(SYS_getcwd, path_buf, sizeof(path_buf)) < 0)
+		return errno;
+	return path_buf[0] == '/' ? 0 : EPERM;
+}
+
+int run_step(struct cursor *c, int index, int sync_fd)
+{
+	uint32_t op, len;
+	struct cursor step;
+	int e = 0;
+	if (c->end - c->p < 8)
+		return EINVAL;
+	memcpy(&op, c->p, 4);
+	memcpy(&len, c->p + 4, 4);
+	if ((size_t)(c->end - c->p - 8) < len)
+		return EINVAL;
+	step.p = c->p + 8;
+	step.end = step.p + len;
+	c->p = step.end;
+	errno = 0;
+
+	switch (op) {
+	case OP_SYNC: {
+		struct sync_msg m = { SYNC_STEP, index, 0, (int)cur_u64(&step) };
+		if (write(sync_fd, &m, sizeof(m)) != sizeof(m) || wait_ack(sync_fd) < 0)
+			_exit(1); /* the parent is gone */
+		break;
+	}
+	case OP_SETSID:
+		if (setsid() < 0)
+			e = errno;
+		break;
+	case OP_UNSHARE:
+		if (unshare((int)cur_u64(&step)) < 0)
+			e = errno;
+		break;
+	case OP_OPEN_ROOT: {
+		const char *p = cur_str(&step);
+		int fd = p ? open(p, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+		if (fd < 0)
+			return p ? errno : EINVAL;
+		if (root_fd >= 0)
+			close(root_fd);
+		root_fd = fd;
+		break;
+	}
+	case OP_MOUNT:
+		e = do_mount(&step);
+		break;
+	case OP_MOUNT_HOST: {
+		const char *src = cur_str(&step), *tgt = cur_str(&step), *fs = cur_str(&step);
+		unsigned long fl = (unsigned long)cur_u64(&step);
+		const char *data = cur_str(&step);
+		if (!src || !tgt || !fs || !data)
+			return EINVAL;
+		if (mount(*src ? src : NULL, tgt, *fs ? fs : NULL, fl, *data ? data : NULL) < 0)
+			e = errno;
+		break;
+	}
+	case OP_REMOUNT:
+		e = do_remount(&step);
+		break;
+	case OP_MKDIR: {
+		const char *p = cur_str(&step);
+		e = p ? mkdir_all(p, (mode_t)cur_u64(&step)) : EINVAL;
+		break;
+	}
+	case OP_MKNOD:
+		e = do_mknod(&step);
+		break;
+	case OP_SYMLINK:
+		e = do_symlink(&step);
+		break;
+	case OP_PIVOT_ROOT:
+		e = do_pivot_root();
+		break;
+	case OP_CHROOT:
+		e = do_chroot();
+		break;
+	case OP_MASK:
+		e = do_mask(&step);
+		break;
+	case OP_READONLY:
+		e = do_readonly(&step);
+		break;
+	case OP_SETHOSTNAME: {
+		const char *n = cur_str(&step);
+		if (!n || sethostname(n, strlen(n)) < 0)
+			e = n ? errno : EINVAL;
+		break;
+	}
+	case OP_SETDOMAINNAME: {
+		const char *n = cur_str(&step);
+		if (!n || setdomainname(n, strlen(n)) < 0)
+			e = n ? errno : EINVAL;
+		break;
+	}
+	case OP_WRITE_FILE: {
+		const char *p = cur_str(&step), *d = cur_str(&step);
+		e = p && d ? write_file(p, d) : EINVAL;
+		break;
+	}
+	case OP_OOM_SCORE: {
+		const char *v = cur_str(&step);
+		e = v ? write_file("/proc/self/oom_score_adj", v) : EINVAL;
+		break;
+	}
+	case OP_SETRLIMIT: {
+		int res = (int)cur_u64(&step);
+		struct rlimit64 rl;
+		rl.rlim_cur = cur_u64(&step);
+		rl.rlim_max = cur_u64(&step);
+		if (syscall(SYS_prlimit64, 0, res, &rl, NULL) < 0)
+			e = errno;
+		break;
+	}
+	case OP_CONSOLE:
+		e = do_console(&step);
+		break;
+	case OP_DUP2: {
+		int from = (int)cur_u64(&step), to = (int)cur_u64(&step);
+		if (from != to && dup3(from, to, 0) < 0)
+			e = errno;
+		break;
+	}
+	case OP_CHDIR: {
+		const char *p = cur_str(&step);
+		if (!p || chdir(p) < 0)
+			e = p ? errno : EINVAL;
+		break;
+	}
+	case OP_UMASK:
+		umask((mode_t)cur_u64(&step));
+		break;
+	case OP_SETGROUPS:
+		e = do_setgroups(&step);
+		break;
+	case OP_SETID:
+		e = do_setid(&step);
+		break;
+	case OP_BOUNDING:
+		e = do_bounding(&step);
+		break;
+	case OP_CAPS:
+		e = do_caps(&step);
+		break;
+	case OP_NO_NEW_PRIVS:
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			e = errno;
+		break;
+	case OP_SECCOMP:
+		e = do_seccomp(&step);
+		break;
+	case OP_EXEC_FIFO_OPEN: {
+		const char *p = cur_str(&step);
+		fifo_fd = p ? open(p, O_PATH | O_CLOEXEC) : -1;
+		if (fifo_fd < 0)
+			e = p ? errno : EINVAL;
+		break;
+	}
+	case OP_READY: {
+		struct sync_msg m = { SYNC_READY, index, 0, 0 };
+		if (write(sync_fd, &m, sizeof(m)) != sizeof(m))
+			_exit(1);
+		break;
+	}
+	case OP_EXEC_FIFO_WAIT:
+		e = do_exec_fifo_wait();
+		break;
+	case OP_CLOSE_FDS:
+		e = do_close_fds(&step);
+		break;
+	case OP_EXEC:
+		e = do_exec(&step);
+		break;
+	case OP_DUMPABLE:
+		if (prctl_dumpable((int)cur_u64(&step)) < 0)
+			e = errno;
+		break;
+	case OP_MAKE_PRIVATE:
+		if (mount(NULL, "/", NULL, (unsigned long)cur_u64(&step), NULL) < 0)
+			e = errno;
+		break;
+	case OP_CHECK_CWD:
+		e = do_check_cwd();
+		break;
+	case OP_LOOKPATH:
+		e = do_lookpath(&step);
+		break;
+	case OP_HOOK:
+		e = do_hook(&step);
+		break;
+	default:
+		e = ENOSYS;
+	}
+	return e;
+}

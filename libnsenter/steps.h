@@ -1,0 +1,21 @@
+/* The plan's step executor, run by the container process after the clone. */
+#ifndef ENGINE_STEPS_H
+#define ENGINE_STEPS_H
+#include <stdint.h>
+
+struct cursor {
+	const uint8_t *p;
+	const uint8_t *end;
+};
+
+uint64_t cur_u64(struct cursor *c);
+const char *cur_str(struct cursor *c); /* NULL when the buffer is malformed */
+
+int prctl_dumpable(int on);
+int engine_sendfd(int sock, int fd, const char *name); /* fdpass.c */
+int wait_ack(int sync_fd);
+
+/* Runs the step at the cursor and advances past it. Returns 0 or an errno. */
+int run_step(struct cursor *c, int index, int sync_fd);
+
+#endif

@@ -1,0 +1,194 @@
+// Typed bindings over the libc calls Deno lacks. Raw fds only; every fd we open is
+// close-on-exec. errno is read right after each synchronous call on the calling thread.
+
+const libc = Deno.dlopen("libc.so.6", {
+  __errno_location: { parameters: [], result: "pointer" },
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read_async: { name: "read", parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  waitpid_async: { name: "waitpid", parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  isatty: { parameters: ["i32"], result: "i32" },
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  tcgetattr: { parameters: ["i32", "buffer"], result: "i32" },
+  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  cfmakeraw: { parameters: ["buffer"], result: "void" },
+});
+
+const sym = libc.symbols;
+const enc = new TextEncoder();
+
+export const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000, O_PATH = 0o10000000, O_DIRECTORY = 0o200000;
+export const WNOHANG = 1;
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 9: "EBADF", 10: "ECHILD",
+  11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST",
+  18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE",
+  25: "ENOTTY", 26: "ETXTBSY", 28: "ENOSPC", 30: "EROFS", 32: "EPIPE", 36: "ENAMETOOLONG",
+  38: "ENOSYS", 39: "ENOTEMPTY", 40: "ELOOP", 74: "EBADMSG", 95: "EOPNOTSUPP",
+  110: "ETIMEDOUT", 111: "ECONNREFUSED", 125: "ECANCELED",
+};
+
+const ERRNO_TEXT: Record<number, string> = {
+  1: "operation not permitted", 2: "no such file or directory", 3: "no such process",
+  13: "permission denied", 16: "device or resource busy", 17: "file exists",
+  20: "not a directory", 21: "is a directory", 22: "invalid argument",
+  36: "file name too long", 38: "function not implemented", 40: "too many levels of symbolic links",
+  8: "exec format error", 110: "timed out", 111: "connection refused",
+  125: "operation canceled", 30: "read-only file system",
+};
+
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES[errno] ?? `errno ${errno}`;
+}
+
+/** Go-style text for an errno ("permission denied"), as runc prints it. */
+export function errnoText(errno: number): string {
+  return ERRNO_TEXT[errno] ?? errnoName(errno);
+}
+
+export class SysError extends Error {
+  constructor(readonly call: string, readonly errno: number, detail = "") {
+    super(`${call}${detail ? " " + detail : ""}: ${errnoText(errno)}`);
+    this.name = "SysError";
+  }
+}
+
+export function errno(): number {
+  const p = sym.__errno_location();
+  return p ? new Deno.UnsafePointerView(p).getInt32() : 0;
+}
+
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  const b = enc.encode(s);
+  const out = new Uint8Array(b.length + 1);
+  out.set(b);
+  return out;
+}
+
+function check(call: string, r: number | bigint, detail = ""): number {
+  if (Number(r) < 0) throw new SysError(call, errno(), detail);
+  return Number(r);
+}
+
+export function open(path: string, flags: number, mode = 0): number {
+  return check("open", sym.open(cstr(path), flags | O_CLOEXEC, mode), path);
+}
+
+export function close(fd: number): void {
+  sym.close(fd);
+}
+
+export function write(fd: number, data: Uint8Array<ArrayBuffer>): number {
+  return check("write", sym.write(fd, data, BigInt(data.length)));
+}
+
+export function readSync(fd: number, buf: Uint8Array<ArrayBuffer>): number {
+  return check("read", sym.read(fd, buf, BigInt(buf.length)));
+}
+
+/** read(2) on a blocking pool thread: for pipes and sockets the event loop must not wait on. */
+export async function read(fd: number, buf: Uint8Array<ArrayBuffer>): Promise<number> {
+  const n = Number(await sym.read_async(fd, buf, BigInt(buf.length)));
+  if (n < 0) throw new SysError("read", 0, `fd ${fd}`);
+  return n;
+}
+
+/** Sends a signal; false when the process is gone (ESRCH). */
+export function kill(pid: number, signal: number): boolean {
+  if (sym.kill(pid, signal) === 0) return true;
+  const e = errno();
+  if (e === 3) return false;
+  throw new SysError("kill", e, String(pid));
+}
+
+/** Decodes a wait status the way a shell reports it: the exit code, or 128 + signal. */
+export function exitCodeOf(status: number): number {
+  const signal = status & 0x7f;
+  return signal === 0 ? (status >> 8) & 0xff : 128 + signal;
+}
+
+/** waitpid(pid, WNOHANG): the exit code, or null while it runs. */
+export function tryWait(pid: number): number | null {
+  const st = new Int32Array(1);
+  const r = sym.waitpid(pid, new Uint8Array(st.buffer), WNOHANG);
+  if (r === 0) return null;
+  check("waitpid", r, String(pid));
+  return exitCodeOf(st[0]);
+}
+
+/** waitpid(pid, 0) on a pool thread; resolves to the exit code (128+n for a signal). */
+export async function wait(pid: number): Promise<number> {
+  const st = new Int32Array(1);
+  for (;;) {
+    const r = await sym.waitpid_async(pid, new Uint8Array(st.buffer), 0);
+    if (r === pid) return exitCodeOf(st[0]);
+    if (r < 0) throw new SysError("waitpid", 0, String(pid));
+  }
+}
+
+export const PR_SET_CHILD_SUBREAPER = 36;
+
+export function prctl(option: number, arg2 = 0n): void {
+  check("prctl", sym.prctl(option, arg2, 0n, 0n, 0n));
+}
+
+export function setChildSubreaper(): void {
+  prctl(PR_SET_CHILD_SUBREAPER, 1n);
+}
+
+/** Connects a stream unix socket to `path`; returns the fd. */
+export function connectUnix(path: string): number {
+  const AF_UNIX = 1, SOCK_STREAM = 1, SOCK_CLOEXEC = 0o2000000;
+  const addr = new Uint8Array(110);
+  const p = enc.encode(path);
+  if (p.length >= 108) throw new SysError("connect", 36, path);
+  new DataView(addr.buffer).setUint16(0, AF_UNIX, true);
+  addr.set(p, 2);
+  const fd = check("socket", sym.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sym.connect(fd, addr, 2 + p.length + 1) < 0) {
+    const e = errno();
+    sym.close(fd);
+    throw new SysError("connect", e, path);
+  }
+  return fd;
+}
+
+export function mkfifo(path: string, mode: number): void {
+  check("mkfifo", sym.mkfifo(cstr(path), mode), path);
+}
+
+export function isatty(fd: number): boolean {
+  return sym.isatty(fd) === 1;
+}
+
+/** TIOCGWINSZ on fd: [rows, cols], or null when fd is no terminal. */
+export function winsize(fd: number): [number, number] | null {
+  const ws = new Uint16Array(4);
+  if (sym.ioctl(fd, 0x5413n, new Uint8Array(ws.buffer)) < 0) return null;
+  return [ws[0], ws[1]];
+}
+
+export function setWinsize(fd: number, rows: number, cols: number): void {
+  const ws = new Uint16Array([rows, cols, 0, 0]);
+  check("ioctl TIOCSWINSZ", sym.ioctl(fd, 0x5414n, new Uint8Array(ws.buffer)));
+}
+
+/** Puts a terminal in raw mode; returns a function that restores it. */
+export function makeRaw(fd: number): () => void {
+  const saved = new Uint8Array(64);
+  check("tcgetattr", sym.tcgetattr(fd, saved));
+  const raw = saved.slice();
+  sym.cfmakeraw(raw);
+  check("tcsetattr", sym.tcsetattr(fd, 0, raw));
+  return () => void sym.tcsetattr(fd, 0, saved);
+}
