@@ -80,8 +80,9 @@ export class LeaseStore {
   }
 
   resources(id: string): LeaseResource[] {
-    return this.m.db.prepare("SELECT kind, key FROM lease_resources WHERE lease_id = ?")
+    const rows = this.m.db.prepare("SELECT kind, key FROM lease_resources WHERE lease_id = ?")
       .all(id) as unknown as LeaseResource[];
+    return rows.map((r) => ({ kind: r.kind, key: r.key }));
   }
 
   /** Deletes leases whose expiry has passed; returns their ids. */

@@ -34,7 +34,7 @@ export class Metadata implements Disposable {
     return this.db.tx(fn);
   }
 
-  /** Mark-and-sweep; concurrent calls share one run. */
+  /** Mark-and-sweep; concurrent calls run one after the other. */
   async gc(opts: GCOptions = {}): Promise<GCResult> {
     while (this.#gc) await this.#gc.catch(() => {});
     this.#gc = collectGarbage(this.db, this.content, this.leases, this.labels, opts);
