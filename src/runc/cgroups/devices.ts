@@ -1,0 +1,77 @@
+// The v1 devices controller allowlist from `linux.resources.devices`, computed the way
+// runc's devices emulator does it: rules apply in order, an all-devices rule (type "a")
+// resets the default, other rules become exceptions to it. The cgroup is then written as
+// "a" to devices.deny (default deny) or devices.allow (default allow), followed by each
+// exception, in order.
+
+import { invalidArgument } from "../../lib/errors.ts";
+
+/** An OCI `linux.resources.devices` entry. */
+export interface DeviceRule {
+  allow: boolean;
+  /** "a" (all), "c" or "b"; absent means "a". */
+  type?: string;
+  /** null or absent means any (`*`). */
+  major?: number | null;
+  minor?: number | null;
+  /** Some of "rwm"; absent means "rwm". */
+  access?: string;
+}
+
+export interface DeviceWrites {
+  /** true: `a` goes to devices.allow, exceptions to devices.deny. */
+  defaultAllow: boolean;
+  /** Exception rules in cgroup syntax (`c 1:3 rwm`), in order. */
+  exceptions: string[];
+}
+
+/** The device rules runc 1.1 appends after the spec's own (specconv.AllowedDevices). */
+export const DEFAULT_ALLOWED_DEVICES: readonly DeviceRule[] = [
+  { allow: true, type: "c", major: null, minor: null, access: "m" },
+  { allow: true, type: "b", major: null, minor: null, access: "m" },
+  { allow: true, type: "c", major: 1, minor: 3, access: "rwm" }, // /dev/null
+  { allow: true, type: "c", major: 1, minor: 8, access: "rwm" }, // /dev/random
+  { allow: true, type: "c", major: 1, minor: 7, access: "rwm" }, // /dev/full
+  { allow: true, type: "c", major: 5, minor: 0, access: "rwm" }, // /dev/tty
+  { allow: true, type: "c", major: 1, minor: 5, access: "rwm" }, // /dev/zero
+  { allow: true, type: "c", major: 1, minor: 9, access: "rwm" }, // /dev/urandom
+  { allow: true, type: "c", major: 136, minor: null, access: "rwm" }, // /dev/pts/*
+  { allow: true, type: "c", major: 5, minor: 2, access: "rwm" }, // /dev/ptmx
+  { allow: true, type: "c", major: 10, minor: 200, access: "rwm" }, // /dev/net/tun
+];
+
+/** `c 1:3 rwm`, with `*` for a wildcard major or minor. */
+export function ruleString(rule: DeviceRule): string {
+  const type = rule.type ?? "a";
+  if (!["a", "b", "c"].includes(type)) {
+    throw invalidArgument(`device rule: invalid type ${JSON.stringify(type)}`);
+  }
+  const access = rule.access ?? "rwm";
+  if (!/^[rwm]{1,3}$/.test(access) || new Set(access).size !== access.length) {
+    throw invalidArgument(`device rule: invalid access ${JSON.stringify(access)}`);
+  }
+  const num = (n: number | null | undefined, what: string) => {
+    if (n === null || n === undefined || n === -1) return "*";
+    if (!Number.isInteger(n) || n < 0) throw invalidArgument(`device rule: invalid ${what} ${n}`);
+    return String(n);
+  };
+  return `${type} ${num(rule.major, "major")}:${num(rule.minor, "minor")} ${access}`;
+}
+
+/** Folds the rules into a default and its ordered exceptions (runc's emulator, simplified). */
+export function deviceWrites(rules: readonly DeviceRule[]): DeviceWrites {
+  let defaultAllow = false;
+  let exceptions: string[] = [];
+  for (const rule of rules) {
+    const text = ruleString(rule);
+    if ((rule.type ?? "a") === "a") {
+      defaultAllow = rule.allow;
+      exceptions = [];
+    } else if (rule.allow !== defaultAllow) {
+      if (!exceptions.includes(text)) exceptions.push(text);
+    } else {
+      exceptions = exceptions.filter((e) => e !== text);
+    }
+  }
+  return { defaultAllow, exceptions };
+}

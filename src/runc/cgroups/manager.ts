@@ -1,0 +1,94 @@
+// The cgroup manager used by `engine runc`: one interface, a v1 and a v2 implementation,
+// picked from /proc/self/mountinfo. Resource limits beyond pids and memory are a later
+// issue; `setResources` is where they go.
+
+import { invalidArgument, wrap } from "../../lib/errors.ts";
+import type { DeviceRule } from "./devices.ts";
+import { type CgroupFs, denoFs } from "./fs.ts";
+import {
+  type CgroupLayout,
+  parseMountinfo,
+  parseProcCgroup,
+  resolveCgroupsPath,
+} from "./layout.ts";
+import { V1Manager } from "./v1.ts";
+import { V2Manager } from "./v2.ts";
+
+/** The subset of OCI `linux.resources` handled so far. */
+export interface LinuxResources {
+  devices?: DeviceRule[];
+  memory?: { limit?: number; [k: string]: unknown };
+  pids?: { limit?: number };
+  [k: string]: unknown;
+}
+
+export type FreezerState = "frozen" | "thawed";
+
+export interface CgroupManager {
+  /** The cgroup path (absolute, relative to each hierarchy's root). */
+  readonly path: string;
+  /** mkdir the cgroup in every hierarchy. */
+  create(): Promise<void>;
+  /** Moves `pid` into the cgroup (every hierarchy). */
+  apply(pid: number): Promise<void>;
+  /** Every pid in the cgroup and its descendants, sorted, without duplicates. */
+  procs(): Promise<number[]>;
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  state(): Promise<FreezerState>;
+  /** rmdir the cgroup (and sub-cgroups), retrying briefly on EBUSY; kills nothing. */
+  destroy(): Promise<void>;
+  /** Controller (v1: each one, e.g. "cpu", "name=systemd" as "systemd"; v2: "") → directory. */
+  paths(): Record<string, string>;
+  /** Applies limits; returns the names of the settings it does not handle yet. */
+  setResources(resources: LinuxResources): Promise<string[]>;
+}
+
+export interface OpenOptions {
+  /** The spec's `linux.cgroupsPath` (absolute, relative, or `slice:prefix:name`). */
+  cgroupsPath?: string;
+  /** Container id: the cgroup name when cgroupsPath is empty. */
+  id: string;
+  fs?: CgroupFs;
+  /** Text of /proc/self/mountinfo and /proc/self/cgroup (read through `fs` when absent). */
+  mountinfo?: string;
+  procCgroup?: string;
+}
+
+/** Detects the layout and returns the manager for the container's cgroup. */
+export async function openCgroupManager(opts: OpenOptions): Promise<CgroupManager> {
+  const fs = opts.fs ?? denoFs;
+  const read = async (given: string | undefined, path: string) => {
+    try {
+      return given ?? await fs.readFile(path);
+    } catch (err) {
+      throw wrap(err, `cgroups: read ${path}`);
+    }
+  };
+  const layout: CgroupLayout = parseMountinfo(await read(opts.mountinfo, "/proc/self/mountinfo"));
+  const own = parseProcCgroup(await read(opts.procCgroup, "/proc/self/cgroup"));
+  const path = resolveCgroupsPath(opts.cgroupsPath, opts.id);
+  if (path === "/" || path === "." || path.startsWith("..")) {
+    throw invalidArgument(`cgroups: refusing cgroup path ${JSON.stringify(opts.cgroupsPath)}`);
+  }
+  return layout.mode === "v2"
+    ? new V2Manager(fs, layout.unified!, path, own.get("") ?? "/")
+    : new V1Manager(fs, layout.v1, path, own);
+}
+
+/** Sends `signal` to every process of the cgroup; returns the pids signalled. */
+export async function killAll(
+  m: CgroupManager,
+  signal: Deno.Signal = "SIGKILL",
+): Promise<number[]> {
+  const done: number[] = [];
+  for (const pid of await m.procs()) {
+    try {
+      Deno.kill(pid, signal);
+      done.push(pid);
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw wrap(err, `cgroups: kill ${pid}`);
+    }
+  }
+  return done;
+}
