@@ -1,0 +1,253 @@
+// Registry test harness: a real Debian docker-registry (distribution 2.8) on 127.0.0.1,
+// started and stopped by pid; optional htpasswd or token auth (with a small JWT issuer);
+// test images built from Debian's busybox-static.
+
+import { gzipSync } from "node:zlib";
+import { type Descriptor, MediaType, type Platform } from "../../src/containerd/content/oci.ts";
+import { type ContentStore, sha256Digest } from "../../src/containerd/content/store.ts";
+import { makeBusyboxRootfs } from "./rootfs.ts";
+
+export const REGISTRY_BIN = "/usr/bin/docker-registry";
+export const HTPASSWD_BIN = "/usr/bin/htpasswd";
+
+export async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = l.addr as Deno.NetAddr;
+  l.close();
+  return port;
+}
+
+async function run(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<Uint8Array> {
+  const out = await new Deno.Command(cmd, { args, ...opts, stderr: "piped" }).output();
+  if (!out.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return out.stdout;
+}
+
+export interface TokenAuth {
+  realm: string;
+  service: string;
+  issuer: string;
+  certPath: string;
+}
+
+export interface RegistryOptions {
+  /** htpasswd basic auth with these users. */
+  htpasswd?: Record<string, string>;
+  token?: TokenAuth;
+}
+
+export interface Registry extends AsyncDisposable {
+  /** "127.0.0.1:PORT" */
+  host: string;
+  pid: number;
+  dir: string;
+  /** The registry's storage root: `<dir>/data/docker/registry/v2`. */
+  storage: string;
+  log: () => Promise<string>;
+  /** GET requests the registry served for a blob digest. */
+  blobGets: (digest: string) => Promise<number>;
+  stop: () => Promise<void>;
+}
+
+/** Starts docker-registry in its own temp dir; stop() (or dispose) kills it by pid. */
+export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
+  const dir = await Deno.makeTempDir({ prefix: "engine-registry-" });
+  const port = await freePort();
+  let auth = "";
+  if (opts.htpasswd) {
+    let lines = "";
+    for (const [u, p] of Object.entries(opts.htpasswd)) {
+      lines += new TextDecoder().decode(await run(HTPASSWD_BIN, ["-Bbn", u, p])).trim() + "\n";
+    }
+    await Deno.writeTextFile(`${dir}/htpasswd`, lines);
+    auth = `auth:\n  htpasswd:\n    realm: test-realm\n    path: ${dir}/htpasswd\n`;
+  } else if (opts.token) {
+    const t = opts.token;
+    auth = `auth:\n  token:\n    realm: ${t.realm}\n    service: ${t.service}\n` +
+      `    issuer: ${t.issuer}\n    rootcertbundle: ${t.certPath}\n`;
+  }
+  await Deno.writeTextFile(
+    `${dir}/config.yml`,
+    `version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: ${dir}/data
+  delete:
+    enabled: true
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:${port}
+  secret: engine-test-secret
+${auth}`,
+  );
+  const logPath = `${dir}/registry.log`;
+  const child = new Deno.Command("/bin/sh", {
+    args: ["-c", `exec ${REGISTRY_BIN} serve "$1" >"$2" 2>&1`, "sh", `${dir}/config.yml`, logPath],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      Deno.kill(child.pid, "SIGTERM");
+    } catch { /* already gone */ }
+    const timer = setTimeout(() => {
+      try {
+        Deno.kill(child.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }, 3000);
+    await child.status;
+    clearTimeout(timer);
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const log = () => Deno.readTextFile(logPath).catch(() => "");
+  try {
+    await waitReady(`http://127.0.0.1:${port}/v2/`, child, log);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    host: `127.0.0.1:${port}`,
+    pid: child.pid,
+    dir,
+    storage: `${dir}/data/docker/registry/v2`,
+    log,
+    blobGets: async (digest) =>
+      (await log()).split("\n").filter((l) =>
+        l.includes('"GET /v2/') && l.includes(`/blobs/${digest} HTTP/`)
+      ).length,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
+async function waitReady(url: string, child: Deno.ChildProcess, log: () => Promise<string>) {
+  let exited = false;
+  child.status.then(() => exited = true);
+  for (let i = 0; i < 200; i++) {
+    if (exited) throw new Error(`docker-registry exited early:\n${await log()}`);
+    try {
+      const r = await fetch(url);
+      await r.body?.cancel();
+      if (r.status === 200 || r.status === 401) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`docker-registry did not answer on ${url}:\n${await log()}`);
+}
+
+/** Path of a blob's data file inside the registry's storage (to corrupt it). */
+export function registryBlobPath(reg: Registry, digest: string): string {
+  const hex = digest.slice("sha256:".length);
+  return `${reg.storage}/blobs/sha256/${hex.slice(0, 2)}/${hex}/data`;
+}
+
+// ---- test images ----
+
+/** A tar of `dir`'s contents (GNU tar, numeric owners, stable order). */
+export async function tarDir(dir: string): Promise<Uint8Array> {
+  return await run("tar", ["--sort=name", "--numeric-owner", "-C", dir, "-cf", "-", "."]);
+}
+
+/** A tar of a busybox rootfs. */
+export async function busyboxLayer(): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir({ prefix: "engine-layer-" });
+  try {
+    await makeBusyboxRootfs(dir);
+    return await tarDir(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** A tar holding the given files (name → content). */
+export async function filesLayer(files: Record<string, string | Uint8Array>): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir({ prefix: "engine-layer-" });
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const path = `${dir}/${name}`;
+      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      if (typeof content === "string") await Deno.writeTextFile(path, content);
+      else await Deno.writeFile(path, content);
+    }
+    return await tarDir(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+export interface TestImage {
+  manifest: Descriptor;
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+async function store(content: ContentStore, bytes: Uint8Array, mediaType: string) {
+  const digest = sha256Digest(bytes);
+  await content.write({ digest, size: bytes.length }, bytes);
+  return { mediaType, digest, size: bytes.length };
+}
+
+/**
+ * Writes an image (config, layers, manifest) into `content`. Layers are tars; gzipped
+ * unless `gzip: false`. `oci` picks OCI media types instead of Docker schema2.
+ */
+export async function buildImage(
+  content: ContentStore,
+  tars: Uint8Array[],
+  opts: { platform?: Platform; oci?: boolean; gzip?: boolean } = {},
+): Promise<TestImage> {
+  const oci = opts.oci ?? false;
+  const gzip = opts.gzip ?? true;
+  const platform = opts.platform ?? { os: "linux", architecture: "amd64" };
+  const layerType = oci
+    ? (gzip ? MediaType.ociLayerGzip : MediaType.ociLayer)
+    : MediaType.dockerLayerGzip;
+  const layers: Descriptor[] = [];
+  for (const tar of tars) {
+    layers.push(await store(content, gzip ? gzipSync(tar, { level: 1 }) : tar, layerType));
+  }
+  const config = await store(
+    content,
+    new TextEncoder().encode(JSON.stringify({
+      ...platform,
+      config: { Cmd: ["/bin/sh"], Env: ["PATH=/bin"] },
+      rootfs: { type: "layers", diff_ids: tars.map((t) => sha256Digest(t)) },
+      history: tars.map(() => ({ created_by: "engine test" })),
+    })),
+    oci ? MediaType.ociConfig : MediaType.dockerConfig,
+  );
+  const mediaType = oci ? MediaType.ociManifest : MediaType.dockerManifest;
+  const manifest = await store(
+    content,
+    new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType, config, layers })),
+    mediaType,
+  );
+  return { manifest, config, layers };
+}
+
+/** Writes an OCI index over manifests with their platforms. */
+export async function buildIndex(
+  content: ContentStore,
+  entries: { manifest: Descriptor; platform: Platform }[],
+): Promise<Descriptor> {
+  const manifests = entries.map((e) => ({ ...e.manifest, platform: e.platform }));
+  return await store(
+    content,
+    new TextEncoder().encode(
+      JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }),
+    ),
+    MediaType.ociIndex,
+  );
+}
