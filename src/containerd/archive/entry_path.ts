@@ -1,0 +1,24 @@
+// Names inside a layer: cleaned into components, never absolute, never with "..".
+// A stricter rule than tar's (which strips them): layers from real builders never need
+// either, and refusing names the hostile entry in the error.
+
+import { invalidArgument } from "../../lib/errors.ts";
+
+/** The path's components ([] for the root itself). Refuses absolute paths and "..". */
+export function entryComponents(name: string, what = "entry"): string[] {
+  if (name.startsWith("/")) {
+    throw invalidArgument(`${what} ${JSON.stringify(name)}: absolute path refused`);
+  }
+  const parts = name.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.includes("..")) {
+    throw invalidArgument(`${what} ${JSON.stringify(name)}: ".." refused (path escape)`);
+  }
+  return parts;
+}
+
+/** Whiteout prefix of the OCI image spec / AUFS. */
+export const WHITEOUT_PREFIX = ".wh.";
+/** Marks its directory opaque: nothing from lower layers shows through. */
+export const WHITEOUT_OPAQUE = ".wh..wh..opq";
+/** Other AUFS metadata entries (".wh..wh.plnk", ".wh..wh.aufs"): skipped, as Docker does. */
+export const WHITEOUT_META_PREFIX = ".wh..wh.";
