@@ -10,6 +10,7 @@ import {
   parseMountinfo,
   parseProcCgroup,
   resolveCgroupsPath,
+  type V1Hierarchy,
 } from "./layout.ts";
 import { V1Manager } from "./v1.ts";
 import { V2Manager } from "./v2.ts";
@@ -38,7 +39,10 @@ export interface CgroupManager {
   state(): Promise<FreezerState>;
   /** rmdir the cgroup (and sub-cgroups), retrying briefly on EBUSY; kills nothing. */
   destroy(): Promise<void>;
-  /** Controller (v1: each one, e.g. "cpu", "name=systemd" as "systemd"; v2: "") → directory. */
+  /**
+   * Controller → directory, for runc state's `cgroup_paths`: v1 has one key per controller
+   * ("name=systemd" as "systemd") and "" for hybrid's unified mount; v2 has only "".
+   */
   paths(): Record<string, string>;
   /** Applies limits; returns the names of the settings it does not handle yet. */
   setResources(resources: LinuxResources): Promise<string[]>;
@@ -73,7 +77,13 @@ export async function openCgroupManager(opts: OpenOptions): Promise<CgroupManage
   }
   return layout.mode === "v2"
     ? new V2Manager(fs, layout.unified!, path, own.get("") ?? "/")
-    : new V1Manager(fs, layout.v1, path, own);
+    : new V1Manager(fs, hybrid(layout), path, own);
+}
+
+/** v1 hierarchies, plus hybrid's cgroup2 mount as controller "" (runc joins it too). */
+function hybrid(layout: CgroupLayout): V1Hierarchy[] {
+  const u = layout.unified;
+  return u ? [...layout.v1, { controllers: [""], ...u }] : layout.v1;
 }
 
 /** Sends `signal` to every process of the cgroup; returns the pids signalled. */
