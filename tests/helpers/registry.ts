@@ -10,7 +10,7 @@ import { makeBusyboxRootfs } from "./rootfs.ts";
 export const REGISTRY_BIN = "/usr/bin/docker-registry";
 export const HTPASSWD_BIN = "/usr/bin/htpasswd";
 
-export async function freePort(): Promise<number> {
+export function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = l.addr as Deno.NetAddr;
   l.close();
@@ -54,7 +54,7 @@ export interface Registry extends AsyncDisposable {
 /** Starts docker-registry in its own temp dir; stop() (or dispose) kills it by pid. */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = await Deno.makeTempDir({ prefix: "engine-registry-" });
-  const port = await freePort();
+  const port = freePort();
   let auth = "";
   if (opts.htpasswd) {
     let lines = "";
@@ -250,4 +250,110 @@ export async function buildIndex(
     ),
     MediaType.ociIndex,
   );
+}
+
+// ---- token issuer (distribution token auth) ----
+
+export interface TokenIssuer extends AsyncDisposable {
+  auth: TokenAuth;
+  /** The scopes of every token request served, in order. */
+  requests: { scopes: string[]; user?: string }[];
+  stop: () => Promise<void>;
+}
+
+const b64url = (b: Uint8Array | string) =>
+  btoa(typeof b === "string" ? b : String.fromCharCode(...b))
+    .replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+function pemBody(pem: string, label: string): Uint8Array<ArrayBuffer> {
+  const m = pem.match(new RegExp(`-----BEGIN ${label}-----([^-]+)-----END ${label}-----`));
+  if (!m) throw new Error(`no ${label} in PEM`);
+  return Uint8Array.from(atob(m[1].replace(/\s+/g, "")), (c) => c.charCodeAt(0));
+}
+
+/**
+ * A token server for docker-registry's `auth: token`: an EC P-256 certificate made with
+ * openssl (the registry's rootcertbundle), ES256 JWTs carrying the cert in `x5c`. Grants
+ * every requested action to users with the right password; refuses anonymous requests.
+ */
+export async function startTokenIssuer(users: Record<string, string>): Promise<TokenIssuer> {
+  const dir = await Deno.makeTempDir({ prefix: "engine-issuer-" });
+  await run("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    `${dir}/key.pem`,
+    "-out",
+    `${dir}/cert.pem`,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=engine-test-issuer",
+  ]);
+  const certDer = pemBody(await Deno.readTextFile(`${dir}/cert.pem`), "CERTIFICATE");
+  const key = await crypto.subtle.importKey(
+    "pkcs8",
+    pemBody(await Deno.readTextFile(`${dir}/key.pem`), "PRIVATE KEY"),
+    { name: "ECDSA", namedCurve: "P-256" },
+    false,
+    ["sign"],
+  );
+  const service = "engine-test-registry";
+  const issuer = "engine-test-issuer";
+  const requests: TokenIssuer["requests"] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const url = new URL(req.url);
+    const scopes = url.searchParams.getAll("scope");
+    const basic = req.headers.get("authorization")?.match(/^Basic (.+)$/);
+    const [user, pass] = basic ? atob(basic[1]).split(":") : [];
+    requests.push({ scopes, user });
+    if (!user || users[user] !== pass) {
+      return Response.json({ details: "unauthorized" }, { status: 401 });
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const access = scopes.map((s) => {
+      const [type, ...rest] = s.split(":");
+      const actions = rest.pop()!.split(",");
+      return { type, name: rest.join(":"), actions };
+    });
+    const header = { typ: "JWT", alg: "ES256", x5c: [btoa(String.fromCharCode(...certDer))] };
+    const claims = {
+      iss: issuer,
+      sub: user,
+      aud: service,
+      exp: now + 300,
+      nbf: now - 10,
+      iat: now,
+      jti: crypto.randomUUID(),
+      access,
+    };
+    const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+    const sig = await crypto.subtle.sign(
+      { name: "ECDSA", hash: "SHA-256" },
+      key,
+      new TextEncoder().encode(input),
+    );
+    const token = `${input}.${b64url(new Uint8Array(sig))}`;
+    return Response.json({ token, expires_in: 300, issued_at: new Date().toISOString() });
+  });
+  const stop = async () => {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  return {
+    auth: {
+      realm: `http://127.0.0.1:${server.addr.port}/token`,
+      service,
+      issuer,
+      certPath: `${dir}/cert.pem`,
+    },
+    requests,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }
