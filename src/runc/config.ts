@@ -147,15 +147,47 @@ export const RLIMITS: Record<string, number> = {
 };
 
 export const CAPABILITIES = [
-  "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
-  "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
-  "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW",
-  "CAP_IPC_LOCK", "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT",
-  "CAP_SYS_PTRACE", "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE",
-  "CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE",
-  "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE",
-  "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ",
-  "CAP_PERFMON", "CAP_BPF", "CAP_CHECKPOINT_RESTORE",
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_DAC_READ_SEARCH",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_LINUX_IMMUTABLE",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_BROADCAST",
+  "CAP_NET_ADMIN",
+  "CAP_NET_RAW",
+  "CAP_IPC_LOCK",
+  "CAP_IPC_OWNER",
+  "CAP_SYS_MODULE",
+  "CAP_SYS_RAWIO",
+  "CAP_SYS_CHROOT",
+  "CAP_SYS_PTRACE",
+  "CAP_SYS_PACCT",
+  "CAP_SYS_ADMIN",
+  "CAP_SYS_BOOT",
+  "CAP_SYS_NICE",
+  "CAP_SYS_RESOURCE",
+  "CAP_SYS_TIME",
+  "CAP_SYS_TTY_CONFIG",
+  "CAP_MKNOD",
+  "CAP_LEASE",
+  "CAP_AUDIT_WRITE",
+  "CAP_AUDIT_CONTROL",
+  "CAP_SETFCAP",
+  "CAP_MAC_OVERRIDE",
+  "CAP_MAC_ADMIN",
+  "CAP_SYSLOG",
+  "CAP_WAKE_ALARM",
+  "CAP_BLOCK_SUSPEND",
+  "CAP_AUDIT_READ",
+  "CAP_PERFMON",
+  "CAP_BPF",
+  "CAP_CHECKPOINT_RESTORE",
 ];
 
 export class ConfigError extends Error {
@@ -239,7 +271,9 @@ function checkProcess(p: Obj) {
     if (!e.includes("=")) throw new ConfigError(`process.env[${i}]`, `"${e}" is not KEY=VALUE`);
   });
   const cwd = str(p.cwd, "process.cwd", true)!;
-  if (!cwd.startsWith("/")) throw new ConfigError("process.cwd", `"${cwd}" must be an absolute path`);
+  if (!cwd.startsWith("/")) {
+    throw new ConfigError("process.cwd", `"${cwd}" must be an absolute path`);
+  }
   const caps = obj(p.capabilities, "process.capabilities");
   for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"]) {
     for (const c of strings(caps?.[set], `process.capabilities.${set}`) ?? []) {
@@ -345,8 +379,11 @@ function checkLinux(l: Obj) {
     });
   }
   const prop = str(l.rootfsPropagation, "linux.rootfsPropagation");
-  if (prop && !["private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable",
-    "runbindable"].includes(prop)) {
+  if (
+    prop &&
+    !["private", "rprivate", "slave", "rslave", "shared", "rshared", "unbindable", "runbindable"]
+      .includes(prop)
+  ) {
     throw new ConfigError("linux.rootfsPropagation", `unknown propagation "${prop}"`);
   }
   strings(l.maskedPaths, "linux.maskedPaths");

@@ -2,7 +2,14 @@
 // TypeScript decides here; C only executes. Each step carries a description so a
 // failure reads "mount proc to /proc: operation not permitted".
 import { MakeTarget, Op, type Plan, type Step } from "../sys/plan_format.ts";
-import { CAPABILITIES, type Capabilities, type Mount, type Process, RLIMITS, type Spec } from "./config.ts";
+import {
+  CAPABILITIES,
+  type Capabilities,
+  type Mount,
+  type Process,
+  RLIMITS,
+  type Spec,
+} from "./config.ts";
 import { MS, parseMountOptions, PROPAGATION } from "./mount_options.ts";
 
 export const CLONE: Record<string, number> = {
@@ -113,8 +120,15 @@ export function lookpathStep(p: Process): Step {
 }
 
 const PROC_ALLOWED = new Set([
-  "/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat", "/proc/swaps",
-  "/proc/uptime", "/proc/loadavg", "/proc/slabinfo", "/proc/net/dev",
+  "/proc/cpuinfo",
+  "/proc/diskstats",
+  "/proc/meminfo",
+  "/proc/stat",
+  "/proc/swaps",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/slabinfo",
+  "/proc/net/dev",
   "/proc/sys/kernel/ns_last_pid",
 ]);
 
@@ -149,7 +163,9 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
     } catch {
       throw new Error(`mount ${where}: source "${src}" does not exist`);
     }
-    steps.push(step(Op.Mount, `mount ${where}`, src, dest, "", MS.BIND | (flags & MS.REC), "", make));
+    steps.push(
+      step(Op.Mount, `mount ${where}`, src, dest, "", MS.BIND | (flags & MS.REC), "", make),
+    );
     const remountFlags = flags & ~(MS.BIND | MS.REC | MS.REMOUNT);
     if (remountFlags) {
       steps.push(step(Op.Remount, `remount ${dest}`, dest, remountFlags | (flags & MS.REC)));
@@ -171,24 +187,58 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
 function cgroupMountSteps(dest: string, flags: number, o: InitOptions): Step[] {
   const entries = Object.entries(o.cgroupDirs);
   if (entries.length === 1 && entries[0][0] === "") {
-    return [step(Op.Mount, `mount cgroup2 to ${dest}`, "cgroup2", dest, "cgroup2", flags, "",
-      MakeTarget.Dir)];
+    return [
+      step(
+        Op.Mount,
+        `mount cgroup2 to ${dest}`,
+        "cgroup2",
+        dest,
+        "cgroup2",
+        flags,
+        "",
+        MakeTarget.Dir,
+      ),
+    ];
   }
   const steps = [
-    step(Op.Mount, `mount tmpfs to ${dest}`, "tmpfs", dest, "tmpfs",
-      MS.NOSUID | MS.NODEV | MS.NOEXEC, "mode=755", MakeTarget.Dir),
+    step(
+      Op.Mount,
+      `mount tmpfs to ${dest}`,
+      "tmpfs",
+      dest,
+      "tmpfs",
+      MS.NOSUID | MS.NODEV | MS.NOEXEC,
+      "mode=755",
+      MakeTarget.Dir,
+    ),
   ];
   for (const [name, hostPath] of entries) {
     const target = `${dest}/${name}`;
-    steps.push(step(Op.Mount, `mount cgroup ${name} to ${target}`, hostPath, target, "",
-      MS.BIND | MS.REC, "", MakeTarget.Dir));
-    steps.push(step(Op.Remount, `remount ${target}`, target, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC));
+    steps.push(
+      step(
+        Op.Mount,
+        `mount cgroup ${name} to ${target}`,
+        hostPath,
+        target,
+        "",
+        MS.BIND | MS.REC,
+        "",
+        MakeTarget.Dir,
+      ),
+    );
+    steps.push(
+      step(Op.Remount, `remount ${target}`, target, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC),
+    );
     // Co-mounted controllers ("cpu,cpuacct") also appear under each name, as symlinks.
     for (const single of name.split(",")) {
-      if (single !== name) steps.push(step(Op.Symlink, `symlink ${dest}/${single}`, name, `${dest}/${single}`));
+      if (single !== name) {
+        steps.push(step(Op.Symlink, `symlink ${dest}/${single}`, name, `${dest}/${single}`));
+      }
     }
   }
-  if (flags & MS.RDONLY) steps.push(step(Op.Remount, `remount ${dest}`, dest, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC));
+  if (flags & MS.RDONLY) {
+    steps.push(step(Op.Remount, `remount ${dest}`, dest, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC));
+  }
   return steps;
 }
 
@@ -224,13 +274,24 @@ function deviceSteps(spec: Spec, userns: boolean): Step[] {
     if (parent !== "/dev") steps.push(step(Op.Mkdir, `mkdir ${parent}`, parent, 0o755));
     if (userns) {
       // mknod is not allowed in a user namespace: bind the host's node instead.
-      steps.push(step(Op.Mount, `bind device ${path}`, path, path, "", MS.BIND, "", MakeTarget.File));
+      steps.push(
+        step(Op.Mount, `bind device ${path}`, path, path, "", MS.BIND, "", MakeTarget.File),
+      );
       continue;
     }
     const kind = d.type === "b" ? S_IFBLK : d.type === "p" ? S_IFIFO : S_IFCHR;
     const mode = kind | ((d.fileMode ?? 0o666) & 0o7777);
-    steps.push(step(Op.Mknod, `create device ${path}`, path, mode,
-      devNumber(d.major ?? 0, d.minor ?? 0), d.uid ?? 0, d.gid ?? 0));
+    steps.push(
+      step(
+        Op.Mknod,
+        `create device ${path}`,
+        path,
+        mode,
+        devNumber(d.major ?? 0, d.minor ?? 0),
+        d.uid ?? 0,
+        d.gid ?? 0,
+      ),
+    );
   }
   return steps;
 }
@@ -261,42 +322,73 @@ export function compileInit(o: InitOptions): Plan {
   const types = new Set((spec.linux?.namespaces ?? []).map((n) => n.type));
   const newNs = (t: string) => (spec.linux?.namespaces ?? []).some((n) => n.type === t && !n.path);
   const userns = types.has("user");
-  if (!types.has("mount")) throw new Error("config.json: linux.namespaces: a mount namespace is required");
+  if (!types.has("mount")) {
+    throw new Error("config.json: linux.namespaces: a mount namespace is required");
+  }
   const steps: Step[] = [step(Op.Setsid, "setsid"), step(Op.Umask, "set umask 0", 0)];
   if (newNs("cgroup")) steps.push(step(Op.Unshare, "unshare cgroup namespace", CLONE.cgroup));
 
   const prop = spec.linux?.rootfsPropagation;
-  steps.push(step(Op.MakePrivate, "make / a slave mount",
-    prop ? PROPAGATION[prop] | MS.REC : MS.SLAVE | MS.REC));
+  steps.push(
+    step(
+      Op.MakePrivate,
+      "make / a slave mount",
+      prop ? PROPAGATION[prop] | MS.REC : MS.SLAVE | MS.REC,
+    ),
+  );
   steps.push(step(Op.OpenRoot, `open rootfs ${o.rootfs}`, o.rootfs));
-  steps.push(step(Op.Mount, `bind rootfs ${o.rootfs}`, o.rootfs, "", "", MS.BIND | MS.REC, "",
-    MakeTarget.None));
+  steps.push(
+    step(
+      Op.Mount,
+      `bind rootfs ${o.rootfs}`,
+      o.rootfs,
+      "",
+      "",
+      MS.BIND | MS.REC,
+      "",
+      MakeTarget.None,
+    ),
+  );
   steps.push(step(Op.OpenRoot, `open rootfs ${o.rootfs}`, o.rootfs));
   steps.push(step(Op.ExecFifoOpen, `open exec fifo ${o.fifoPath}`, o.fifoPath));
   for (const m of spec.mounts ?? []) steps.push(...mountSteps(m, o));
-  const devIsBind = (spec.mounts ?? []).some((m) => cleanPath(m.destination) === "/dev" && isBind(m));
+  const devIsBind = (spec.mounts ?? []).some((m) =>
+    cleanPath(m.destination) === "/dev" && isBind(m)
+  );
   if (!devIsBind) {
     steps.push(...deviceSteps(spec, userns));
     steps.push(...devSymlinks(spec));
   }
   if (o.pauseForHooks) steps.push(step(Op.Sync, "run createRuntime hooks", SYNC_HOOKS));
-  steps.push(o.noPivot ? step(Op.Chroot, "move rootfs to / (--no-pivot)") : step(Op.PivotRoot, "pivot_root"));
+  steps.push(
+    o.noPivot ? step(Op.Chroot, "move rootfs to / (--no-pivot)") : step(Op.PivotRoot, "pivot_root"),
+  );
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    steps.push(step(Op.WriteFile, `set sysctl ${key}`, `/proc/sys/${key.replaceAll(".", "/")}`, value));
+    steps.push(
+      step(Op.WriteFile, `set sysctl ${key}`, `/proc/sys/${key.replaceAll(".", "/")}`, value),
+    );
   }
-  for (const p of spec.linux?.readonlyPaths ?? []) steps.push(step(Op.Readonly, `make ${p} read-only`, p));
+  for (const p of spec.linux?.readonlyPaths ?? []) {
+    steps.push(step(Op.Readonly, `make ${p} read-only`, p));
+  }
   for (const p of spec.linux?.maskedPaths ?? []) steps.push(step(Op.Mask, `mask ${p}`, p));
   if (spec.root?.readonly) {
     steps.push(step(Op.Remount, "remount rootfs read-only", "/", MS.RDONLY | MS.BIND));
   }
-  if (spec.hostname && types.has("uts")) steps.push(step(Op.Sethostname, "sethostname", spec.hostname));
-  if (spec.domainname && types.has("uts")) steps.push(step(Op.Setdomainname, "setdomainname", spec.domainname));
+  if (spec.hostname && types.has("uts")) {
+    steps.push(step(Op.Sethostname, "sethostname", spec.hostname));
+  }
+  if (spec.domainname && types.has("uts")) {
+    steps.push(step(Op.Setdomainname, "setdomainname", spec.domainname));
+  }
   if (proc.oomScoreAdj !== undefined) {
     steps.push(step(Op.OomScore, "set oom_score_adj", String(proc.oomScoreAdj)));
   }
   if (proc.terminal && o.consoleFd !== undefined) {
     const size = proc.consoleSize;
-    steps.push(step(Op.Console, "set up console", o.consoleFd, size?.height ?? 0, size?.width ?? 0, 1));
+    steps.push(
+      step(Op.Console, "set up console", o.consoleFd, size?.height ?? 0, size?.width ?? 0, 1),
+    );
   }
   steps.push(lookpathStep(proc));
   steps.push(step(Op.Ready, "report ready"));
@@ -319,7 +411,9 @@ export function compileExec(o: ExecOptions): Plan {
   const steps: Step[] = [step(Op.Setsid, "setsid")];
   if (p.terminal && o.consoleFd !== undefined) {
     const size = p.consoleSize;
-    steps.push(step(Op.Console, "set up console", o.consoleFd, size?.height ?? 0, size?.width ?? 0, 0));
+    steps.push(
+      step(Op.Console, "set up console", o.consoleFd, size?.height ?? 0, size?.width ?? 0, 0),
+    );
   }
   steps.push(step(Op.Chdir, "chdir /", "/"));
   steps.push(lookpathStep(p));

@@ -19,6 +19,8 @@ export interface ContainerState {
   config: Spec;
   /** Controller (or "" on cgroup v2) → host cgroup directory. */
   cgroupPaths: Record<string, string>;
+  /** How to reopen the container's cgroup (see cgroup_setup.ts). */
+  cgroup: { cgroupsPath?: string; procCgroup: string };
   /** Namespace type → path, for exec to join. */
   namespacePaths: Record<string, string>;
   noPivot?: boolean;
@@ -105,10 +107,14 @@ function fifoExists(root: string, id: string): boolean {
   }
 }
 
-export function computeStatus(root: string, s: ContainerState, frozen: () => boolean): Status {
+export async function computeStatus(
+  root: string,
+  s: ContainerState,
+  frozen: () => Promise<boolean>,
+): Promise<Status> {
   if (!initAlive(s)) return "stopped";
   if (fifoExists(root, s.id)) return "created";
-  return frozen() ? "paused" : "running";
+  return (await frozen()) ? "paused" : "running";
 }
 
 /** The JSON `runc state` prints (and `list --format json`, with owner filled in). */
@@ -142,11 +148,14 @@ export function hookState(s: ContainerState, status: Status) {
   return out;
 }
 
-/** Time with nanoseconds, as Go's RFC3339Nano prints it (trailing zeros trimmed). */
-export function rfc3339Nano(ms = Date.now(), extraNs = 0): string {
+/** Now, with sub-millisecond digits, as Go's RFC3339Nano prints it (trailing zeros trimmed). */
+export function rfc3339Nano(): string {
+  const now = performance.timeOrigin + performance.now();
+  const ms = Math.floor(now);
   const iso = new Date(ms).toISOString(); // 2026-11-27T21:07:12.396Z
-  const ns = (iso.slice(20, 23) + String(extraNs).padStart(6, "0")).replace(/0+$/, "");
-  return `${iso.slice(0, 19)}${ns ? "." + ns : ""}Z`;
+  const sub = String(Math.floor((now - ms) * 1e6)).padStart(6, "0");
+  const frac = (iso.slice(20, 23) + sub).replace(/0+$/, "");
+  return `${iso.slice(0, 19)}${frac ? "." + frac : ""}Z`;
 }
 
 export async function listIds(root: string): Promise<string[]> {

@@ -6,20 +6,28 @@ const libc = Deno.dlopen("libc.so.6", {
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
   read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
-  read_async: { name: "read", parameters: ["i32", "buffer", "usize"], result: "isize", nonblocking: true },
+  read_async: {
+    name: "read",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
   write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  waitpid_async: { name: "waitpid", parameters: ["i32", "buffer", "i32"], result: "i32", nonblocking: true },
+  waitpid_async: {
+    name: "waitpid",
+    parameters: ["i32", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
-  tcgetattr: { parameters: ["i32", "buffer"], result: "i32" },
-  tcsetattr: { parameters: ["i32", "i32", "buffer"], result: "i32" },
-  cfmakeraw: { parameters: ["buffer"], result: "void" },
+  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
 });
 
 const sym = libc.symbols;
@@ -30,21 +38,59 @@ export const O_CLOEXEC = 0o2000000, O_PATH = 0o10000000, O_DIRECTORY = 0o200000;
 export const WNOHANG = 1;
 
 const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 9: "EBADF", 10: "ECHILD",
-  11: "EAGAIN", 12: "ENOMEM", 13: "EACCES", 14: "EFAULT", 16: "EBUSY", 17: "EEXIST",
-  18: "EXDEV", 19: "ENODEV", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE",
-  25: "ENOTTY", 26: "ETXTBSY", 28: "ENOSPC", 30: "EROFS", 32: "EPIPE", 36: "ENAMETOOLONG",
-  38: "ENOSYS", 39: "ENOTEMPTY", 40: "ELOOP", 74: "EBADMSG", 95: "EOPNOTSUPP",
-  110: "ETIMEDOUT", 111: "ECONNREFUSED", 125: "ECANCELED",
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  9: "EBADF",
+  10: "ECHILD",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  14: "EFAULT",
+  16: "EBUSY",
+  17: "EEXIST",
+  18: "EXDEV",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  24: "EMFILE",
+  25: "ENOTTY",
+  26: "ETXTBSY",
+  28: "ENOSPC",
+  30: "EROFS",
+  32: "EPIPE",
+  36: "ENAMETOOLONG",
+  38: "ENOSYS",
+  39: "ENOTEMPTY",
+  40: "ELOOP",
+  74: "EBADMSG",
+  95: "EOPNOTSUPP",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+  125: "ECANCELED",
 };
 
 const ERRNO_TEXT: Record<number, string> = {
-  1: "operation not permitted", 2: "no such file or directory", 3: "no such process",
-  13: "permission denied", 16: "device or resource busy", 17: "file exists",
-  20: "not a directory", 21: "is a directory", 22: "invalid argument",
-  36: "file name too long", 38: "function not implemented", 40: "too many levels of symbolic links",
-  8: "exec format error", 110: "timed out", 111: "connection refused",
-  125: "operation canceled", 30: "read-only file system",
+  1: "operation not permitted",
+  2: "no such file or directory",
+  3: "no such process",
+  13: "permission denied",
+  16: "device or resource busy",
+  17: "file exists",
+  20: "not a directory",
+  21: "is a directory",
+  22: "invalid argument",
+  36: "file name too long",
+  38: "function not implemented",
+  40: "too many levels of symbolic links",
+  8: "exec format error",
+  110: "timed out",
+  111: "connection refused",
+  125: "operation canceled",
+  30: "read-only file system",
 };
 
 export function errnoName(errno: number): string {
@@ -163,6 +209,13 @@ export function connectUnix(path: string): number {
   return fd;
 }
 
+/** A connected pair of stream unix sockets, both close-on-exec. */
+export function socketpair(): [number, number] {
+  const fds = new Int32Array(2);
+  check("socketpair", sym.socketpair(1, 1 | O_CLOEXEC, 0, new Uint8Array(fds.buffer)));
+  return [fds[0], fds[1]];
+}
+
 export function mkfifo(path: string, mode: number): void {
   check("mkfifo", sym.mkfifo(cstr(path), mode), path);
 }
@@ -181,14 +234,4 @@ export function winsize(fd: number): [number, number] | null {
 export function setWinsize(fd: number, rows: number, cols: number): void {
   const ws = new Uint16Array([rows, cols, 0, 0]);
   check("ioctl TIOCSWINSZ", sym.ioctl(fd, 0x5414n, new Uint8Array(ws.buffer)));
-}
-
-/** Puts a terminal in raw mode; returns a function that restores it. */
-export function makeRaw(fd: number): () => void {
-  const saved = new Uint8Array(64);
-  check("tcgetattr", sym.tcgetattr(fd, saved));
-  const raw = saved.slice();
-  sym.cfmakeraw(raw);
-  check("tcsetattr", sym.tcsetattr(fd, 0, raw));
-  return () => void sym.tcsetattr(fd, 0, saved);
 }

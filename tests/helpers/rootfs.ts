@@ -23,7 +23,9 @@ export async function makeBusyboxRootfs(dir: string): Promise<void> {
 }
 
 /** A temporary directory removed (with everything below it) when disposed. */
-export async function tempDir(prefix = "engine-test-"): Promise<AsyncDisposable & { path: string }> {
+export async function tempDir(
+  prefix = "engine-test-",
+): Promise<AsyncDisposable & { path: string }> {
   const path = await Deno.makeTempDir({ prefix });
   return {
     path,

@@ -1,0 +1,205 @@
+// `runc create`: bundle + config.json → a container process waiting on its exec fifo.
+// Nothing is left behind on failure: no state dir, no cgroup, no process.
+import { connectUnix, kill, mkfifo, tryWait } from "../sys/libc.ts";
+import { spawn, SpawnError } from "../sys/libnsenter.ts";
+import type { Plan } from "../sys/plan_format.ts";
+import { parseSpec, type Spec } from "./config.ts";
+import { runHooks } from "./hooks.ts";
+import { compileInit, NS_PROC_NAMES } from "./plan.ts";
+import {
+  bootId,
+  containerDir,
+  type ContainerState,
+  fifoPath,
+  hookState,
+  procStat,
+  rfc3339Nano,
+  saveState,
+} from "./state.ts";
+import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
+import { containerCgroup } from "./cgroup_setup.ts";
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  preserveFds: number;
+  /** `run` in the foreground gives its own console fd and keeps the sync socket. */
+  consoleFd?: number;
+  detached: boolean;
+}
+
+export interface Created {
+  state: ContainerState;
+  sync: SyncSocket;
+}
+
+export async function readBundle(bundle: string): Promise<{ spec: Spec; rootfs: string }> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${bundle}/config.json`);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error(`JSON specification file config.json not found in ${bundle}`);
+    }
+    throw e;
+  }
+  const spec = parseSpec(text);
+  if (!spec.process) throw new Error("config.json: process: is required");
+  if (!spec.root?.path) throw new Error("config.json: root.path: is required");
+  const rootfs = spec.root.path.startsWith("/") ? spec.root.path : `${bundle}/${spec.root.path}`;
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(rootfs);
+  } catch {
+    throw new Error(`rootfs (${rootfs}) does not exist`);
+  }
+  if (!info.isDirectory) throw new Error(`rootfs (${rootfs}) is not a directory`);
+  return { spec, rootfs: await Deno.realPath(rootfs) };
+}
+
+function checkConsole(spec: Spec, o: CreateOptions) {
+  const terminal = spec.process?.terminal === true;
+  if (terminal && o.detached && !o.consoleSocket) {
+    throw new Error("cannot allocate tty if runc will detach without setting console socket");
+  }
+  if (!terminal && o.consoleSocket) {
+    throw new Error("cannot use console socket if runc will not detach or allocate tty");
+  }
+}
+
+/** Writes the pid file as runc does: to a temp name, then renamed into place. */
+export async function writePidFile(path: string, pid: number) {
+  const abs = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  const dir = abs.slice(0, abs.lastIndexOf("/")) || "/";
+  const tmp = `${dir}/.${abs.slice(abs.lastIndexOf("/") + 1)}`;
+  await Deno.writeTextFile(tmp, String(pid));
+  await Deno.rename(tmp, abs);
+}
+
+function killAndReap(pid: number) {
+  try {
+    kill(pid, 9);
+    tryWait(pid);
+  } catch { /* already gone */ }
+}
+
+/** Runs the child's setup, answering its sync points, until it reports ready. */
+async function driveSetup(sync: SyncSocket, state: ContainerState) {
+  for (;;) {
+    const msg = await sync.next();
+    if (!msg) throw new Error("container init exited before it was ready");
+    if (msg.type === SyncType.Ready) return;
+    if (msg.type === SyncType.Error) throw sync.error(msg);
+    if (msg.type === SyncType.Step) {
+      const hooks = state.config.hooks;
+      const st = hookState(state, "creating");
+      await runHooks("prestart", hooks?.prestart, st);
+      await runHooks("createRuntime", hooks?.createRuntime, st);
+      await runHooks("createContainer", hooks?.createContainer, st);
+      sync.ack();
+    }
+  }
+}
+
+export async function create(o: CreateOptions): Promise<Created> {
+  const dir = containerDir(o.root, o.id);
+  const { spec, rootfs } = await readBundle(o.bundle);
+  checkConsole(spec, o);
+  await Deno.mkdir(o.root, { recursive: true, mode: 0o700 });
+  try {
+    await Deno.mkdir(dir, { mode: 0o711 });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) {
+      throw new Error(`container with id exists: ${o.id}`);
+    }
+    throw e;
+  }
+  let pid = 0;
+  let sync: SyncSocket | undefined;
+  const cgroup = await containerCgroup(spec, o.id);
+  try {
+    await Deno.chmod(dir, 0o711);
+    mkfifo(fifoPath(o.root, o.id), 0o622);
+    await Deno.chmod(fifoPath(o.root, o.id), 0o622);
+    await cgroup.create(spec);
+    const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
+    const plan: Plan = compileInit({
+      spec,
+      rootfs,
+      bundle: o.bundle,
+      fifoPath: fifoPath(o.root, o.id),
+      noPivot: o.noPivot,
+      consoleFd,
+      preserveFds: o.preserveFds,
+      cgroupDirs: cgroup.mountDirs(),
+      pauseForHooks: Boolean(
+        spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length ||
+          spec.hooks?.createContainer?.length,
+      ),
+    });
+    let spawned;
+    try {
+      spawned = spawn(plan);
+    } catch (e) {
+      if (e instanceof SpawnError) {
+        const what = e.step === -1
+          ? "clone container process"
+          : `join namespace ${plan.join[-2 - e.step]?.[1]}`;
+        throw new ContainerSetupError(what, e.errno);
+      }
+      throw e;
+    }
+    pid = spawned.pid;
+    sync = new SyncSocket(spawned.syncFd, plan);
+    await cgroup.apply(pid);
+    await writeIdMaps(spec, pid);
+    const state: ContainerState = {
+      id: o.id,
+      pid,
+      pidStartTime: procStat(pid)?.[1] ?? "",
+      bootId: bootId(),
+      bundle: o.bundle,
+      rootfs,
+      created: rfc3339Nano(),
+      config: spec,
+      cgroupPaths: cgroup.paths(),
+      cgroup: cgroup.record,
+      namespacePaths: namespacePaths(spec, pid),
+      noPivot: o.noPivot,
+    };
+    sync.ack();
+    await driveSetup(sync, state);
+    await saveState(o.root, state);
+    if (o.pidFile) await writePidFile(o.pidFile, pid);
+    return { state, sync };
+  } catch (e) {
+    sync?.close();
+    if (pid) killAndReap(pid);
+    await cgroup.destroy().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** /proc paths of the container's namespaces (or the paths it joined), for exec. */
+function namespacePaths(spec: Spec, pid: number): Record<string, string> {
+  const out: Record<string, string> = {};
+  const byType = new Map((spec.linux?.namespaces ?? []).map((n) => [n.type, n.path]));
+  for (const [type, procName] of NS_PROC_NAMES) {
+    if (byType.has(type)) out[type] = byType.get(type) || `/proc/${pid}/ns/${procName}`;
+  }
+  return out;
+}
+
+async function writeIdMaps(spec: Spec, pid: number) {
+  const fmt = (m: { containerID: number; hostID: number; size: number }[]) =>
+    m.map((x) => `${x.containerID} ${x.hostID} ${x.size}\n`).join("");
+  const uid = spec.linux?.uidMappings ?? [];
+  const gid = spec.linux?.gidMappings ?? [];
+  if (uid.length) await Deno.writeTextFile(`/proc/${pid}/uid_map`, fmt(uid));
+  if (gid.length) await Deno.writeTextFile(`/proc/${pid}/gid_map`, fmt(gid));
+}

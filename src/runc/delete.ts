@@ -1,0 +1,56 @@
+// `runc delete [--force] ID`: kill what is left, remove the cgroup and the state.
+import { kill as sysKill, tryWait } from "../sys/libc.ts";
+import { cgroupOf } from "./cgroup_setup.ts";
+import { runHooks } from "./hooks.ts";
+import {
+  computeStatus,
+  containerDir,
+  type ContainerState,
+  hookState,
+  initAlive,
+  loadState,
+} from "./state.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function deleteContainer(root: string, id: string, force: boolean) {
+  let state: ContainerState;
+  try {
+    state = await loadState(root, id);
+  } catch (e) {
+    if (force && (e as Error).message === "container does not exist") {
+      // A create that died half-way may have left only the directory.
+      await Deno.remove(containerDir(root, id), { recursive: true }).catch(() => {});
+      return;
+    }
+    throw e;
+  }
+  const cg = await cgroupOf(state);
+  const status = await computeStatus(root, state, () => cg.frozen());
+  if ((status === "running" || status === "paused") && !force) {
+    throw new Error(`cannot delete container ${id} that is not stopped: ${status}`);
+  }
+  await destroy(root, state);
+}
+
+/** Kills every process of the container, waits for the init to go, removes everything. */
+export async function destroy(root: string, state: ContainerState) {
+  const cg = await cgroupOf(state);
+  if (initAlive(state)) sysKill(state.pid, 9);
+  for (const pid of await cg.procs().catch(() => [])) sysKill(pid, 9);
+  await cg.thaw().catch(() => {});
+  for (let i = 0; i < 500 && initAlive(state); i++) {
+    // Our own child (run, or a test harness's) must be reaped to stop being a zombie.
+    try {
+      tryWait(state.pid);
+    } catch { /* not our child */ }
+    await sleep(10);
+  }
+  await cg.destroy();
+  try {
+    await runHooks("poststop", state.config.hooks?.poststop, hookState(state, "stopped"));
+  } catch (e) {
+    console.error(`warning: ${(e as Error).message}`);
+  }
+  await Deno.remove(containerDir(root, state.id), { recursive: true });
+}

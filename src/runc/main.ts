@@ -1,0 +1,193 @@
+// `engine runc`: runc's command line. Parses flags, calls one library function per verb,
+// and reports errors as runc does (a logrus line on stderr, or the --log file). Imports
+// stay lean: this is on every container start.
+import {
+  appUsage,
+  checkArgs,
+  incorrectUsage,
+  parse,
+  parseGlobal,
+  usage,
+  UsageError,
+  type VerbName,
+  VERBS,
+} from "./args.ts";
+import { ENGINE_VERSION, OCI_SPEC_VERSION } from "../lib/version.ts";
+import { DEFAULT_ROOT } from "./state.ts";
+
+const VERSION_TEXT = `${ENGINE_VERSION}\nspec: ${OCI_SPEC_VERSION}`;
+
+interface Logger {
+  error(msg: string): void;
+}
+
+function logger(path: string | undefined, format: string): Logger {
+  const line = (msg: string) => {
+    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    return format === "json"
+      ? JSON.stringify({ level: "error", msg, time }) + "\n"
+      : `time="${time}" level=error msg=${JSON.stringify(msg)}\n`;
+  };
+  return {
+    error(msg) {
+      if (path) {
+        try {
+          Deno.writeTextFileSync(path, line(msg), { append: true, create: true });
+        } catch { /* the log is best effort */ }
+        console.error(msg);
+      } else Deno.stderr.writeSync(new TextEncoder().encode(line(msg)));
+    },
+  };
+}
+
+/** An absolute, lexically clean path (as Go's filepath.Abs). */
+function abs(p: string): string {
+  const parts: string[] = [];
+  for (const part of (p.startsWith("/") ? p : `${Deno.cwd()}/${p}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
+}
+
+async function dispatch(
+  verb: VerbName,
+  argv: string[],
+  root: string,
+  rootless: boolean,
+): Promise<number> {
+  const spec = VERBS[verb];
+  const p = parse(spec, argv);
+  if (p.help) {
+    console.log(usage(spec));
+    return 0;
+  }
+  checkArgs(spec, p.args);
+  // deno-lint-ignore no-explicit-any
+  const f = p.flags as Record<string, any>;
+  const id = p.args[0];
+  switch (verb) {
+    case "spec": {
+      const { writeSpec } = await import("./spec.ts");
+      await writeSpec({ bundle: f.bundle || undefined, rootless: f.rootless || rootless });
+      return 0;
+    }
+    case "create": {
+      const { create } = await import("./create.ts");
+      const { sync } = await create({
+        root,
+        id,
+        bundle: abs(f.bundle || "."),
+        pidFile: f["pid-file"] || undefined,
+        consoleSocket: f["console-socket"] || undefined,
+        noPivot: f["no-pivot"],
+        preserveFds: f["preserve-fds"],
+        detached: true,
+      });
+      sync.close();
+      return 0;
+    }
+    case "run": {
+      const { run } = await import("./run.ts");
+      return await run({
+        root,
+        id,
+        bundle: abs(f.bundle || "."),
+        pidFile: f["pid-file"] || undefined,
+        consoleSocket: f["console-socket"] || undefined,
+        noPivot: f["no-pivot"],
+        preserveFds: f["preserve-fds"],
+        detached: f.detach,
+      }, f.keep);
+    }
+    case "start":
+      await (await import("./start.ts")).start(root, id);
+      return 0;
+    case "state":
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(await (await import("./list.ts")).stateJson(root, id)),
+      );
+      return 0;
+    case "list":
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(await (await import("./list.ts")).list(root, f.format, f.quiet)),
+      );
+      return 0;
+    case "kill": {
+      const { parseSignal } = await import("./signals.ts");
+      await (await import("./kill.ts")).kill(root, id, parseSignal(p.args[1] ?? "SIGTERM"), f.all);
+      return 0;
+    }
+    case "delete":
+      await (await import("./delete.ts")).deleteContainer(root, id, f.force);
+      return 0;
+    case "pause":
+      await (await import("./pause.ts")).pause(root, id);
+      return 0;
+    case "resume":
+      await (await import("./pause.ts")).resume(root, id);
+      return 0;
+    case "ps":
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(
+          await (await import("./ps.ts")).ps(root, id, f.format, p.args.slice(1)),
+        ),
+      );
+      return 0;
+    case "exec": {
+      const { exec } = await import("./exec.ts");
+      return await exec({
+        root,
+        id,
+        processFile: f.process || undefined,
+        args: p.args.slice(1),
+        tty: f.tty,
+        cwd: f.cwd || undefined,
+        env: f.env,
+        user: f.user || undefined,
+        additionalGids: f["additional-gids"],
+        caps: f.cap,
+        noNewPrivs: f["no-new-privs"],
+        detach: f.detach,
+        pidFile: f["pid-file"] || undefined,
+        consoleSocket: f["console-socket"] || undefined,
+        preserveFds: f["preserve-fds"],
+        ignorePaused: f["ignore-paused"],
+      });
+    }
+    default:
+      throw new Error(`runc ${verb} is not supported by this runtime yet`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let log: Logger = logger(undefined, "text");
+  try {
+    const g = parseGlobal(argv);
+    log = logger(g.flags.log || undefined, g.flags["log-format"]);
+    if (g.version) {
+      console.log(`runc version ${ENGINE_VERSION}\nspec: ${OCI_SPEC_VERSION}`);
+      return 0;
+    }
+    if (g.help || !g.verb || g.verb === "help" || g.verb === "h") {
+      const topic = g.verb === "help" || g.verb === "h" ? g.rest[0] : undefined;
+      console.log(topic ? usage(topic) : appUsage(VERSION_TEXT));
+      return 0;
+    }
+    if (!(g.verb in VERBS)) {
+      log.error(`No help topic for '${g.verb}'`);
+      return 3;
+    }
+    const root = abs(g.flags.root || DEFAULT_ROOT);
+    return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true");
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.log(incorrectUsage(e, VERSION_TEXT));
+      log.error(e.message);
+      return 1;
+    }
+    log.error(e instanceof Error ? e.message : String(e));
+    return 1;
+  }
+}

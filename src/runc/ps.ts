@@ -1,0 +1,25 @@
+// `runc ps [--format table|json] ID [ps options]`: the container's processes.
+import { cgroupOf } from "./cgroup_setup.ts";
+import { loadState } from "./state.ts";
+
+export async function ps(
+  root: string,
+  id: string,
+  format: string,
+  psArgs: string[],
+): Promise<string> {
+  const state = await loadState(root, id);
+  const pids = await (await cgroupOf(state)).procs();
+  if (format === "json") return JSON.stringify(pids) + "\n";
+  if (format !== "table") throw new Error(`invalid format option`);
+  const out = await new Deno.Command("ps", { args: psArgs.length ? psArgs : ["-ef"] }).output();
+  if (!out.success) {
+    throw new Error(`ps: ${new TextDecoder().decode(out.stderr).trim() || "failed"}`);
+  }
+  const lines = new TextDecoder().decode(out.stdout).split("\n");
+  const pidCol = lines[0].trim().split(/\s+/).indexOf("PID");
+  if (pidCol < 0) throw new Error("couldn't find PID field in ps output");
+  const want = new Set(pids.map(String));
+  const kept = lines.slice(1).filter((l) => want.has(l.trim().split(/\s+/)[pidCol]));
+  return [lines[0], ...kept].join("\n") + "\n";
+}

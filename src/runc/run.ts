@@ -1,0 +1,44 @@
+// `runc run`: create + start; in the foreground our exit code is the container's, our
+// signals go to it, and the container is deleted when it exits.
+import { close, kill as sysKill, wait } from "../sys/libc.ts";
+import { attachConsole, forwardSignals, ownConsole } from "./console.ts";
+import { create, type CreateOptions, readBundle } from "./create.ts";
+import { destroy } from "./delete.ts";
+import { SIGNAL_NUMBERS } from "./signals.ts";
+import { releaseFifo } from "./start.ts";
+import { SyncType } from "./sync.ts";
+import { runHooks } from "./hooks.ts";
+import { hookState } from "./state.ts";
+
+export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): Promise<number> {
+  const { spec } = await readBundle(o.bundle);
+  const tty = spec.process?.terminal && !o.detached && !o.consoleSocket ? ownConsole() : undefined;
+  const { state, sync } = await create({ ...o, consoleFd: tty?.childFd });
+  if (tty) close(tty.childFd);
+  try {
+    await releaseFifo(o.root, o.id);
+    // After the fifo the child drops privileges and execs: EOF means exec succeeded.
+    const late = await sync.next();
+    if (late?.type === SyncType.Error) throw sync.error(late);
+  } catch (e) {
+    sync.close();
+    await destroy(o.root, state).catch(() => {});
+    throw e;
+  }
+  sync.close();
+  await runHooks("poststart", spec.hooks?.poststart, hookState(state, "running")).catch((e) =>
+    console.error(`warning: ${(e as Error).message}`)
+  );
+  if (o.detached) return 0;
+
+  const unforward = forwardSignals((sig) => sysKill(state.pid, SIGNAL_NUMBERS[sig]));
+  const io = tty ? attachConsole(await tty.master) : undefined;
+  const code = await wait(state.pid);
+  unforward();
+  if (io) {
+    await Promise.race([io.done, new Promise((r) => setTimeout(r, 200))]);
+    io.stop();
+  }
+  if (!keep) await destroy(o.root, state);
+  return code;
+}

@@ -1,0 +1,66 @@
+// The parent's side of the sync socket with the container process (libnsenter/plan.h).
+import { close, errnoText, read, write } from "../sys/libc.ts";
+import type { Plan } from "../sys/plan_format.ts";
+
+export const enum SyncType {
+  Pid = 1,
+  Step = 2,
+  Ready = 3,
+  Error = 4,
+}
+
+export interface SyncMsg {
+  type: SyncType;
+  step: number;
+  errno: number;
+  value: number;
+}
+
+export class ContainerSetupError extends Error {
+  constructor(what: string, readonly errno: number) {
+    super(`${what}: ${errnoText(errno)}`);
+  }
+}
+
+export class SyncSocket {
+  private buf = new Uint8Array(16);
+  constructor(readonly fd: number, private plan: Plan) {}
+
+  /** The next message, or null on EOF (the process exec'd or died). */
+  async next(): Promise<SyncMsg | null> {
+    let got = 0;
+    while (got < 16) {
+      const chunk = new Uint8Array(16 - got);
+      const n = await read(this.fd, chunk);
+      if (n === 0) return null;
+      this.buf.set(chunk.subarray(0, n), got);
+      got += n;
+    }
+    const v = new DataView(this.buf.buffer);
+    return {
+      type: v.getInt32(0, true),
+      step: v.getInt32(4, true),
+      errno: v.getInt32(8, true),
+      value: v.getInt32(12, true),
+    };
+  }
+
+  /** Lets the child go on (after the initial setup or an OP_SYNC). */
+  ack(): void {
+    write(this.fd, new Uint8Array([1]));
+  }
+
+  /** The error a SyncType.Error message describes, naming the step. */
+  error(msg: SyncMsg): ContainerSetupError {
+    const what = msg.step >= 0
+      ? this.plan.steps[msg.step]?.what ?? `step ${msg.step}`
+      : msg.step === -1
+      ? "clone container process"
+      : `join namespace ${this.plan.join[-2 - msg.step]?.[1] ?? "?"}`;
+    return new ContainerSetupError(what, msg.errno);
+  }
+
+  close(): void {
+    close(this.fd);
+  }
+}
