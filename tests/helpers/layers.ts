@@ -4,6 +4,7 @@ import zlib from "node:zlib";
 import { createHash } from "node:crypto";
 import { type TarInput, TarWriter } from "../../src/containerd/archive/tar_writer.ts";
 import { TypeFlag } from "../../src/containerd/archive/tar_header.ts";
+import * as fs from "../../src/sys/fs.ts";
 
 export type Entry = [TarInput, Uint8Array?];
 
@@ -85,4 +86,18 @@ export async function assertRejects(fn: () => Promise<unknown>, includes: string
     return e as Error;
   }
   throw new Error(`expected a rejection containing ${JSON.stringify(includes)}`);
+}
+
+/** An xattr of a path (not following a final symlink), as text; null when unset. */
+export function getxattr(path: string, key: string): string | null {
+  const slash = path.lastIndexOf("/");
+  using dir = fs.openAt(fs.AT_FDCWD, path.slice(0, slash) || "/", fs.O_PATH | fs.O_DIRECTORY);
+  const v = fs.lgetxattrAt(dir.fd, path.slice(slash + 1), key);
+  return v === null ? null : new TextDecoder().decode(v);
+}
+
+export function setxattr(path: string, key: string, value: string): void {
+  const slash = path.lastIndexOf("/");
+  using dir = fs.openAt(fs.AT_FDCWD, path.slice(0, slash) || "/", fs.O_PATH | fs.O_DIRECTORY);
+  fs.lsetxattrAt(dir.fd, path.slice(slash + 1), key, new TextEncoder().encode(value));
 }

@@ -221,17 +221,17 @@ class Extractor {
     const target = entryComponents(h.linkname, "hardlink target");
     if (target.length === 0) throw invalidArgument("hardlink to the root refused");
     const targetParent = target.slice(0, -1).join("/");
+    const absent = () =>
+      invalidArgument(`hardlink target ${JSON.stringify(h.linkname)} is not in the layer`);
     let from: fs.Fd;
     try {
       from = fs.openInRoot(this.root.fd, targetParent, { noSymlinks: true });
     } catch (e) {
-      throw refusal(e, targetParent);
+      throw e instanceof fs.SysError && e.code === "ENOENT" ? absent() : refusal(e, targetParent);
     }
     using _ = from;
     const targetBase = target[target.length - 1];
-    if (!fs.lstatAt(from.fd, targetBase)) {
-      throw invalidArgument(`hardlink target ${JSON.stringify(h.linkname)} is not in the layer`);
-    }
+    if (!fs.lstatAt(from.fd, targetBase)) throw absent();
     this.#create(dir, base, () => fs.linkAt(from.fd, targetBase, dir, base));
   }
 
