@@ -196,6 +196,49 @@ Deno.test({ name: "registry: push and pull against docker-registry", ignore }, a
       assert.equal(d.meta.images.find(ref), undefined);
       assert.deepEqual(d.meta.leases.list(), []);
     });
+    await t.step(
+      "through a flaky proxy: 503 retried, redirects followed, caps enforced",
+      async () => {
+        const img4 = await buildImage(src, [await filesLayer({ p: "proxied" })]);
+        await push(`${reg.host}/test/proxied:1`, {
+          content: src,
+          registries,
+          target: img4.manifest,
+        });
+        const seen = new Map<string, number>();
+        const proxy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+          const url = new URL(req.url);
+          const target = `http://${reg.host}${url.pathname}${url.search}`;
+          if (url.pathname.endsWith("/manifests/huge")) {
+            return new Response(new Uint8Array(5 << 20).fill(32), {
+              headers: { "content-type": MediaType.dockerManifest },
+            });
+          }
+          if (req.method === "GET" && url.pathname.includes("/blobs/")) {
+            const n = (seen.get(url.pathname) ?? 0) + 1;
+            seen.set(url.pathname, n);
+            if (n === 1) return new Response("busy", { status: 503 });
+            return new Response(null, { status: 307, headers: { location: target } });
+          }
+          const r = await fetch(target, { method: req.method, headers: req.headers });
+          return new Response(r.body, { status: r.status, headers: r.headers });
+        });
+        try {
+          const host = `127.0.0.1:${proxy.addr.port}`;
+          const d = await fresh();
+          const got = await pull(`${host}/test/proxied:1`, d);
+          assert.deepEqual(got.layers, img4.layers);
+          for (const [path, n] of seen) assert.equal(n, 2, `${path}: one 503, one redirect`);
+          assert.equal(seen.size, 2, "config and layer");
+          await assert.rejects(
+            pull(`${host}/test/proxied:huge`, d),
+            /exceeds the limit of 4194304/,
+          );
+        } finally {
+          await proxy.shutdown();
+        }
+      },
+    );
   } finally {
     for (const m of stores) m.close();
   }
