@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { MediaType } from "../../src/containerd/content/oci.ts";
 import { ContentStore } from "../../src/containerd/content/store.ts";
+import { resolveImage } from "../../src/containerd/metadata/resolve.ts";
 import { Metadata } from "../../src/containerd/metadata/store.ts";
 import type { ProgressEvent } from "../../src/containerd/registry/fetch.ts";
 import { pull } from "../../src/containerd/registry/pull.ts";
@@ -147,6 +148,13 @@ Deno.test({ name: "registry: push and pull against docker-registry", ignore }, a
       assert.deepEqual(got.target, index);
       assert.deepEqual(got.manifestDescriptor.digest, amd.manifest.digest);
       assert.deepEqual(d.meta.images.get(ref).target, index);
+      const local = await resolveImage(d.content, d.meta.images.get(ref));
+      assert.deepEqual(local.manifestDescriptor, got.manifestDescriptor);
+      assert.deepEqual(local.config, got.config);
+      await assert.rejects(
+        resolveImage(d.content, d.meta.images.get(ref), { os: "linux", architecture: "arm64" }),
+        /was not pulled/,
+      );
       assert.equal(await d.content.has(arm.layers[0].digest), false, "other platform not fetched");
       const arm64 = await pull(ref, {
         ...await fresh(),
