@@ -2,9 +2,14 @@
 // size), retried (bounded) on network errors, 5xx and digest mismatch, shared between
 // concurrent pulls of the same blob in this process, with per-layer progress events.
 
-import { EngineError, errorKind, errorMessage, wrap } from "../../lib/errors.ts";
+import { EngineError, errorMessage, wrap } from "../../lib/errors.ts";
 import type { Descriptor } from "../content/oci.ts";
-import type { BlobInfo, ContentStore } from "../content/store.ts";
+import {
+  type BlobInfo,
+  type ContentStore,
+  DigestMismatchError,
+  SizeMismatchError,
+} from "../content/store.ts";
 import type { Repository } from "./client.ts";
 import { sleep } from "./transport.ts";
 
@@ -91,10 +96,7 @@ async function download(
       const declared = resp.headers.get("content-length");
       if (declared !== null && Number(declared) !== desc.size) {
         await resp.body.cancel().catch(() => {});
-        throw new EngineError(
-          "failed_precondition",
-          `${what}: size mismatch: expected ${desc.size}, registry sends ${declared}`,
-        );
+        throw new SizeMismatchError(desc.size, Number(declared), `${what}: Content-Length`);
       }
       await using w = await store.writer({ digest: desc.digest, size: desc.size });
       let last = 0;
@@ -111,17 +113,22 @@ async function download(
       emit("Download complete");
       return info;
     } catch (err) {
-      const kind = errorKind(err);
-      // Not found, unauthorized and bad arguments will not change on a retry.
-      const retryable = kind === "unavailable" || kind === "failed_precondition" ||
-        (kind === "internal" && !opts.signal?.aborted);
-      const isAuth = err instanceof Error && err.name === "EngineError" &&
-        /401|unauthorized/i.test(err.message);
-      if (!retryable || isAuth || attempt >= attempts || opts.signal?.aborted) {
+      if (!retryable(err) || attempt >= attempts || opts.signal?.aborted) {
         throw wrap(err, `fetch ${what} (attempt ${attempt}/${attempts})`);
       }
       emit("Retrying", { error: errorMessage(err) });
       await sleep((opts.backoffMs ?? 200) * 2 ** (attempt - 1));
     }
   }
+}
+
+/**
+ * Worth another attempt: wrong bytes (a corrupted or truncated transfer), a registry that
+ * is unavailable (the transport already retried it), a body that broke mid-stream. Not:
+ * not found, unauthorized, invalid input.
+ */
+function retryable(err: unknown): boolean {
+  if (err instanceof DigestMismatchError || err instanceof SizeMismatchError) return true;
+  if (err instanceof EngineError) return err.kind === "unavailable";
+  return !(err instanceof Deno.errors.NotFound || err instanceof Deno.errors.PermissionDenied);
 }
