@@ -36,6 +36,8 @@ export interface RegistryOptions {
   /** htpasswd basic auth with these users. */
   htpasswd?: Record<string, string>;
   token?: TokenAuth;
+  /** Serve HTTPS with this PEM certificate and key. */
+  tls?: { certPath: string; keyPath: string };
 }
 
 export interface Registry extends AsyncDisposable {
@@ -84,7 +86,11 @@ storage:
       enabled: false
 http:
   addr: 127.0.0.1:${port}
-  secret: engine-test-secret
+${
+      opts.tls
+        ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n`
+        : ""
+    }  secret: engine-test-secret
 ${auth}`,
   );
   const logPath = `${dir}/registry.log`;
@@ -112,7 +118,7 @@ ${auth}`,
   };
   const log = () => Deno.readTextFile(logPath).catch(() => "");
   try {
-    await waitReady(`http://127.0.0.1:${port}/v2/`, child, log);
+    await waitReady(port, !!opts.tls, child, log);
   } catch (err) {
     await stop();
     throw err;
@@ -132,19 +138,85 @@ ${auth}`,
   };
 }
 
-async function waitReady(url: string, child: Deno.ChildProcess, log: () => Promise<string>) {
+async function waitReady(
+  port: number,
+  tls: boolean,
+  child: Deno.ChildProcess,
+  log: () => Promise<string>,
+) {
   let exited = false;
   child.status.then(() => exited = true);
   for (let i = 0; i < 200; i++) {
     if (exited) throw new Error(`docker-registry exited early:\n${await log()}`);
     try {
-      const r = await fetch(url);
+      if (tls) {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        return;
+      }
+      const r = await fetch(`http://127.0.0.1:${port}/v2/`);
       await r.body?.cancel();
       if (r.status === 200 || r.status === 401) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`docker-registry did not answer on ${url}:\n${await log()}`);
+  throw new Error(`docker-registry did not answer on 127.0.0.1:${port}:\n${await log()}`);
+}
+
+/** A CA and a server certificate for 127.0.0.1 signed by it (openssl), as PEM paths. */
+export async function makeServerCert(
+  dir: string,
+): Promise<{ caPath: string; certPath: string; keyPath: string }> {
+  const caPath = `${dir}/ca.crt`;
+  const certPath = `${dir}/server.crt`;
+  const keyPath = `${dir}/server.key`;
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-x509",
+    ...ec,
+    "-keyout",
+    `${dir}/ca.key`,
+    "-out",
+    caPath,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=engine-test-ca",
+  ]);
+  await run("openssl", [
+    "req",
+    "-new",
+    ...ec,
+    "-keyout",
+    keyPath,
+    "-out",
+    `${dir}/server.csr`,
+    "-subj",
+    "/CN=127.0.0.1",
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/server.ext`,
+    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" +
+      "subjectAltName=IP:127.0.0.1\n",
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/server.csr`,
+    "-CA",
+    caPath,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-extfile",
+    `${dir}/server.ext`,
+  ]);
+  return { caPath, certPath, keyPath };
 }
 
 /** Path of a blob's data file inside the registry's storage (to corrupt it). */

@@ -18,6 +18,7 @@ import {
   buildImage,
   filesLayer,
   HTPASSWD_BIN,
+  makeServerCert,
   REGISTRY_BIN,
   startRegistry,
   startTokenIssuer,
@@ -145,5 +146,29 @@ Deno.test({ name: "registry auth: bearer tokens from an issuer", ignore }, async
   await assert.rejects(
     pull(ref, { ...opts, registries: new Registries() }),
     /token .*401: unauthorized/,
+  );
+});
+
+Deno.test({ name: "registry: HTTPS with a trusted CA, refused without it", ignore }, async () => {
+  await using dir = await tempDir();
+  const cert = await makeServerCert(dir.path);
+  await using reg = await startRegistry({ tls: cert });
+  const s = await setup(dir.path, reg.host, "nobody", "x");
+  using _ = s.meta;
+  const ref = `${reg.host}/tls/app:1`;
+  const pem = await Deno.readTextFile(cert.caPath);
+  const registries = new Registries({ secure: [reg.host], caCerts: [pem] });
+  assert.equal(registries.transport(reg.host).base, `https://${reg.host}`);
+  await push(ref, { content: s.src, registries, target: s.img.manifest });
+  const got = await pull(ref, { content: s.content, meta: s.meta, registries });
+  assert.equal(got.manifestDescriptor.digest, s.img.manifest.digest);
+  await assert.rejects(
+    pull(ref, {
+      content: s.content,
+      meta: s.meta,
+      registries: new Registries({ secure: [reg.host], attempts: 1 }),
+    }),
+    (e: Error & { kind: string }) =>
+      e.kind === "unavailable" && /certificate|UnknownIssuer/i.test(e.message),
   );
 });

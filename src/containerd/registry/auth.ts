@@ -136,7 +136,8 @@ export class Authorizer {
     try {
       resp = await this.fetcher(url.href, { headers });
     } catch (err) {
-      throw new EngineError("unavailable", `fetch ${what}: ${(err as Error).message}`);
+      const cause = err instanceof Error && err.cause ? `: ${String(err.cause)}` : "";
+      throw new EngineError("unavailable", `fetch ${what}: ${(err as Error).message}${cause}`);
     }
     const body = await readCapped(resp, TOKEN_RESPONSE_LIMIT, what);
     if (resp.status === 401 || resp.status === 403) {

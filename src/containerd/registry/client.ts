@@ -8,7 +8,7 @@ import { type Descriptor, Limits, MANIFEST_ACCEPT } from "../content/oci.ts";
 import { sha256Digest } from "../content/store.ts";
 import { repositoryScope } from "./auth.ts";
 import { drain, readCapped } from "./body.ts";
-import { Transport } from "./transport.ts";
+import { networkError, Transport } from "./transport.ts";
 
 export interface FetchedManifest {
   descriptor: Descriptor;
@@ -35,7 +35,7 @@ export class Repository {
     try {
       resp = await this.transport.fetcher(url, { method: "GET" });
     } catch (err) {
-      throw new EngineError("unavailable", `ping ${url}: ${(err as Error).message}`);
+      throw new EngineError("unavailable", `ping ${url}: ${networkError(err)}`);
     }
     await drain(resp);
     const authenticate = resp.headers.get("www-authenticate") ?? undefined;

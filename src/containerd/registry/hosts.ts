@@ -25,11 +25,17 @@ export function apiHost(domain: string): string {
 
 /**
  * Base URL ("https://host[:port]") of a registry domain. `insecure` lists domains (host or
- * host:port) to reach over plain HTTP, as dockerd's --insecure-registry.
+ * host:port) to reach over plain HTTP, as dockerd's --insecure-registry; `secure` lists
+ * loopback domains to reach over HTTPS all the same.
  */
-export function baseUrl(domain: string, insecure: readonly string[] = []): string {
+export function baseUrl(
+  domain: string,
+  insecure: readonly string[] = [],
+  secure: readonly string[] = [],
+): string {
   const host = apiHost(domain);
-  const plain = isLoopback(host) || insecure.includes(domain) || insecure.includes(host) ||
-    insecure.includes(hostname(host));
+  const listed = (l: readonly string[]) =>
+    l.includes(domain) || l.includes(host) || l.includes(hostname(host));
+  const plain = (isLoopback(host) && !listed(secure)) || listed(insecure);
   return `${plain ? "http" : "https"}://${host}`;
 }

@@ -12,6 +12,8 @@ export interface TransportOptions {
   credentials?: Credentials;
   /** Domains reachable over plain HTTP besides loopback (dockerd --insecure-registry). */
   insecure?: readonly string[];
+  /** Loopback domains to reach over HTTPS anyway (loopback defaults to plain HTTP). */
+  secure?: readonly string[];
   /** Extra PEM CA certificates for HTTPS (system CAs are always trusted). */
   caCerts?: string[];
   /** Attempts for replayable requests on network errors, 429 and 5xx (default 4). */
@@ -72,6 +74,13 @@ function systemCAs(): string[] {
   }
 }
 
+/** fetch's TypeError says "fetch failed"; the reason (TLS, refused, DNS) is in its cause. */
+export function networkError(err: unknown): string {
+  const msg = errorMessage(err);
+  const cause = err instanceof Error && err.cause ? errorMessage(err.cause) : "";
+  return cause && !msg.includes(cause) ? `${msg}: ${cause}` : msg;
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Transport {
@@ -82,7 +91,7 @@ export class Transport {
   readonly backoffMs: number;
 
   constructor(readonly domain: string, readonly opts: TransportOptions = {}) {
-    this.base = baseUrl(domain, opts.insecure);
+    this.base = baseUrl(domain, opts.insecure, opts.secure);
     this.fetcher = opts.fetch ?? httpsFetcher(opts.caCerts);
     this.auth = new Authorizer(domain, opts.credentials, this.fetcher);
     this.attempts = Math.max(1, opts.attempts ?? 4);
@@ -113,7 +122,7 @@ export class Transport {
         resp = await this.fetcher(url, { method, headers, body: o.body, signal: o.signal });
       } catch (err) {
         if (o.signal?.aborted || attempt >= this.attempts) {
-          throw new EngineError("unavailable", `${what}: ${errorMessage(err)}`, { cause: err });
+          throw new EngineError("unavailable", `${what}: ${networkError(err)}`, { cause: err });
         }
         await sleep(this.backoffMs * 2 ** (attempt - 1));
         continue;
