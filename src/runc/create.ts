@@ -18,6 +18,7 @@ import {
 } from "./state.ts";
 import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
 import { containerCgroup } from "./cgroup_setup.ts";
+import { withHome } from "./user_env.ts";
 
 export interface CreateOptions {
   root: string;
@@ -128,7 +129,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     await cgroup.create(spec);
     const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
     const plan: Plan = compileInit({
-      spec,
+      spec: { ...spec, process: withHome(spec.process!, rootfs) },
       rootfs,
       bundle: o.bundle,
       fifoPath: fifoPath(o.root, o.id),

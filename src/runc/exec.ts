@@ -10,6 +10,7 @@ import { CLONE, compileExec, NS_PROC_NAMES } from "./plan.ts";
 import { SIGNAL_NUMBERS } from "./signals.ts";
 import { computeStatus, type ContainerState, loadState } from "./state.ts";
 import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
+import { withHome } from "./user_env.ts";
 
 export interface ExecOptions {
   root: string;
@@ -100,7 +101,7 @@ export async function exec(o: ExecOptions): Promise<number> {
   const tty = process.terminal && !o.consoleSocket ? ownConsole() : undefined;
   const consoleFd = tty?.childFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
   const plan = compileExec({
-    process,
+    process: withHome(process, state.rootfs),
     join: joinList(state),
     consoleFd,
     preserveFds: o.preserveFds,

@@ -87,23 +87,22 @@ export function processSteps(p: Process, preserveFds: number, seccomp: Step | nu
   for (const r of p.rlimits ?? []) {
     steps.push(step(Op.Setrlimit, `setrlimit ${r.type}`, RLIMITS[r.type], r.soft, r.hard));
   }
-  const caps: Capabilities | undefined = p.capabilities;
-  if (caps) steps.push(step(Op.Bounding, "drop bounding capabilities", capMask(caps.bounding)));
+  // No capabilities object means none at all (runc applies empty sets).
+  const caps: Capabilities = p.capabilities ?? {};
+  steps.push(step(Op.Bounding, "drop bounding capabilities", capMask(caps.bounding)));
   // Without no_new_privs, seccomp must be loaded while CAP_SYS_ADMIN is still held.
   if (seccomp && !p.noNewPrivileges) steps.push(seccomp);
   const groups = p.user.additionalGids ?? [];
   steps.push(step(Op.Setgroups, `setgroups ${JSON.stringify(groups)}`, groups));
   steps.push(step(Op.Setid, `set uid ${p.user.uid} gid ${p.user.gid}`, p.user.uid, p.user.gid));
-  if (caps) {
-    steps.push(step(
-      Op.Caps,
-      "set capabilities",
-      capMask(caps.effective),
-      capMask(caps.permitted),
-      capMask(caps.inheritable),
-      capMask(caps.ambient),
-    ));
-  }
+  steps.push(step(
+    Op.Caps,
+    "set capabilities",
+    capMask(caps.effective),
+    capMask(caps.permitted),
+    capMask(caps.inheritable),
+    capMask(caps.ambient),
+  ));
   if (p.noNewPrivileges) steps.push(step(Op.NoNewPrivs, "set no_new_privs"));
   steps.push(step(Op.Chdir, `chdir to cwd ("${p.cwd}") set in config.json`, p.cwd));
   steps.push(step(Op.CheckCwd, `check cwd ${p.cwd} is inside the container`));
@@ -359,6 +358,8 @@ export function compileInit(o: InitOptions): Plan {
     steps.push(...deviceSteps(spec, userns));
     steps.push(...devSymlinks(spec));
   }
+  // runc creates a missing cwd (as root, before the pivot).
+  if (proc.cwd !== "/") steps.push(step(Op.Mkdir, `mkdir cwd ${proc.cwd}`, proc.cwd, 0o755));
   if (o.pauseForHooks) steps.push(step(Op.Sync, "run createRuntime hooks", SYNC_HOOKS));
   steps.push(
     o.noPivot ? step(Op.Chroot, "move rootfs to / (--no-pivot)") : step(Op.PivotRoot, "pivot_root"),

@@ -28,6 +28,11 @@ const libc = Deno.dlopen("libc.so.6", {
   isatty: { parameters: ["i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  syscall4: {
+    name: "syscall",
+    parameters: ["i64", "i64", "buffer", "buffer", "u64"],
+    result: "i64",
+  },
 });
 
 const sym = libc.symbols;
@@ -234,4 +239,56 @@ export function winsize(fd: number): [number, number] | null {
 export function setWinsize(fd: number, rows: number, cols: number): void {
   const ws = new Uint16Array([rows, cols, 0, 0]);
   check("ioctl TIOCSWINSZ", sym.ioctl(fd, 0x5414n, new Uint8Array(ws.buffer)));
+}
+
+const SYS_OPENAT2 = 437;
+export const RESOLVE_NO_MAGICLINKS = 0x02, RESOLVE_IN_ROOT = 0x10;
+
+/** openat2(2) relative to `dir` (an absolute path, opened here) with `resolve` flags. */
+export function openat2(dir: string, path: string, flags: number, resolve: number): number {
+  const dirfd = open(dir, O_PATH | O_DIRECTORY);
+  try {
+    const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(resolve)]);
+    const r = sym.syscall4(
+      BigInt(SYS_OPENAT2),
+      BigInt(dirfd),
+      cstr(path),
+      new Uint8Array(how.buffer),
+      24n,
+    );
+    return check("openat2", r, `${dir}/${path}`);
+  } finally {
+    sym.close(dirfd);
+  }
+}
+
+/** Reads a whole (small) file of `root` resolved inside it, or null when it cannot be read. */
+export function readInRoot(root: string, path: string, max = 1 << 20): string | null {
+  let fd: number;
+  try {
+    fd = openat2(root, path.replace(/^\/+/, ""), O_RDONLY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  } catch {
+    return null;
+  }
+  try {
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = new Uint8Array(65536);
+      const n = Number(sym.read(fd, buf, BigInt(buf.length)));
+      if (n <= 0) break;
+      chunks.push(buf.subarray(0, n));
+      total += n;
+      if (total > max) return null;
+    }
+    const all = new Uint8Array(total);
+    let off = 0;
+    for (const c of chunks) {
+      all.set(c, off);
+      off += c.length;
+    }
+    return new TextDecoder().decode(all);
+  } finally {
+    sym.close(fd);
+  }
 }
