@@ -1,0 +1,64 @@
+// `engine containerd`: content, images, snapshots, containers and tasks behind one API on
+// a unix socket. A subreaper, so shims it started stay visible; clean exit on SIGTERM.
+import { parseArgs } from "node:util";
+import { errorMessage } from "../lib/errors.ts";
+import { setChildSubreaper } from "../sys/libc.ts";
+import { buildApp } from "./server.ts";
+import { closeServices, openServices } from "./services.ts";
+import { ROUTE_MODULES } from "./routes/mod.ts";
+
+const USAGE = `Usage:  engine containerd [OPTIONS]
+
+The containerd layer: content store, images, snapshots, containers and tasks.
+
+Options:
+      --root string      persistent state (default "/var/lib/engine/containerd")
+      --state string     runtime state (default "/run/engine/containerd")
+      --address string   API socket (default "/run/engine/containerd/containerd.sock")
+      --insecure-registry list   registries reached over plain HTTP
+  -h, --help             Print usage
+`;
+
+export async function main(args: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        root: { type: "string", default: "/var/lib/engine/containerd" },
+        state: { type: "string", default: "/run/engine/containerd" },
+        address: { type: "string" },
+        "insecure-registry": { type: "string", multiple: true, default: [] },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    console.error(`engine containerd: ${errorMessage(e)}\n\n${USAGE}`);
+    return 125;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const address = values.address ?? `${values.state}/containerd.sock`;
+  setChildSubreaper();
+  const services = await openServices({
+    root: values.root,
+    state: values.state,
+    address,
+    insecureRegistries: values["insecure-registry"],
+  });
+  const app = buildApp(services, ROUTE_MODULES);
+  await Deno.mkdir(address.slice(0, address.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+  await Deno.remove(address).catch(() => {});
+  const server = Deno.serve({ path: address, onListen() {} }, app.fetch);
+  await Deno.chmod(address, 0o600);
+  console.error(`level=info msg="engine containerd serving" address=${address}`);
+  const stop = () => server.shutdown();
+  Deno.addSignalListener("SIGTERM", stop);
+  Deno.addSignalListener("SIGINT", stop);
+  await server.finished;
+  closeServices(services);
+  await Deno.remove(address).catch(() => {});
+  return 0;
+}

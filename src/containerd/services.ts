@@ -1,0 +1,47 @@
+// What every part of `engine containerd` shares: its directories and stores, opened once.
+import { ContentStore } from "./content/store.ts";
+import { Metadata } from "./metadata/store.ts";
+import { Registries } from "./registry/mod.ts";
+import { OverlaySnapshotter } from "./snapshots/mod.ts";
+import { EventLog } from "./events.ts";
+import { configPath, loadDockerConfig } from "./registry/credentials.ts";
+
+export interface ContainerdOptions {
+  /** Persistent state: content, metadata, snapshots (/var/lib/engine/containerd). */
+  root: string;
+  /** Runtime state: shim sockets, bundles (/run/engine/containerd). */
+  state: string;
+  /** The API socket. */
+  address: string;
+  /** Registries reached over plain HTTP (besides loopback). */
+  insecureRegistries?: string[];
+}
+
+export interface Services {
+  opts: ContainerdOptions;
+  content: ContentStore;
+  meta: Metadata;
+  snapshots: OverlaySnapshotter;
+  registries: Registries;
+  events: EventLog;
+}
+
+export async function openServices(opts: ContainerdOptions): Promise<Services> {
+  await Deno.mkdir(opts.root, { recursive: true, mode: 0o700 });
+  await Deno.mkdir(opts.state, { recursive: true, mode: 0o711 });
+  const content = new ContentStore(`${opts.root}/content`);
+  await content.init();
+  const meta = Metadata.open(`${opts.root}/meta.db`, content);
+  const snapshots = await OverlaySnapshotter.open(`${opts.root}/snapshots`);
+  const registries = new Registries({
+    credentials: await loadDockerConfig(configPath()).catch(() => undefined),
+    insecure: opts.insecureRegistries,
+  });
+  const events = new EventLog(meta.db);
+  return { opts, content, meta, snapshots, registries, events };
+}
+
+export function closeServices(s: Services) {
+  s.snapshots.close();
+  s.meta.close();
+}
