@@ -235,9 +235,7 @@ function cgroupMountSteps(dest: string, flags: number, o: InitOptions): Step[] {
       }
     }
   }
-  if (flags & MS.RDONLY) {
-    steps.push(step(Op.Remount, `remount ${dest}`, dest, flags | MS.NOSUID | MS.NODEV | MS.NOEXEC));
-  }
+  // The tmpfs itself stays read-write, as runc leaves it (each hierarchy is read-only).
   return steps;
 }
 

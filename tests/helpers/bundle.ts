@@ -4,6 +4,7 @@
 import { defaultSpec, type Spec } from "../../src/runc/spec.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
 import { tryWait } from "../../src/sys/libc.ts";
+import { deepStrictEqual } from "node:assert/strict";
 
 export const ENGINE = new URL("../../engine", import.meta.url).pathname;
 export const RUNC = "/usr/sbin/runc";
@@ -236,4 +237,30 @@ export async function runBoth(
     out.push(await rt.run(["run", "--bundle", b.dir, uniqueId(`${name}-${rt.name}`)], o));
   }
   return [out[0], out[1]];
+}
+
+/** Container ids of uniqueId() replaced, so both runtimes' outputs compare. */
+export function normalizeIds(text: string): string {
+  return text.replace(/[\w.]+-(engine|runc)-\d+-\d+/g, "ID");
+}
+
+/**
+ * Runs `sh -c script` under both runtimes on a bundle changed by `edit`; checks they exit
+ * the same and print the same (ids normalized). Returns our result.
+ */
+export async function sameInside(
+  name: string,
+  script: string,
+  edit?: (s: Spec) => void,
+  prepare?: (b: Bundle) => Promise<void>,
+): Promise<Result> {
+  await using b: Bundle = await makeBundle(["sh", "-c", script], edit);
+  await prepare?.(b);
+  const [e, r] = await runBoth(b, name);
+  deepStrictEqual(
+    { code: e.code, stdout: normalizeIds(e.stdout) },
+    { code: r.code, stdout: normalizeIds(r.stdout) },
+    `engine stderr: ${e.stderr}\nrunc stderr: ${r.stderr}`,
+  );
+  return e;
 }

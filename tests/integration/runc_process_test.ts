@@ -1,23 +1,11 @@
 // What the container's process sees from inside (ids, capabilities, rlimits, env, cwd,
 // umask, no_new_privs, oom score), under our runtime and /usr/sbin/runc on the same bundle.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { type Bundle, makeBundle, runBoth } from "../helpers/bundle.ts";
+import { sameInside } from "../helpers/bundle.ts";
 import { command, missing, root } from "../helpers/require.ts";
 import type { Spec } from "../../src/runc/spec.ts";
 
 const ignore = missing(root(), command("/usr/sbin/runc"));
-
-/** Runs `script` under both runtimes and checks they print the same and exit the same. */
-async function sameInside(name: string, script: string, edit?: (s: Spec) => void) {
-  await using b: Bundle = await makeBundle(["sh", "-c", script], edit);
-  const [e, r] = await runBoth(b, name);
-  assertEquals(
-    { code: e.code, stdout: e.stdout },
-    { code: r.code, stdout: r.stdout },
-    `engine stderr: ${e.stderr}\nrunc stderr: ${r.stderr}`,
-  );
-  return e;
-}
 
 Deno.test({
   name: "runc process: default spec — hostname, pid 1, ids, caps, nnp, rlimit, env, cwd",

@@ -1,0 +1,155 @@
+// The container's filesystem view: mounts, readonly and masked paths, root.readonly,
+// bind mounts with options, devices, --no-pivot and namespaces joined by path, compared
+// with /usr/sbin/runc on the same bundle.
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { makeBundle, runBoth, sameInside } from "../helpers/bundle.ts";
+import { command, missing, root } from "../helpers/require.ts";
+import type { Spec } from "../../src/runc/spec.ts";
+
+const ignore = missing(root(), command("/usr/sbin/runc"));
+
+/** Mount point, options, fs type and source of each mount (ids and numbers dropped). */
+const MOUNTS = "cut -d' ' -f4- /proc/self/mountinfo | sed 's/ shared:[0-9]*//; s/ master:[0-9]*//'";
+
+Deno.test({
+  name: "runc mounts: default spec mountinfo",
+  ignore,
+  async fn() {
+    const out = await sameInside("mounts", MOUNTS);
+    ok(out.stdout.includes(" /proc "), out.stdout);
+    ok(out.stdout.includes(" /dev/pts "), out.stdout);
+  },
+});
+
+Deno.test({
+  name: "runc mounts: readonly and masked paths, root.readonly",
+  ignore,
+  async fn() {
+    const script = [
+      "echo 1 > /proc/sys/kernel/hostname 2>/dev/null && echo sys-writable || echo sys-ro",
+      "echo x > /proc/sysrq-trigger 2>/dev/null && echo sysrq-writable || echo sysrq-ro",
+      "echo masked=$(cat /proc/keys /proc/timer_list 2>&1 | wc -c)",
+      "ls /proc/acpi /sys/firmware | wc -l",
+      "touch /newfile 2>/dev/null && echo root-rw || echo root-ro",
+      "touch /tmp/x 2>/dev/null && echo tmp-rw || echo tmp-ro",
+      "touch /dev/shm/x && echo shm-rw",
+    ].join("; ");
+    const out = await sameInside("paths", script);
+    assertEquals(out.stdout.split("\n").slice(0, 3), ["sys-ro", "sysrq-ro", "masked=0"]);
+    ok(out.stdout.includes("root-ro"), out.stdout);
+    const rw = await sameInside("rootrw", script, (s) => {
+      s.root.readonly = false;
+      s.linux.maskedPaths.push("/etc/group", "/bin/nope");
+      s.linux.readonlyPaths.push("/tmp");
+    });
+    ok(rw.stdout.includes("root-rw") && rw.stdout.includes("tmp-ro"), rw.stdout);
+  },
+});
+
+Deno.test({
+  name: "runc mounts: bind mounts with options, tmpfs, relative source, propagation",
+  ignore,
+  async fn() {
+    const script = MOUNTS + " | grep -E ' /(data|ro|file|scratch)' ; cat /ro/hello /file;" +
+      "touch /ro/x 2>/dev/null || echo ro-denied; /data/run.sh 2>/dev/null || echo noexec";
+    await sameInside("binds", script, (s: Spec) => {
+      s.root.readonly = false;
+      s.mounts.push(
+        { destination: "/data", type: "bind", source: "data", options: ["rbind", "noexec"] },
+        { destination: "/ro", type: "none", source: "data", options: ["bind", "ro", "nosuid"] },
+        { destination: "/file", type: "bind", source: "data/hello", options: ["bind", "ro"] },
+        {
+          destination: "/scratch",
+          type: "tmpfs",
+          source: "tmpfs",
+          options: ["nodev", "size=1m", "mode=700", "rprivate"],
+        },
+      );
+    }, async (b) => {
+      await Deno.mkdir(`${b.dir}/data`);
+      await Deno.writeTextFile(`${b.dir}/data/hello`, "hello\n");
+      await Deno.writeTextFile(`${b.dir}/data/run.sh`, "#!/bin/sh\necho ran\n", { mode: 0o755 });
+    });
+  },
+});
+
+Deno.test({
+  name: "runc mounts: linux.devices and the default /dev",
+  ignore,
+  async fn() {
+    const out = await sameInside(
+      "devices",
+      "ls -l /dev | sed 's/ [A-Z][a-z][a-z] .*:.. / /' | sort; head -c 4 /dev/zero | wc -c",
+      (s) => {
+        s.linux.devices = [
+          { path: "/dev/fuse", type: "c", major: 10, minor: 229, fileMode: 0o600, uid: 0, gid: 0 },
+          { path: "/dev/sub/loopx", type: "b", major: 7, minor: 200, fileMode: 0o640 },
+        ];
+      },
+    );
+    ok(out.stdout.includes("fuse"), out.stdout);
+  },
+});
+
+Deno.test({
+  name: "runc mounts: --no-pivot",
+  ignore,
+  async fn() {
+    await using b = await makeBundle(["sh", "-c", `${MOUNTS} | head -3; ls /`]);
+    const out = [];
+    for (const rt of b.both) {
+      out.push(await rt.run(["run", "--no-pivot", "--bundle", b.dir, `nopivot-${rt.name}`]));
+    }
+    assertEquals(out[0].code, 0, out[0].stderr);
+    assertEquals(out[0].stdout, out[1].stdout);
+  },
+});
+
+Deno.test({
+  name: "runc mounts: a network namespace joined by path",
+  ignore,
+  async fn() {
+    const ns = `engine-test-${Deno.pid}`;
+    const add = await new Deno.Command("ip", { args: ["netns", "add", ns] }).output();
+    assertEquals(add.code, 0, new TextDecoder().decode(add.stderr));
+    try {
+      await new Deno.Command("ip", { args: ["netns", "exec", ns, "ip", "link", "set", "lo", "up"] })
+        .output();
+      const ino = Deno.statSync(`/run/netns/${ns}`).ino;
+      const script = "stat -L -c %i /proc/self/ns/net; cat /sys/class/net/lo/operstate";
+      const out = await sameInside("netns", script, (s) => {
+        s.linux.namespaces = s.linux.namespaces.map((n: { type: string }) =>
+          n.type === "network" ? { type: "network", path: `/run/netns/${ns}` } : n
+        );
+      });
+      assertEquals(out.stdout, `${ino}\nunknown\n`);
+    } finally {
+      await new Deno.Command("ip", { args: ["netns", "delete", ns] }).output();
+    }
+  },
+});
+
+Deno.test({
+  name: "runc mounts: a cgroup namespace sees its own cgroup as /",
+  ignore,
+  async fn() {
+    // runc mounts each hierarchy afresh in a cgroup namespace (source "systemd" for
+    // name=systemd); ours are binds of the container's cgroup (source "cgroup").
+    const script = `cat /proc/self/cgroup; ${MOUNTS} | grep cgroup | sed 's/ systemd / cgroup /'`;
+    await sameInside("cgns", script, (s) => {
+      s.linux.namespaces.push({ type: "cgroup" });
+    });
+  },
+});
+
+Deno.test({
+  name: "runc mounts: the same run twice from one bundle leaves no mount behind",
+  ignore,
+  async fn() {
+    await using b = await makeBundle(["true"]);
+    const [e, r] = await runBoth(b, "twice");
+    assertEquals([e.code, r.code], [0, 0]);
+    const mi = await Deno.readTextFile("/proc/self/mountinfo");
+    ok(!mi.includes(b.dir), mi);
+  },
+});
