@@ -10,6 +10,7 @@ import {
   dir,
   type Entry,
   file,
+  gzip,
   hardlink,
   sha256,
   symlink,
@@ -137,3 +138,30 @@ Deno.test({ name: "safe look-alikes: symlinks are stored, never followed", ignor
   assert((await Deno.lstat(`${snap}/h`)).isSymlink);
   assertEquals(await Deno.readLink(`${snap}/up`), "../../../..");
 });
+
+Deno.test(
+  { name: "hostile: a refused layer stops reading and releases its source", ignore },
+  async () => {
+    await using tmp = await tempDir();
+    // Incompressible, so that the decompressor's backpressure holds most of it unread.
+    const noise = new Uint8Array(4 << 20);
+    for (let i = 0; i < noise.length; i += 65536) {
+      crypto.getRandomValues(
+        noise.subarray(i, i + 65536),
+      );
+    }
+    const blob = gzip(await tarBytes([file("big", noise), file("../x", "x"), file("big2", noise)]));
+    let released = false, readAll = false;
+    async function* source() {
+      try {
+        yield* chunked(blob, 65536);
+        readAll = true;
+      } finally {
+        released = true;
+      }
+    }
+    await Deno.mkdir(`${tmp.path}/snap`);
+    await assertRejects(() => applyLayer(`${tmp.path}/snap`, source()), '"../x"');
+    assertEquals([released, readAll], [true, false]);
+  },
+);

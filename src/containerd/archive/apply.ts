@@ -218,7 +218,12 @@ class Extractor {
   }
 
   #hardlink(dir: number, base: string, h: TarHeader): void {
-    const target = entryComponents(h.linkname, "hardlink target");
+    let target: string[];
+    try {
+      target = entryComponents(h.linkname);
+    } catch (e) {
+      throw wrap(e, `hardlink target ${JSON.stringify(h.linkname)}`);
+    }
     if (target.length === 0) throw invalidArgument("hardlink to the root refused");
     const targetParent = target.slice(0, -1).join("/");
     const absent = () =>

@@ -66,6 +66,12 @@ export class ByteReader {
     for await (const _ of this.chunks(n, what)) { /* discard */ }
   }
 
+  /** Stops reading: the source is told to release what it holds (streams, decompressors). */
+  async close(): Promise<void> {
+    this.#eof = true;
+    await this.#it.return?.();
+  }
+
   /** Reads (and discards) everything left, so a wrapping hash sees the whole stream. */
   async drain(): Promise<void> {
     this.#off = this.#buf.length;

@@ -4,15 +4,14 @@
 
 import { invalidArgument } from "../../lib/errors.ts";
 
-/** The path's components ([] for the root itself). Refuses absolute paths and "..". */
-export function entryComponents(name: string, what = "entry"): string[] {
-  if (name.startsWith("/")) {
-    throw invalidArgument(`${what} ${JSON.stringify(name)}: absolute path refused`);
-  }
+/**
+ * The path's components ([] for the root itself). Refuses absolute paths and "..";
+ * callers add which entry it was.
+ */
+export function entryComponents(name: string): string[] {
+  if (name.startsWith("/")) throw invalidArgument("absolute path refused");
   const parts = name.split("/").filter((p) => p !== "" && p !== ".");
-  if (parts.includes("..")) {
-    throw invalidArgument(`${what} ${JSON.stringify(name)}: ".." refused (path escape)`);
-  }
+  if (parts.includes("..")) throw invalidArgument(`".." refused (path escape)`);
   return parts;
 }
 

@@ -44,28 +44,35 @@ const byteLength = (s: string) => new TextEncoder().encode(s).length;
  */
 export async function* readTar(source: AsyncIterable<Uint8Array>): AsyncGenerator<TarEntry> {
   const r = new ByteReader(source);
-  let index = 0;
-  for (;;) {
-    const header = await readHeader(r, index);
-    if (!header) break;
-    const size = HEADER_ONLY.has(header.type) ? 0 : header.size;
-    const what = `tar entry ${JSON.stringify(header.name)}`;
-    let read = 0;
-    let started = false;
-    const body = async function* (): AsyncGenerator<Uint8Array> {
-      if (started) throw invalidArgument(`${what}: body read twice`);
-      started = true;
-      for await (const chunk of r.chunks(size, what)) {
-        read += chunk.length;
-        yield chunk;
-      }
-    };
-    yield { header, body };
-    await r.skip(size - read, what); // whatever the consumer did not read
-    await r.skip(padding(size), what);
-    index++;
+  let finished = false;
+  try {
+    let index = 0;
+    for (;;) {
+      const header = await readHeader(r, index);
+      if (!header) break;
+      const size = HEADER_ONLY.has(header.type) ? 0 : header.size;
+      const what = `tar entry ${JSON.stringify(header.name)}`;
+      let read = 0;
+      let started = false;
+      const body = async function* (): AsyncGenerator<Uint8Array> {
+        if (started) throw invalidArgument(`${what}: body read twice`);
+        started = true;
+        for await (const chunk of r.chunks(size, what)) {
+          read += chunk.length;
+          yield chunk;
+        }
+      };
+      yield { header, body };
+      await r.skip(size - read, what); // whatever the consumer did not read
+      await r.skip(padding(size), what);
+      index++;
+    }
+    await r.drain();
+    finished = true;
+  } finally {
+    // Stopped early (an error, or the consumer broke out): release the source.
+    if (!finished) await r.close();
   }
-  await r.drain();
 }
 
 /** The next entry's header with its PAX/GNU records folded in; null at the end. */
