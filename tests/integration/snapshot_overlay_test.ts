@@ -213,6 +213,18 @@ Deno.test(
     assertEquals(again.map((r) => r.unpacked), [false, true]);
     assertEquals([l0.opened, l1.opened], [1, 1]);
 
+    // Two unpacks of the same new chain at once: one commits each layer, the other yields.
+    const l2 = await layer([file("p", "p")]), l3 = await layer([file("q", "q")]);
+    const both = await Promise.all([
+      unpackLayers(sn, [l0, l2, l3]),
+      unpackLayers(sn, [l0, l2, l3]),
+    ]);
+    assertEquals(both[0].map((r) => r.chainID), both[1].map((r) => r.chainID));
+    assertEquals(sn.walk().filter((i) => i.kind !== "committed"), []);
+    for (const id of both[0].map((r) => r.chainID).slice(1)) await sn.remove(id).catch(() => {});
+    await sn.remove(both[0][2].chainID).catch(() => {});
+    await sn.remove(both[0][1].chainID);
+
     // A layer whose content does not match its diff_id.
     const liar = { ...(await layer([file("z", "z")])), diffID: l0.diffID.replace(/.$/, "0") };
     await assertRejects(() => unpackLayers(sn, [l0, l1, liar]), "diff_id mismatch");
