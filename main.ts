@@ -7,6 +7,7 @@ const USAGE = `Usage:  engine [OPTIONS] COMMAND
 A container engine: Docker's architecture in one binary.
 
 Layers (each re-executed from this binary):
+  containerd  Content, images, snapshots, containers and tasks behind one API
   runc        The OCI runtime: run an OCI bundle the way runc does
 
 Options:
@@ -32,6 +33,10 @@ async function main(args: string[]): Promise<number> {
   switch (command) {
     case "runc":
       return (await import("./src/runc/main.ts")).main(rest);
+    case "containerd":
+      return (await import("./src/containerd/main.ts")).main(rest);
+    case "shim":
+      return (await import("./src/shim/main.ts")).main(rest);
     case "-v":
     case "--version":
     case "version":

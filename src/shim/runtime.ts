@@ -1,0 +1,139 @@
+// Runs the OCI runtime (engine runc, runc or crun) with runc's command line. The shim is
+// a subreaper, so it spawns without Deno.Command (which reaps on its own) and waits with
+// pidfds: nothing here calls waitpid(-1).
+import { close } from "../sys/libc.ts";
+import { spawn } from "../sys/libnsenter.ts";
+import { Op, type Plan } from "../sys/plan_format.ts";
+import { openRaw, pidfdOpen, waitPidfd } from "../sys/process.ts";
+import { SyncSocket, SyncType } from "../runc/sync.ts";
+
+export interface RuntimeConfig {
+  /** The program, e.g. /usr/sbin/runc, or our own binary with args ["runc"]. */
+  path: string;
+  args: string[];
+  /** --root of the runtime's state. */
+  root: string;
+}
+
+const O_RDWR = 2;
+
+/** Spawns `path argv…` with the given stdio fds; resolves with its pid once it has exec'd. */
+export async function spawnProgram(
+  path: string,
+  argv: string[],
+  stdio: [number, number, number],
+): Promise<number> {
+  const env = Object.entries(Deno.env.toObject()).map(([k, v]) => `${k}=${v}`);
+  const plan: Plan = {
+    cloneFlags: 0,
+    join: [],
+    steps: [
+      { op: Op.Dup2, what: "dup2 stdin", fields: [stdio[0], 0] },
+      { op: Op.Dup2, what: "dup2 stdout", fields: [stdio[1], 1] },
+      { op: Op.Dup2, what: "dup2 stderr", fields: [stdio[2], 2] },
+      { op: Op.CloseFds, what: "close fds", fields: [3] },
+      { op: Op.Exec, what: `exec ${path}`, fields: [path, argv, env] },
+    ],
+  };
+  const { pid, syncFd } = spawn(plan);
+  const sync = new SyncSocket(syncFd, plan);
+  try {
+    sync.ack();
+    const msg = await sync.next();
+    if (msg?.type === SyncType.Error) throw sync.error(msg);
+  } finally {
+    sync.close();
+  }
+  return pid;
+}
+
+/** Waits for a child (or adopted) process by pid; its exit code (128+n for signal n). */
+export async function waitPid(pid: number): Promise<number> {
+  const fd = pidfdOpen(pid);
+  try {
+    return await waitPidfd(fd);
+  } finally {
+    close(fd);
+  }
+}
+
+export class RuntimeError extends Error {}
+
+export class Runtime {
+  constructor(private cfg: RuntimeConfig, private logPath: string) {}
+
+  /** Runs one runtime command to completion; throws with the runtime's own error message. */
+  async run(args: string[], stdio?: [number, number, number]): Promise<void> {
+    const argv = [
+      this.cfg.path,
+      ...this.cfg.args,
+      "--root",
+      this.cfg.root,
+      "--log",
+      this.logPath,
+      "--log-format",
+      "json",
+      ...args,
+    ];
+    const devnull = stdio ? -1 : openRaw("/dev/null", O_RDWR);
+    let code: number;
+    try {
+      const pid = await spawnProgram(this.cfg.path, argv, stdio ?? [devnull, devnull, devnull]);
+      code = await waitPid(pid);
+    } finally {
+      if (devnull >= 0) close(devnull);
+    }
+    if (code !== 0) {
+      throw new RuntimeError(`${args[0]}: ${await this.lastError() ?? `exit status ${code}`}`);
+    }
+  }
+
+  /** The last error the runtime logged (runc's --log-format json lines). */
+  async lastError(): Promise<string | undefined> {
+    let text = "";
+    try {
+      text = await Deno.readTextFile(this.logPath);
+    } catch {
+      return undefined;
+    }
+    for (const line of text.trim().split("\n").reverse()) {
+      try {
+        const entry = JSON.parse(line);
+        if (entry.level === "error" || entry.level === "fatal") return String(entry.msg);
+      } catch { /* a non-JSON line */ }
+    }
+    return undefined;
+  }
+
+  /** `ps --format json`: the container's pids. */
+  async pids(id: string): Promise<number[]> {
+    const [r, w] = (await import("../sys/process.ts")).pipe();
+    const devnull = openRaw("/dev/null", O_RDWR);
+    const argv = [
+      this.cfg.path,
+      ...this.cfg.args,
+      "--root",
+      this.cfg.root,
+      "ps",
+      "--format",
+      "json",
+      id,
+    ];
+    let out = "";
+    try {
+      const pid = await spawnProgram(this.cfg.path, argv, [devnull, w, devnull]);
+      close(w);
+      const file = await Deno.open(`/proc/self/fd/${r}`, { read: true });
+      out = new TextDecoder().decode(await new Response(file.readable).arrayBuffer());
+      const code = await waitPid(pid);
+      if (code !== 0) {
+        throw new RuntimeError(`ps: ${await this.lastError() ?? `exit status ${code}`}`);
+      }
+    } finally {
+      close(r);
+      close(devnull);
+    }
+    const pids = JSON.parse(out || "[]");
+    return Array.isArray(pids) ? pids.filter((p) => Number.isInteger(p)) : [];
+  }
+}
