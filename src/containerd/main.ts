@@ -16,6 +16,7 @@ Options:
       --state string     runtime state (default "/run/engine/containerd")
       --address string   API socket (default "/run/engine/containerd/containerd.sock")
       --insecure-registry list   registries reached over plain HTTP
+      --runtime list     extra OCI runtimes, name=/path (engine, runc and crun are known)
   -h, --help             Print usage
 `;
 
@@ -29,6 +30,7 @@ export async function main(args: string[]): Promise<number> {
         state: { type: "string", default: "/run/engine/containerd" },
         address: { type: "string" },
         "insecure-registry": { type: "string", multiple: true, default: [] },
+        runtime: { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -47,7 +49,9 @@ export async function main(args: string[]): Promise<number> {
     state: values.state,
     address,
     insecureRegistries: values["insecure-registry"],
+    runtimes: values.runtime,
   });
+  await services.tasks.restore();
   const app = buildApp(services, ROUTE_MODULES);
   await Deno.mkdir(address.slice(0, address.lastIndexOf("/")), { recursive: true, mode: 0o700 });
   await Deno.remove(address).catch(() => {});

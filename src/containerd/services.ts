@@ -5,6 +5,9 @@ import { Registries } from "./registry/mod.ts";
 import { OverlaySnapshotter } from "./snapshots/mod.ts";
 import { EventLog } from "./events.ts";
 import { configPath, loadDockerConfig } from "./registry/credentials.ts";
+import { ContainerStore } from "./containers/store.ts";
+import { Runtimes } from "./runtimes.ts";
+import { TaskManager } from "./tasks/manager.ts";
 
 export interface ContainerdOptions {
   /** Persistent state: content, metadata, snapshots (/var/lib/engine/containerd). */
@@ -15,6 +18,8 @@ export interface ContainerdOptions {
   address: string;
   /** Registries reached over plain HTTP (besides loopback). */
   insecureRegistries?: string[];
+  /** Extra runtimes, name=path. */
+  runtimes?: string[];
 }
 
 export interface Services {
@@ -24,6 +29,9 @@ export interface Services {
   snapshots: OverlaySnapshotter;
   registries: Registries;
   events: EventLog;
+  containers: ContainerStore;
+  runtimes: Runtimes;
+  tasks: TaskManager;
 }
 
 export async function openServices(opts: ContainerdOptions): Promise<Services> {
@@ -38,7 +46,10 @@ export async function openServices(opts: ContainerdOptions): Promise<Services> {
     insecure: opts.insecureRegistries,
   });
   const events = new EventLog(meta.db);
-  return { opts, content, meta, snapshots, registries, events };
+  const containers = new ContainerStore(meta.db);
+  const runtimes = new Runtimes(opts.runtimes);
+  const tasks = new TaskManager(opts.state, containers, snapshots, runtimes, events);
+  return { opts, content, meta, snapshots, registries, events, containers, runtimes, tasks };
 }
 
 export function closeServices(s: Services) {
