@@ -1,0 +1,199 @@
+// Resources and devices: --memory/--memory-swap, --cpus, --cpu-shares, --pids-limit,
+// --device, cgroup path. Rules from moby daemon/oci_linux.go (WithResources,
+// WithDevices), daemon/daemon_unix.go (verifyPlatformContainerResources, adaptContainer-
+// Settings), oci/devices_linux.go (DevicesFromPath) and docker's opts.ParseDevice.
+
+import type { Device, DeviceRule } from "../../runc/config.ts";
+import { invalidArgument } from "../../lib/errors.ts";
+import { linuxOf, type Spec, type SpecOpt } from "./spec.ts";
+
+function resourcesOf(spec: Spec) {
+  const linux = linuxOf(spec);
+  linux.resources ??= {};
+  return linux.resources;
+}
+
+/** Docker's linuxMinMemory. */
+export const MIN_MEMORY = 6 * 1024 * 1024;
+
+/**
+ * --memory (bytes) and --memory-swap: swap undefined or 0 → twice the limit (Docker's
+ * default where swap accounting exists), -1 → unlimited swap.
+ */
+export function withMemoryLimit(limit: number, swap?: number): SpecOpt {
+  return (spec) => {
+    if (!Number.isSafeInteger(limit) || limit < MIN_MEMORY) {
+      throw invalidArgument(`invalid memory limit ${limit}: minimum memory limit allowed is 6MB`);
+    }
+    let memSwap = swap ?? 0;
+    if (memSwap === 0) memSwap = limit * 2;
+    if (!Number.isSafeInteger(memSwap) || (memSwap !== -1 && memSwap < limit)) {
+      throw invalidArgument("minimum memoryswap limit should be larger than memory limit");
+    }
+    const r = resourcesOf(spec);
+    r.memory = { ...(r.memory ?? {}), limit, swap: memSwap };
+  };
+}
+
+/** Docker's CFS period for --cpus: 100ms in µs. */
+export const CPU_PERIOD = 100_000;
+
+/** --cpus: quota = cpus × period, period 100000 µs (NanoCPUs arithmetic). */
+export function withCPUs(cpus: number, hostCpus?: number): SpecOpt {
+  return (spec) => {
+    const nano = Math.round(cpus * 1e9);
+    const max = (hostCpus ?? Infinity) * 1e9;
+    if (!Number.isFinite(cpus) || nano < 1e7 || nano > max) {
+      throw invalidArgument(
+        `range of CPUs is from 0.01 to ${hostCpus ?? "the number of CPUs"}, as there are only ` +
+          `${hostCpus ?? "that many"} CPUs available`,
+      );
+    }
+    const r = resourcesOf(spec);
+    r.cpu = { ...(r.cpu ?? {}), quota: Math.floor((nano * CPU_PERIOD) / 1e9), period: CPU_PERIOD };
+  };
+}
+
+/** --cpu-shares (relative weight; 0 leaves the kernel default). */
+export function withCpuShares(shares: number): SpecOpt {
+  return (spec) => {
+    if (!Number.isSafeInteger(shares) || shares < 0) {
+      throw invalidArgument(`invalid cpu shares ${shares}: must be a non-negative integer`);
+    }
+    if (shares === 0) return;
+    const r = resourcesOf(spec);
+    r.cpu = { ...(r.cpu ?? {}), shares };
+  };
+}
+
+/** --pids-limit: 0 or negative means unlimited (-1, what runc wants to unset it). */
+export function withPidsLimit(limit: number): SpecOpt {
+  return (spec) => {
+    if (!Number.isSafeInteger(limit)) throw invalidArgument(`invalid pids limit ${limit}`);
+    resourcesOf(spec).pids = { limit: limit <= 0 ? -1 : limit };
+  };
+}
+
+/** --cgroup-parent/cgroupsPath: an absolute cgroupfs path without "..". */
+export function withCgroupsPath(path: string): SpecOpt {
+  return (spec) => {
+    if (!path.startsWith("/") || path.split("/").includes("..") || /[\0\n]/.test(path)) {
+      throw invalidArgument(
+        `invalid cgroups path ${JSON.stringify(path)}: must be absolute, no ".."`,
+      );
+    }
+    linuxOf(spec).cgroupsPath = path;
+  };
+}
+
+/** What the host's device node is (injected; see statHostDevice). */
+export interface DeviceStat {
+  kind: "char" | "block" | "directory" | "other";
+  major: number;
+  minor: number;
+  /** Permission bits (st_mode & 0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export type DeviceStatFn = (hostPath: string) => Promise<DeviceStat>;
+
+/** A parsed --device: host path, container path, cgroup permissions. */
+export interface DeviceMapping {
+  pathOnHost: string;
+  pathInContainer: string;
+  permissions: string;
+}
+
+const validDeviceMode = (mode: string) =>
+  /^[rwm]{1,3}$/.test(mode) && new Set(mode).size === mode.length;
+
+/** docker's ParseDevice: "src[:dst][:rwm]"; dst defaults to src, permissions to rwm. */
+export function parseDevice(spec: string): DeviceMapping {
+  const parts = spec.split(":");
+  if (parts.length > 3 || parts[0] === "") {
+    throw invalidArgument(`invalid device specification: ${spec}`);
+  }
+  let dst = "";
+  let permissions = "rwm";
+  if (parts.length === 3) {
+    permissions = parts[2];
+    dst = parts[1];
+  } else if (parts.length === 2) {
+    if (validDeviceMode(parts[1])) permissions = parts[1];
+    else dst = parts[1];
+  }
+  if (!validDeviceMode(permissions)) throw invalidArgument(`invalid device mode: ${permissions}`);
+  const src = parts[0];
+  dst ||= src;
+  for (const p of [src, dst]) {
+    if (!p.startsWith("/") || p.includes("\0")) {
+      throw invalidArgument(`invalid device specification: ${spec}: paths must be absolute`);
+    }
+  }
+  return { pathOnHost: src, pathInContainer: dst, permissions };
+}
+
+/**
+ * --device: each host node is created at its container path and allowed in the devices
+ * cgroup with its permissions. Ignored with --privileged (every device is already there).
+ */
+export function withDevices(devices: (string | DeviceMapping)[], stat: DeviceStatFn): SpecOpt {
+  return async (spec) => {
+    const linux = linuxOf(spec);
+    const rules: DeviceRule[] = resourcesOf(spec).devices ?? [];
+    const nodes: Device[] = linux.devices ?? [];
+    for (const d of devices) {
+      const m = typeof d === "string" ? parseDevice(d) : d;
+      let st: DeviceStat;
+      try {
+        st = await stat(m.pathOnHost);
+      } catch (err) {
+        throw invalidArgument(
+          `error gathering device information while adding custom device ${
+            JSON.stringify(m.pathOnHost)
+          }: ${err instanceof Error ? err.message : err}`,
+        );
+      }
+      if (st.kind !== "char" && st.kind !== "block") {
+        throw invalidArgument(
+          `${m.pathOnHost} is not a device node` +
+            (st.kind === "directory" ? " (device directories are not supported yet)" : ""),
+        );
+      }
+      const type = st.kind === "char" ? "c" : "b";
+      const node: Device = {
+        type,
+        path: m.pathInContainer,
+        major: st.major,
+        minor: st.minor,
+        fileMode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+      };
+      const i = nodes.findIndex((n) => n.path === node.path);
+      if (i >= 0) nodes[i] = node;
+      else nodes.push(node);
+      rules.push({ allow: true, type, major: st.major, minor: st.minor, access: m.permissions });
+    }
+    linux.devices = nodes;
+    resourcesOf(spec).devices = rules;
+  };
+}
+
+/** The real stat for withDevices: follows symlinks, splits st_rdev as glibc does. */
+export async function statHostDevice(path: string): Promise<DeviceStat> {
+  const st = await Deno.stat(path);
+  const rdev = BigInt(st.rdev ?? 0);
+  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  const kind = st.isCharDevice
+    ? "char"
+    : st.isBlockDevice
+    ? "block"
+    : st.isDirectory
+    ? "directory"
+    : "other";
+  return { kind, major, minor, mode: (st.mode ?? 0) & 0o7777, uid: st.uid ?? 0, gid: st.gid ?? 0 };
+}
