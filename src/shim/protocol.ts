@@ -74,6 +74,8 @@ export interface ProcessState {
 
 export interface TaskState extends ProcessState {
   bundle: string;
+  /** The shim's own pid. */
+  shimPid: number;
   execs: ProcessState[];
 }
 

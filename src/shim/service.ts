@@ -207,6 +207,7 @@ export class TaskService {
       ...init,
       id: this.o.id,
       bundle: this.o.bundle,
+      shimPid: Deno.pid,
       execs: [...this.#execs.values()].map((p) => p.state()),
     };
   }

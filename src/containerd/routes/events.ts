@@ -1,4 +1,5 @@
-// GET /v1/events?since=N: newline-delimited JSON events, stored ones then live ones.
+// GET /v1/events?since=N[&follow=0]: newline-delimited JSON events, stored ones then live
+// ones (or only the stored ones with follow=0).
 import { Hono } from "hono";
 import type { Services } from "../services.ts";
 import { invalidArgument } from "../../lib/errors.ts";
@@ -9,6 +10,10 @@ export function eventRoutes(s: Services): Hono {
     const raw = c.req.query("since") ?? String(s.events.last());
     if (!/^\d+$/.test(raw)) throw invalidArgument(`events: since must be a sequence number`);
     const since = Number(raw);
+    if (c.req.query("follow") === "0") {
+      const lines = s.events.after(since).map((e) => JSON.stringify(e) + "\n").join("");
+      return c.body(lines, 200, { "content-type": "application/x-ndjson" });
+    }
     const abort = new AbortController();
     c.req.raw.signal.addEventListener("abort", () => abort.abort());
     const enc = new TextEncoder();

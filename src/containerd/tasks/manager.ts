@@ -43,6 +43,8 @@ export class TaskManager {
   #shims = new Map<string, ShimClient>();
   /** Exit statuses of tasks whose shim died, until the task is deleted. */
   #dead = new Map<string, ExitInfo>();
+  /** Each task's monitor: settles once its exit (or its shim's death) is handled. */
+  #monitors = new Map<string, Promise<void>>();
 
   constructor(
     private stateDir: string,
@@ -166,16 +168,19 @@ export class TaskManager {
 
   /** Watches a task's init until it exits, then publishes task.exit (once per exit). */
   #monitor(id: string, rec: TaskRecord) {
-    (async () => {
-      const shim = this.#shims.get(id);
-      if (!shim) return;
-      try {
-        const exit = await shim.wait();
-        this.events.publish("task.exit", id, { pid: rec.pid, ...exit });
-      } catch (e) {
-        if (e instanceof ShimGone) await this.#shimDied(id, rec);
-      }
-    })();
+    this.#monitors.set(
+      id,
+      (async () => {
+        const shim = this.#shims.get(id);
+        if (!shim) return;
+        try {
+          const exit = await shim.wait();
+          this.events.publish("task.exit", id, { pid: rec.pid, ...exit });
+        } catch (e) {
+          if (e instanceof ShimGone) await this.#shimDied(id, rec);
+        }
+      })(),
+    );
   }
 
   /** The shim is gone: kill what is left of the container, reap it, clean up. */
@@ -244,9 +249,15 @@ export class TaskManager {
   async wait(id: string, exec?: string, signal?: AbortSignal): Promise<ExitInfo> {
     const dead = this.#dead.get(id);
     if (dead && !exec) return dead;
-    return await this.#shim(id).wait(exec, signal).catch((e) => {
+    try {
+      return await this.#shim(id).wait(exec, signal);
+    } catch (e) {
+      // The shim died under us: its monitor reaps the container and records the exit.
+      if (e instanceof ShimGone && !exec) await this.#monitors.get(id);
+      const exit = this.#dead.get(id);
+      if (exit && !exec) return exit;
       throw fromShim(e, id);
-    });
+    }
   }
 
   async delete(id: string, exec?: string): Promise<ExitInfo> {
@@ -266,6 +277,7 @@ export class TaskManager {
     this.#shims.get(id)?.close();
     this.#shims.delete(id);
     this.#dead.delete(id);
+    this.#monitors.delete(id);
     unmountAll(`${rec.bundle}/rootfs`);
     await Deno.remove(rec.bundle, { recursive: true }).catch(() => {});
     await Deno.remove(rec.work, { recursive: true }).catch(() => {});
@@ -285,6 +297,7 @@ export class TaskManager {
         ...dead,
         terminal: false,
         bundle: rec.bundle,
+        shimPid: 0,
         execs: [],
       };
     }
