@@ -180,7 +180,22 @@ export async function main(argv: string[]): Promise<number> {
       return 3;
     }
     const root = abs(g.flags.root || DEFAULT_ROOT);
-    return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true");
+    try {
+      return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true");
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      // runc's wording and exit codes: "runc create failed: …", "exec failed: …" (255).
+      const msg = e instanceof Error ? e.message : String(e);
+      if (g.verb === "create" || g.verb === "run") {
+        log.error(`runc ${g.verb} failed: ${msg}`);
+        return 1;
+      }
+      if (g.verb === "exec") {
+        log.error(`exec failed: ${msg}`);
+        return 255;
+      }
+      throw e;
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       console.log(incorrectUsage(e, VERSION_TEXT));

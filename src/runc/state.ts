@@ -31,7 +31,7 @@ export const DEFAULT_ROOT = "/run/engine/runc";
 /** runc's rule for ids: [\w+.-], not "." or "..", bounded length. */
 export function validateId(id: string): void {
   if (!/^[\w+.-]+$/.test(id) || id === "." || id === ".." || id.length > 1024) {
-    throw new Error(`invalid container id format: ${id}`);
+    throw new Error("invalid container ID format");
   }
 }
 

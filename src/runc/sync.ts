@@ -1,6 +1,6 @@
 // The parent's side of the sync socket with the container process (libnsenter/plan.h).
 import { close, errnoText, read, write } from "../sys/libc.ts";
-import type { Plan } from "../sys/plan_format.ts";
+import { Op, type Plan } from "../sys/plan_format.ts";
 
 export const enum SyncType {
   Pid = 1,
@@ -17,8 +17,8 @@ export interface SyncMsg {
 }
 
 export class ContainerSetupError extends Error {
-  constructor(what: string, readonly errno: number) {
-    super(`${what}: ${errnoText(errno)}`);
+  constructor(what: string, readonly errno: number, text = errnoText(errno)) {
+    super(`unable to start container process: ${what}: ${text}`);
   }
 }
 
@@ -57,6 +57,12 @@ export class SyncSocket {
       : msg.step === -1
       ? "clone container process"
       : `join namespace ${this.plan.join[-2 - msg.step]?.[1] ?? "?"}`;
+    const step = msg.step >= 0 ? this.plan.steps[msg.step] : undefined;
+    // args[0] not found on PATH reads as Go's exec.LookPath error, as runc prints it.
+    const name = step?.op === Op.Lookpath ? String(step.fields[0]) : "";
+    if (name && !name.includes("/") && msg.errno === 2) {
+      return new ContainerSetupError(what, msg.errno, "executable file not found in $PATH");
+    }
     return new ContainerSetupError(what, msg.errno);
   }
 

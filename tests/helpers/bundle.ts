@@ -31,27 +31,44 @@ export class Runtime {
       : [RUNC, ["--root", this.root, ...args]];
   }
 
+  /**
+   * Runs the runtime with stdout and stderr sent to files, not pipes: a detached container
+   * inherits them and would hold a pipe open long after the runtime exits.
+   */
   async run(args: string[], o: RunOptions = {}): Promise<Result> {
     const [cmd, argv] = this.argv(args);
-    const child = new Deno.Command(cmd, {
-      args: argv,
-      cwd: o.cwd,
-      env: o.env,
-      stdin: o.stdin === undefined ? "null" : "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    if (o.stdin !== undefined) {
-      const w = child.stdin.getWriter();
-      await w.write(new TextEncoder().encode(o.stdin));
-      await w.close();
+    const out = await Deno.makeTempFile({ prefix: "engine-out-" });
+    const err = await Deno.makeTempFile({ prefix: "engine-err-" });
+    try {
+      const child = new Deno.Command("sh", {
+        args: [
+          "-c",
+          'out=$1 err=$2; shift 2; exec "$@" >"$out" 2>"$err"',
+          "sh",
+          out,
+          err,
+          cmd,
+          ...argv,
+        ],
+        cwd: o.cwd,
+        env: o.env,
+        stdin: o.stdin === undefined ? "null" : "piped",
+      }).spawn();
+      if (o.stdin !== undefined) {
+        const w = child.stdin.getWriter();
+        await w.write(new TextEncoder().encode(o.stdin));
+        await w.close();
+      }
+      const st = await child.status;
+      return {
+        code: st.code,
+        stdout: await Deno.readTextFile(out),
+        stderr: await Deno.readTextFile(err),
+      };
+    } finally {
+      await Deno.remove(out).catch(() => {});
+      await Deno.remove(err).catch(() => {});
     }
-    const out = await child.output();
-    return {
-      code: out.code,
-      stdout: new TextDecoder().decode(out.stdout),
-      stderr: new TextDecoder().decode(out.stderr),
-    };
   }
 
   /** Runs and fails with the output when the exit code is not `code`. */
