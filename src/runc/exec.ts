@@ -67,7 +67,8 @@ async function execProcess(o: ExecOptions, state: ContainerState): Promise<Proce
   for (const cap of o.caps) {
     if (!CAPABILITIES.includes(cap)) throw new Error(`unknown capability "${cap}"`);
     p.capabilities ??= {};
-    for (const set of ["bounding", "effective", "permitted", "inheritable"] as const) {
+    // runc 1.1.5 adds --cap to these sets, not to inheritable (CVE-2022-29162).
+    for (const set of ["bounding", "effective", "permitted", "ambient"] as const) {
       p.capabilities[set] = [...new Set([...(p.capabilities[set] ?? []), cap])];
     }
   }
@@ -92,6 +93,8 @@ export async function exec(o: ExecOptions): Promise<number> {
     throw new Error("cannot exec in a paused container (use --ignore-paused to override)");
   }
   const process = await execProcess(o, state);
+  // runc applies the container's umask to exec'd processes, not process.json's.
+  process.user = { ...process.user, umask: state.config.process?.user.umask };
   if (process.terminal && o.detach && !o.consoleSocket) {
     throw new Error("cannot allocate tty if runc will detach without setting console socket");
   }

@@ -3,7 +3,7 @@
 // Every bundle, root and container is removed on dispose, even after a failure.
 import { defaultSpec, type Spec } from "../../src/runc/spec.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
-import { tryWait } from "../../src/sys/libc.ts";
+import { setChildSubreaper, tryWait } from "../../src/sys/libc.ts";
 import { deepStrictEqual } from "node:assert/strict";
 
 export const ENGINE = new URL("../../engine", import.meta.url).pathname;
@@ -59,7 +59,9 @@ export class Runtime {
         await w.write(new TextEncoder().encode(o.stdin));
         await w.close();
       }
-      const st = await child.status;
+      // runc's delete waits for an init we adopted: reap it meanwhile (never our child).
+      const reaper = subreaper ? setInterval(() => reapAdopted(child.pid), 20) : undefined;
+      const st = await child.status.finally(() => clearInterval(reaper));
       return {
         code: st.code,
         stdout: await Deno.readTextFile(out),
@@ -230,14 +232,27 @@ export async function leftovers(rt: Runtime, bundle: Bundle, id: string): Promis
   return found;
 }
 
-/** Reaps zombie children this (subreaper) test process adopted. */
-export function reapAdopted(): void {
+let subreaper = false;
+
+/**
+ * Makes this test process the subreaper of the containers it starts detached (PID 1
+ * here does not reap orphans); zombies are reaped while runtimes run and on dispose.
+ */
+export function adoptOrphans(): void {
+  if (Deno.uid() !== 0 || subreaper) return;
+  setChildSubreaper();
+  subreaper = true;
+}
+
+/** Reaps zombie children this (subreaper) test process adopted, except `spare`. */
+export function reapAdopted(spare = -1): void {
   for (const e of Deno.readDirSync("/proc")) {
     if (!/^\d+$/.test(e.name)) continue;
     try {
       const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (f[0] === "Z" && Number(f[1]) === Deno.pid) tryWait(Number(e.name));
+      const pid = Number(e.name);
+      if (f[0] === "Z" && Number(f[1]) === Deno.pid && pid !== spare) tryWait(pid);
     } catch { /* gone or not ours */ }
   }
 }

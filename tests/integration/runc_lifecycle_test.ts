@@ -2,12 +2,12 @@
 // pid files, --preserve-fds. Each flow runs under both runtimes; what it observes must match.
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { type Bundle, makeBundle, reapAdopted, type Runtime, uniqueId } from "../helpers/bundle.ts";
-import { command, isRoot, missing, root } from "../helpers/require.ts";
-import { setChildSubreaper, tryWait } from "../../src/sys/libc.ts";
+import { command, missing, root } from "../helpers/require.ts";
+import { tryWait } from "../../src/sys/libc.ts";
 
 const ignore = missing(root(), command("/usr/sbin/runc"));
 // Detached containers outlive the runtime process that created them: adopt and reap them.
-if (isRoot()) setChildSubreaper();
+adoptOrphans();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
