@@ -1,7 +1,14 @@
 // Lifecycle verbs: create/start/state/kill/delete, run --detach, pause/resume, list, ps,
 // pid files, --preserve-fds. Each flow runs under both runtimes; what it observes must match.
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { type Bundle, makeBundle, reapAdopted, type Runtime, uniqueId } from "../helpers/bundle.ts";
+import {
+  adoptOrphans,
+  type Bundle,
+  makeBundle,
+  reapAdopted,
+  type Runtime,
+  uniqueId,
+} from "../helpers/bundle.ts";
 import { command, missing, root } from "../helpers/require.ts";
 import { tryWait } from "../../src/sys/libc.ts";
 
