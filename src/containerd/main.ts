@@ -62,6 +62,7 @@ export async function main(args: string[]): Promise<number> {
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);
   await server.finished;
+  await services.tasks.close();
   closeServices(services);
   await Deno.remove(address).catch(() => {});
   return 0;

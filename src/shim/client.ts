@@ -53,6 +53,18 @@ export class ShimClient {
     return await (await this.#call(method, path, body, signal)).json() as T;
   }
 
+  /** Gives an unassigned shim its container; it moves its socket to `socket`. */
+  adopt(
+    req: {
+      id: string;
+      bundle: string;
+      work: string;
+      socket: string;
+      runtime: { path: string; args: string[] };
+    },
+  ) {
+    return this.#json<{ pid: number }>("POST", "/adopt", req);
+  }
   create(req: CreateRequest) {
     return this.#json<{ pid: number }>("POST", "/create", req);
   }

@@ -1,69 +1,36 @@
 // `engine shim`: one per container, started detached by containerd. The child subreaper
 // of the container's processes: it runs the runtime, keeps stdio and the log, and holds
 // exit statuses until they are deleted. It outlives containerd and daemon restarts.
+//
+// It starts unassigned, listening on the socket it is given, so containerd can keep one
+// ready before a container needs it; POST /adopt gives it its container (and moves its
+// socket to the path derived from the container id).
 import { setChildSubreaper } from "../sys/libc.ts";
 import { handler } from "./server.ts";
-import { TaskService } from "./service.ts";
 
-const USAGE = `Usage:  engine shim --id ID --bundle DIR --socket PATH --work DIR --runtime PATH
-                   [--runtime-arg ARG]... [--runtime-root DIR]
+const USAGE = `Usage:  engine shim --socket PATH
 
-The per-container shim (containerd-shim-runc-v2's role). Started by engine containerd.`;
-
-function parse(args: string[]) {
-  const o: Record<string, string> = {};
-  const runtimeArgs: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === "-h" || a === "--help") return null;
-    if (!a.startsWith("--") || i + 1 >= args.length) throw new Error(`bad argument ${a}`);
-    const v = args[++i];
-    if (a === "--runtime-arg") runtimeArgs.push(v);
-    else o[a.slice(2)] = v;
-  }
-  for (const k of ["id", "bundle", "socket", "work", "runtime"]) {
-    if (!o[k]) throw new Error(`--${k} is required`);
-  }
-  if (!/^[\w+.-]{1,128}$/.test(o.id)) throw new Error(`invalid id ${o.id}`);
-  return {
-    id: o.id,
-    bundle: o.bundle,
-    socket: o.socket,
-    work: o.work,
-    runtime: o.runtime,
-    runtimeArgs,
-    runtimeRoot: o["runtime-root"] ?? `${o.work}/runtime`,
-  };
-}
+The per-container shim (containerd-shim-runc-v2's role), started by engine containerd.
+It prints "ready" once it listens, then waits for POST /adopt on its socket.`;
 
 export async function main(args: string[]): Promise<number> {
-  let o;
-  try {
-    o = parse(args);
-  } catch (e) {
-    console.error(`engine shim: ${(e as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (!o) {
+  if (args[0] === "-h" || args[0] === "--help") {
     console.log(USAGE);
     return 0;
   }
+  if (args.length !== 2 || args[0] !== "--socket" || !args[1].startsWith("/")) {
+    console.error(`engine shim: want --socket /absolute/path\n${USAGE}`);
+    return 2;
+  }
   setChildSubreaper();
-  await Deno.mkdir(o.work, { recursive: true, mode: 0o700 });
-  const svc = new TaskService({
-    id: o.id,
-    bundle: o.bundle,
-    workDir: o.work,
-    runtime: { path: o.runtime, args: o.runtimeArgs, root: o.runtimeRoot },
-  });
-  await Deno.remove(o.socket).catch(() => {});
-  const server = Deno.serve({ path: o.socket, onListen() {} }, handler(svc));
-  await Deno.chmod(o.socket, 0o600);
-  svc.onDeleted = () => setTimeout(() => server.shutdown(), 20);
+  const socket = args[1];
+  await Deno.remove(socket).catch(() => {});
+  let shutdown = () => {};
+  const server = Deno.serve({ path: socket, onListen() {} }, handler(socket, () => shutdown()));
+  shutdown = () => setTimeout(() => server.shutdown(), 20);
+  await Deno.chmod(socket, 0o600);
   // Tell whoever started us that the socket is ready, then stop using stdout.
   await Deno.stdout.write(new TextEncoder().encode("ready\n")).catch(() => {});
   await server.finished;
-  await Deno.remove(o.socket).catch(() => {});
-  await Deno.remove(o.work, { recursive: true }).catch(() => {});
   return 0;
 }

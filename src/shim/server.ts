@@ -8,7 +8,7 @@ import {
   type CreateRequest,
   type ExecRequest,
 } from "./protocol.ts";
-import { Conflict, NotFound, type TaskService } from "./service.ts";
+import { Conflict, NotFound, TaskService } from "./service.ts";
 
 const MAX_BODY = 1 << 20;
 
@@ -138,9 +138,62 @@ async function route(svc: TaskService, req: Request): Promise<Response> {
   }
 }
 
-export function handler(svc: TaskService): (req: Request) => Promise<Response> {
+/** The container a shim is given (POST /adopt); its socket moves to `socket`. */
+async function adopt(req: Request, from: string, onDone: () => void): Promise<TaskService> {
+  const b = await body(req);
+  const str = (k: string) => {
+    check(
+      typeof b[k] === "string" && (b[k] as string).startsWith("/"),
+      `${k} must be an absolute path`,
+    );
+    return b[k] as string;
+  };
+  check(typeof b.id === "string" && /^[\w+.-]{1,128}$/.test(b.id), "invalid id");
+  const rt = b.runtime as { path?: unknown; args?: unknown } | undefined;
+  check(
+    rt && typeof rt.path === "string" && rt.path.startsWith("/"),
+    "runtime.path must be absolute",
+  );
+  const args = Array.isArray(rt!.args) && rt!.args.every((a) => typeof a === "string")
+    ? rt!.args as string[]
+    : [];
+  const work = str("work");
+  await Deno.mkdir(work, { recursive: true, mode: 0o700 });
+  const svc = new TaskService({
+    id: b.id as string,
+    bundle: str("bundle"),
+    workDir: work,
+    runtime: { path: rt!.path as string, args, root: `${work}/runtime` },
+  });
+  svc.onDeleted = async () => {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+    onDone();
+  };
+  const to = str("socket");
+  if (to !== from) await Deno.rename(from, to);
+  return svc;
+}
+
+/** The shim's request handler: unassigned until POST /adopt, then the task API. */
+export function handler(socket: string, onExit: () => void): (req: Request) => Promise<Response> {
+  let svc: TaskService | undefined;
   return async (req) => {
     try {
+      const url = new URL(req.url);
+      if (!svc) {
+        if (req.method === "POST" && url.pathname === "/adopt") {
+          svc = await adopt(req, socket, onExit);
+          return json({ pid: Deno.pid });
+        }
+        if (req.method === "POST" && url.pathname === "/shutdown") {
+          onExit();
+          return json({});
+        }
+        return json(
+          { message: "this shim has no container yet", kind: "failed_precondition" },
+          412,
+        );
+      }
       return await route(svc, req);
     } catch (e) {
       const [status, kind] = errorStatus(e);

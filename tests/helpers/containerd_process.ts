@@ -103,6 +103,7 @@ export async function startContainerd(extra: string[] = []): Promise<ContainerdP
         child.kill("SIGTERM");
       } catch { /* exited */ }
       await child.status;
+      await killLeftovers(dir);
       const mounts = await Deno.readTextFile("/proc/self/mountinfo");
       for (const line of mounts.split("\n").reverse()) {
         const target = line.split(" ")[4];
@@ -114,6 +115,19 @@ export async function startContainerd(extra: string[] = []): Promise<ContainerdP
     },
   };
   return p;
+}
+
+/** Kills (by pid) any process whose command line names `dir`: shims a failed test left. */
+export async function killLeftovers(dir: string) {
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (cmd.includes(dir)) {
+      try {
+        Deno.kill(Number(e.name), "SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
 }
 
 /** A runc-style default spec running `args`, without a terminal. */

@@ -39,12 +39,21 @@ function fromShim(e: unknown, id: string): EngineError {
   return new EngineError("internal", `task ${id}: ${(e as Error).message}`);
 }
 
+async function stopIdleShim(socket: string) {
+  const shim = new ShimClient(socket);
+  await shim.shutdown().catch(() => {});
+  shim.close();
+  await Deno.remove(socket).catch(() => {});
+}
+
 export class TaskManager {
   #shims = new Map<string, ShimClient>();
   /** Exit statuses of tasks whose shim died, until the task is deleted. */
   #dead = new Map<string, ExitInfo>();
   /** Each task's monitor: settles once its exit (or its shim's death) is handled. */
   #monitors = new Map<string, Promise<void>>();
+  /** A shim started ahead of time, waiting for the next container (its socket). */
+  #idle: Promise<string> | undefined;
 
   constructor(
     private stateDir: string,
@@ -95,7 +104,10 @@ export class TaskManager {
     try {
       mountAll(this.snapshots.mounts(c.snapshotKey), `${p.bundle}/rootfs`);
       mounted = true;
-      await this.#startShim(id, p, runtime);
+      const idle = new ShimClient(await this.#takeShim());
+      await idle.adopt({ id, bundle: p.bundle, work: p.work, socket: p.socket, runtime }).finally(
+        () => idle.close(),
+      );
       shim = new ShimClient(p.socket);
       const { pid } = await shim.create(o).catch((e) => {
         throw fromShim(e, id);
@@ -123,34 +135,16 @@ export class TaskManager {
     }
   }
 
-  /** Starts the shim detached (setsid) and waits for its "ready" line. */
-  async #startShim(
-    id: string,
-    p: { socket: string; bundle: string; work: string },
-    rt: { path: string; args: string[] },
-  ) {
-    const args = [
-      "shim",
-      "--id",
-      id,
-      "--bundle",
-      p.bundle,
-      "--socket",
-      p.socket,
-      "--work",
-      p.work,
-      "--runtime",
-      rt.path,
-    ];
-    for (const a of rt.args) args.push("--runtime-arg", a);
+  /** Starts an unassigned shim detached (setsid) and waits for its "ready" line. */
+  async #spawnShim(): Promise<string> {
+    const socket = `${this.stateDir}/s/idle-${crypto.randomUUID().slice(0, 8)}.sock`;
     const child = new Deno.Command(selfPath(), {
-      args,
+      args: ["shim", "--socket", socket],
       stdin: "null",
       stdout: "piped",
       stderr: "inherit",
       detached: true,
-    })
-      .spawn();
+    }).spawn();
     const reader = child.stdout.getReader();
     const timer = setTimeout(() => reader.cancel().catch(() => {}), SHIM_READY_TIMEOUT_MS);
     const { value } = await reader.read().catch(() => ({ value: undefined }));
@@ -162,8 +156,28 @@ export class TaskManager {
       try {
         child.kill("SIGKILL");
       } catch { /* gone */ }
-      throw new EngineError("unavailable", `task ${id}: shim did not start`);
+      throw new EngineError("unavailable", "shim did not start");
     }
+    return socket;
+  }
+
+  /** A ready shim: the one kept idle for the next container, or a new one. */
+  async #takeShim(): Promise<string> {
+    const idle = this.#idle;
+    this.#idle = undefined;
+    const socket = idle ? await idle.catch(() => undefined) : undefined;
+    const next = socket ?? await this.#spawnShim();
+    // Keep one ready for the next container.
+    this.#idle = this.#spawnShim();
+    this.#idle.catch(() => {});
+    return next;
+  }
+
+  /** Stops the idle shim (containerd shutting down). */
+  async close(): Promise<void> {
+    const socket = await this.#idle?.catch(() => undefined);
+    this.#idle = undefined;
+    if (socket) await stopIdleShim(socket);
   }
 
   /** Watches a task's init until it exits, then publishes task.exit (once per exit). */
@@ -212,6 +226,14 @@ export class TaskManager {
 
   /** Reconnects to the shims of recorded tasks (containerd restart). */
   async restore(): Promise<void> {
+    // Idle shims of an earlier run have no container: stop them.
+    const names: string[] = [];
+    try {
+      for await (const e of Deno.readDir(`${this.stateDir}/s`)) names.push(e.name);
+    } catch { /* no shims yet */ }
+    for (const name of names.filter((n) => n.startsWith("idle-"))) {
+      await stopIdleShim(`${this.stateDir}/s/${name}`);
+    }
     for (const rec of this.containers.tasks()) {
       const shim = new ShimClient(rec.socket);
       try {
