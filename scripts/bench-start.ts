@@ -68,7 +68,7 @@ async function startReference(dir: string) {
       await ctr("task", "delete", id).catch(() => {});
       await ctr("container", "delete", id).catch(() => {});
     },
-    shimPids: async () => pidsOf("containerd-shim-runc-v2", dir),
+    shimPids: () => pidsOf("containerd-shim-runc-v2", dir),
   };
 }
 
