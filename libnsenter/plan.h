@@ -59,8 +59,11 @@ enum plan_op {
 	OP_LOOKPATH = 39,    /* str name, str PATH: find the program as execve would, in the
 	                        current root and cwd; sets the path OP_EXEC uses when its is "" */
 	OP_BOUNDING = 38,    /* u64 bounding set: drop every capability not in it */
-	OP_HOOK = 37,        /* u64 stdin fd, u64 timeout s, str path, u64 argc, argc × str,
-	                        u64 envc, envc × str: run and wait; non-zero exit fails */
+	OP_HOOK = 37,        /* u64 stdin (-1-slot: a state from OP_RECV_STATE), u64 timeout s,
+	                        str path, u64 argc, argc × str, u64 envc, envc × str: run and
+	                        wait; non-zero exit fails */
+	OP_RECV_STATE = 40,  /* u64 slot (0|1): read u32 length + that many bytes (the container
+	                        state JSON, at most 32 KiB) from the sync socket */
 };
 
 /* Messages on the sync socket, child → parent. */

@@ -579,6 +579,55 @@ static int read_list(struct cursor *c, char **out)
 	return 0;
 }
 
+/* Container states (JSON) received from the parent for hooks' stdin: OP_RECV_STATE. */
+#define STATE_MAX 32768
+static char state_buf[2][STATE_MAX];
+static uint32_t state_len[2];
+
+static int read_full(int fd, void *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(fd, (char *)buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? errno : EPIPE;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int do_recv_state(struct cursor *c, int sync_fd)
+{
+	uint64_t slot = cur_u64(c);
+	uint32_t n;
+	int e;
+	if (slot > 1)
+		return EINVAL;
+	if ((e = read_full(sync_fd, &n, sizeof(n))))
+		return e;
+	if (n > STATE_MAX)
+		return E2BIG;
+	state_len[slot] = n;
+	return read_full(sync_fd, state_buf[slot], n);
+}
+
+/* A pipe whose read end holds state slot `slot` (it fits in the pipe's buffer). */
+static int state_pipe(uint64_t slot)
+{
+	int p[2];
+	if (slot > 1 || pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	if (write(p[1], state_buf[slot], state_len[slot]) != (ssize_t)state_len[slot]) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	return p[0];
+}
+
 static int do_hook(struct cursor *c)
 {
 	int in = (int)cur_u64(c);
@@ -590,17 +639,20 @@ static int do_hook(struct cursor *c)
 		return EINVAL;
 	if ((e = read_list(c, argv_buf)) || (e = read_list(c, envp_buf)))
 		return e;
+	/* in < 0: state slot -1-in, through a pipe. */
+	if (in < 0 && (in = state_pipe((uint64_t)(-1 - in))) < 0)
+		return errno ? errno : EIO;
 	pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-	if (pid < 0)
+	if (pid < 0) {
+		close(in);
 		return errno;
+	}
 	if (pid == 0) {
-		if (in >= 0) {
-			lseek(in, 0, SEEK_SET);
-			dup3(in, 0, 0);
-		}
+		dup3(in, 0, 0);
 		execve(path, argv_buf, envp_buf);
 		_exit(127);
 	}
+	close(in);
 	for (uint64_t waited = 0;; waited += 10) {
 		long r = waitpid((pid_t)pid, &status, WNOHANG);
 		if (r == pid)
@@ -905,6 +957,9 @@ int run_step(struct cursor *c, int index, int sync_fd)
 		break;
 	case OP_HOOK:
 		e = do_hook(&step);
+		break;
+	case OP_RECV_STATE:
+		e = do_recv_state(&step, sync_fd);
 		break;
 	default:
 		e = ENOSYS;

@@ -100,8 +100,10 @@ async function driveSetup(sync: SyncSocket, state: ContainerState) {
       const st = hookState(state, "creating");
       await runHooks("prestart", hooks?.prestart, st);
       await runHooks("createRuntime", hooks?.createRuntime, st);
-      await runHooks("createContainer", hooks?.createContainer, st);
       sync.ack();
+      // States for the createContainer and startContainer hooks the child runs.
+      sync.send(JSON.stringify(st));
+      sync.send(JSON.stringify(hookState(state, "created")));
     }
   }
 }
@@ -139,7 +141,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       cgroupDirs: cgroup.mountDirs(),
       pauseForHooks: Boolean(
         spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length ||
-          spec.hooks?.createContainer?.length,
+          spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length,
       ),
     });
     let spawned;

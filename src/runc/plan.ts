@@ -5,6 +5,7 @@ import { MakeTarget, Op, type Plan, type Step } from "../sys/plan_format.ts";
 import {
   CAPABILITIES,
   type Capabilities,
+  type Hook,
   type Mount,
   type Process,
   RLIMITS,
@@ -48,7 +49,8 @@ export interface InitOptions {
   preserveFds: number;
   /** Host cgroup directories of the container, for a cgroup mount: controller dir name → path. */
   cgroupDirs: Record<string, string>;
-  /** Pause before pivot_root so the parent can run prestart/createRuntime/createContainer hooks. */
+  /** Pause before pivot_root for prestart/createRuntime hooks (run by the parent) and to
+   * receive the state that createContainer/startContainer hooks (run inside) get. */
   pauseForHooks: boolean;
 }
 
@@ -311,6 +313,21 @@ function devSymlinks(spec: Spec): Step[] {
   return steps;
 }
 
+/** OP_HOOK steps running `hooks` with state slot `slot` on their stdin. */
+function hookSteps(kind: string, hooks: Hook[] | undefined, slot: number): Step[] {
+  return (hooks ?? []).map((h) =>
+    step(
+      Op.Hook,
+      `run ${kind} hook ${h.path}`,
+      -1 - slot,
+      h.timeout ?? 0,
+      h.path,
+      h.args?.length ? h.args : [h.path],
+      h.env ?? [],
+    )
+  );
+}
+
 /** The container init's plan: namespaces, rootfs, identity, then the user's process. */
 export function compileInit(o: InitOptions): Plan {
   const { spec } = o;
@@ -358,7 +375,13 @@ export function compileInit(o: InitOptions): Plan {
   }
   // runc creates a missing cwd (as root, before the pivot).
   if (proc.cwd !== "/") steps.push(step(Op.Mkdir, `mkdir cwd ${proc.cwd}`, proc.cwd, 0o755));
-  if (o.pauseForHooks) steps.push(step(Op.Sync, "run createRuntime hooks", SYNC_HOOKS));
+  if (o.pauseForHooks) {
+    steps.push(step(Op.Sync, "run prestart and createRuntime hooks", SYNC_HOOKS));
+    steps.push(step(Op.RecvState, "receive the container state", 0));
+    steps.push(step(Op.RecvState, "receive the container state", 1));
+    // createContainer hooks: in the container's namespaces, before pivot_root (host paths).
+    steps.push(...hookSteps("createContainer", spec.hooks?.createContainer, 0));
+  }
   steps.push(
     o.noPivot ? step(Op.Chroot, "move rootfs to / (--no-pivot)") : step(Op.PivotRoot, "pivot_root"),
   );
@@ -392,7 +415,10 @@ export function compileInit(o: InitOptions): Plan {
   steps.push(lookpathStep(proc));
   steps.push(step(Op.Ready, "report ready"));
   steps.push(step(Op.ExecFifoWait, "wait for start"));
-  steps.push(...processSteps(proc, o.preserveFds, null));
+  const process = processSteps(proc, o.preserveFds, null);
+  // startContainer hooks: inside the container after start, right before the user's process.
+  process.splice(-1, 0, ...hookSteps("startContainer", spec.hooks?.startContainer, 1));
+  steps.push(...process);
   return { ...ns, steps };
 }
 

@@ -141,9 +141,10 @@ export function hookState(s: ContainerState, status: Status) {
     ociVersion: s.config.ociVersion ?? OCI_SPEC_VERSION,
     id: s.id,
     status,
-    pid: s.pid,
     bundle: s.bundle,
   };
+  // Go's omitempty: a stopped container's pid (0) is left out, as runc's poststop shows.
+  if (status !== "stopped") out.pid = s.pid;
   if (s.config.annotations) out.annotations = s.config.annotations;
   return out;
 }

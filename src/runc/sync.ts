@@ -50,6 +50,16 @@ export class SyncSocket {
     write(this.fd, new Uint8Array([1]));
   }
 
+  /** Sends a length-prefixed text (OP_RECV_STATE reads it). */
+  send(text: string): void {
+    const body = new TextEncoder().encode(text);
+    if (body.length > 32768) throw new Error("container state too large for hooks");
+    const msg = new Uint8Array(4 + body.length);
+    new DataView(msg.buffer).setUint32(0, body.length, true);
+    msg.set(body, 4);
+    for (let off = 0; off < msg.length;) off += write(this.fd, msg.subarray(off));
+  }
+
   /** The error a SyncType.Error message describes, naming the step. */
   error(msg: SyncMsg): ContainerSetupError {
     const what = msg.step >= 0

@@ -44,6 +44,7 @@ export enum Op {
   Hook = 37,
   Bounding = 38,
   Lookpath = 39,
+  RecvState = 40,
 }
 
 /** Mount target creation for Op.Mount. */
