@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# scripts/bench runc [N]: see scripts/bench.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-20}
+[ "$(id -u)" = 0 ] || { echo "bench runc: needs root" >&2; exit 1; }
+tmp=$(mktemp -d /tmp/engine-bench-XXXXXX)
+cleanup() {
+  for r in engine runc crun; do
+    [ -d "$tmp/root-$r" ] || continue
+    for id in $(ls "$tmp/root-$r" 2>/dev/null); do
+      case $r in
+      engine) "$here/engine" runc --root "$tmp/root-$r" delete -f "$id" || true ;;
+      runc) runc --root "$tmp/root-$r" delete -f "$id" || true ;;
+      crun) unshare -m --propagation private sh -c \
+        "umount /sys/fs/cgroup/unified 2>/dev/null; crun --root $tmp/root-$r delete -f $id" || true ;;
+      esac
+    done
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# One bundle: busybox-static, `runc spec` defaults, terminal off, running `true`.
+mkdir -p "$tmp/bundle/rootfs/bin"
+cp /bin/busybox "$tmp/bundle/rootfs/bin/busybox"
+for a in sh true; do ln -s busybox "$tmp/bundle/rootfs/bin/$a"; done
+(cd "$tmp/bundle" && "$here/engine" runc spec)
+sed -i 's/"terminal": true/"terminal": false/; s/"sh"$/"true"/' "$tmp/bundle/config.json"
+grep -q '"true"' "$tmp/bundle/config.json"
+
+now() { date +%s%N; }
+run_engine() { "$here/engine" runc --root "$tmp/root-engine" run --bundle "$tmp/bundle" "b$1"; }
+run_runc() { runc --root "$tmp/root-runc" run --bundle "$tmp/bundle" "b$1"; }
+# crun refuses this host's hybrid layout unless /sys/fs/cgroup/unified is unmounted in a
+# private mount namespace; the timing is taken inside it (unshare itself not counted).
+run_crun() {
+  unshare -m --propagation private bash -c "umount /sys/fs/cgroup/unified 2>/dev/null
+    s=\$(date +%s%N); crun --root $tmp/root-crun run --bundle $tmp/bundle b$1 </dev/null >/dev/null
+    rc=\$?; e=\$(date +%s%N); echo \$(( (e - s) / 1000 )) >&3; exit \$rc" 3>>"$tmp/t-crun"
+}
+
+have_crun=1
+if ! command -v crun >/dev/null || ! run_crun warm 2>"$tmp/crun.err"; then
+  have_crun=0
+  echo "note: crun skipped: $(head -c 200 "$tmp/crun.err")" >&2
+fi
+: >"$tmp/t-crun"
+run_engine warm >/dev/null
+run_runc warm >/dev/null
+
+time_one() { # name i
+  local s e
+  s=$(now)
+  "run_$1" "$2" </dev/null >/dev/null
+  e=$(now)
+  echo $(((e - s) / 1000)) >>"$tmp/t-$1"
+}
+for i in $(seq 1 "$n"); do
+  time_one engine "$i"
+  time_one runc "$i"
+  if [ $have_crun = 1 ]; then run_crun "$i" </dev/null >/dev/null; fi
+done
+
+median() { sort -n "$1" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}'; }
+mr=$(median "$tmp/t-runc")
+printf "%-8s %10s %8s   (%d runs each, interleaved, run of \`true\`)\n" runtime median_ms vs_runc "$n"
+for r in engine runc crun; do
+  [ -s "$tmp/t-$r" ] || continue
+  m=$(median "$tmp/t-$r")
+  printf "%-8s %10s %8s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')"
+done
