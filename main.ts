@@ -2,19 +2,11 @@
 // loads nothing but the runtime (start-up time is a product feature).
 import { ENGINE_VERSION } from "./src/lib/version.ts";
 
-const USAGE = `Usage:  engine [OPTIONS] COMMAND
-
-A container engine: Docker's architecture in one binary.
-
+const LAYERS = `
 Layers (each re-executed from this binary):
   containerd  Content, images, snapshots, containers and tasks behind one API
+  shim        The per-container shim, started by containerd
   runc        The OCI runtime: run an OCI bundle the way runc does
-
-Options:
-  -v, --version   Print version information and quit
-  -h, --help      Print usage
-
-Run 'engine COMMAND --help' for more information on a command.
 `;
 
 /** How the binary was invoked: a symlink named runc or engine-runc acts as `engine runc`. */
@@ -39,18 +31,19 @@ async function main(args: string[]): Promise<number> {
       return (await import("./src/shim/main.ts")).main(rest);
     case "-v":
     case "--version":
-    case "version":
       console.log(`engine version ${ENGINE_VERSION}`);
       return 0;
     case undefined:
     case "-h":
     case "--help":
-    case "help":
-      console.log(USAGE);
+    case "help": {
+      const cli = await import("./src/cli/main.ts");
+      console.log(cli.cliUsage() + LAYERS);
       return 0;
+    }
     default:
-      console.error(`engine: '${command}' is not an engine command.\nSee 'engine --help'`);
-      return 1;
+      // Everything else is a docker CLI verb (run, ps, pull, …).
+      return (await import("./src/cli/main.ts")).main(args);
   }
 }
 
