@@ -34,6 +34,11 @@ export interface PullOptions {
   /** Lifetime of the pull's lease if the process dies mid-pull (default 1 h). */
   leaseTtlMs?: number;
   blob?: Pick<FetchBlobOptions, "attempts" | "backoffMs" | "progressEvery">;
+  /**
+   * Runs once every blob is fetched, still under the pull's lease, before the image is
+   * recorded (the image service unpacks here): when it throws, no image is recorded.
+   */
+  beforeRecord?: (img: PulledImage) => Promise<void>;
 }
 
 export interface PulledImage {
@@ -117,6 +122,17 @@ async function pullInner(reference: Reference, name: string, o: PullOptions) {
     });
     blobs.push(...manifest.layers.map((l) => l.digest));
 
+    const pulled: PulledImage = {
+      name,
+      reference,
+      target,
+      manifestDescriptor,
+      manifest,
+      configDescriptor: manifest.config,
+      config,
+      layers: manifest.layers,
+    };
+    await o.beforeRecord?.(pulled);
     const sourceKey = SOURCE_LABEL_PREFIX + reference.domain;
     await o.meta.guard(() => {
       o.meta.images.put(name, target);
@@ -129,16 +145,7 @@ async function pullInner(reference: Reference, name: string, o: PullOptions) {
       o.meta.leases.delete(lease.id);
     });
     recorded = true;
-    return {
-      name,
-      reference,
-      target,
-      manifestDescriptor,
-      manifest,
-      configDescriptor: manifest.config,
-      config,
-      layers: manifest.layers,
-    };
+    return pulled;
   } finally {
     // On failure the lease goes too: fetched blobs stay until GC, and a re-pull reuses them.
     if (!recorded) await o.meta.guard(() => o.meta.leases.delete(lease.id)).catch(() => {});

@@ -1,0 +1,91 @@
+// The last step of every import: blobs written into the content store (verified again
+// against their digests) under a lease, every image unpacked into snapshots, then all
+// records written in one transaction. A failure anywhere leaves nothing: the lease goes,
+// GC removes the blobs nothing else references, and the new snapshots are collected.
+
+import { wrap } from "../../lib/errors.ts";
+import { DANGLING_PREFIX, type ImportedImage } from "../api/images.ts";
+import type { Descriptor } from "../content/oci.ts";
+import type { Services } from "../services.ts";
+import { chainIDs } from "../snapshots/mod.ts";
+import { collectSnapshots } from "./remove.ts";
+import { type BusyChains, unpackImage } from "./unpack.ts";
+
+export interface BlobSource {
+  digest: string;
+  size: number;
+  /** In memory (manifests, configs) or a temp file. */
+  data: Uint8Array | { file: string };
+}
+
+export interface PreparedImage {
+  /** Normalized names; none: recorded under DANGLING_PREFIX + manifest digest. */
+  names: string[];
+  /** The record's target. */
+  target: Descriptor;
+  config: Descriptor;
+  layers: Descriptor[];
+  diffIDs: string[];
+  blobs: BlobSource[];
+}
+
+export async function commitImages(
+  s: Services,
+  busy: BusyChains,
+  images: PreparedImage[],
+  topic: string,
+): Promise<ImportedImage[]> {
+  const lease = await s.meta.guard(() =>
+    s.meta.leases.create({ ttlMs: 3600_000, labels: { "engine.import": topic } })
+  );
+  let wrote = false;
+  let done = false;
+  // Held until the records exist, so a concurrent snapshot GC leaves these chains alone.
+  using _held = busy.hold(images.flatMap((i) => chainIDs(i.diffIDs)));
+  try {
+    for (const img of images) {
+      for (const b of img.blobs) {
+        await s.meta.guard(() =>
+          s.meta.leases.addResource(lease.id, { kind: "content", key: b.digest })
+        );
+        if (await s.content.has(b.digest)) continue;
+        wrote = true;
+        const data = b.data instanceof Uint8Array
+          ? b.data
+          : (await Deno.open(b.data.file)).readable;
+        await s.content.write({ digest: b.digest, size: b.size }, data);
+      }
+    }
+    for (const img of images) {
+      await unpackImage(s.content, s.snapshots, busy, img.layers, img.diffIDs).catch((err) => {
+        throw wrap(err, `image ${img.names[0] ?? img.target.digest}`);
+      });
+    }
+    const out = await s.meta.guard(() => {
+      const loaded: ImportedImage[] = [];
+      for (const img of images) {
+        const base = { id: img.config.digest, digest: img.target.digest };
+        for (const name of img.names) {
+          s.meta.images.put(name, img.target);
+          loaded.push({ name, named: true, ...base });
+        }
+        if (img.names.length) continue;
+        const existing = s.meta.images.byDigest(img.target.digest)[0];
+        const name = existing?.name ?? DANGLING_PREFIX + img.target.digest;
+        if (!existing) s.meta.images.put(name, img.target);
+        loaded.push({ name, named: !name.startsWith(DANGLING_PREFIX), ...base });
+      }
+      s.meta.leases.delete(lease.id);
+      return loaded;
+    });
+    done = true;
+    for (const l of out) s.events.publish(topic, l.name, { digest: l.digest, id: l.id });
+    return out;
+  } finally {
+    if (!done) {
+      await s.meta.guard(() => s.meta.leases.delete(lease.id)).catch(() => {});
+      if (wrote) await s.meta.gc().catch(() => {});
+      await collectSnapshots(s, busy).catch(() => {});
+    }
+  }
+}

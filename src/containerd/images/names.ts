@@ -1,0 +1,35 @@
+// Image record names: what the API accepts ("busybox", "127.0.0.1:5000/x:1", or a
+// record's exact name) → the record's normalized name, and per-request registry access.
+
+import { invalidArgument, wrap } from "../../lib/errors.ts";
+import { parseNormalized, referenceString } from "../../lib/reference.ts";
+import type { Auth } from "../api/images.ts";
+import type { Image } from "../metadata/store.ts";
+import { Registries } from "../registry/mod.ts";
+import type { Services } from "../services.ts";
+
+/** "busybox" → "docker.io/library/busybox:latest". */
+export function normalizeName(raw: string): string {
+  try {
+    return referenceString(parseNormalized(raw));
+  } catch (err) {
+    throw wrap(err, `image name ${JSON.stringify(raw.slice(0, 300))}`);
+  }
+}
+
+/** The record named `raw` exactly (dangling names), else by its normalized name. */
+export function findImage(s: Services, raw: string): Image {
+  return s.meta.images.find(raw) ?? s.meta.images.get(normalizeName(raw));
+}
+
+/** The shared registries, or ones carrying this request's credentials. */
+export function registriesFor(s: Services, auth: Auth | undefined): Registries {
+  if (!auth) return s.registries;
+  if ("identitytoken" in auth) {
+    throw invalidArgument(
+      "registry auth: identity tokens (OAuth refresh tokens) are not supported",
+    );
+  }
+  const creds = { username: auth.username, password: auth.password };
+  return new Registries({ ...s.registries.opts, credentials: () => creds });
+}
