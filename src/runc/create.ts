@@ -19,6 +19,7 @@ import {
 import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
 import { containerCgroup } from "./cgroup_setup.ts";
 import { withHome } from "./user_env.ts";
+import { trace } from "./trace.ts";
 
 export interface CreateOptions {
   root: string;
@@ -31,6 +32,8 @@ export interface CreateOptions {
   /** `run` in the foreground gives its own console fd and keeps the sync socket. */
   consoleFd?: number;
   detached: boolean;
+  /** The bundle, when the caller (run) has read it already. */
+  loaded?: { spec: Spec; rootfs: string };
 }
 
 export interface Created {
@@ -110,7 +113,7 @@ async function driveSetup(sync: SyncSocket, state: ContainerState) {
 
 export async function create(o: CreateOptions): Promise<Created> {
   const dir = containerDir(o.root, o.id);
-  const { spec, rootfs } = await readBundle(o.bundle);
+  const { spec, rootfs } = o.loaded ?? await readBundle(o.bundle);
   checkConsole(spec, o);
   await Deno.mkdir(o.root, { recursive: true, mode: 0o700 });
   try {
@@ -123,12 +126,15 @@ export async function create(o: CreateOptions): Promise<Created> {
   }
   let pid = 0;
   let sync: SyncSocket | undefined;
+  trace("create: state dir");
   const cgroup = await containerCgroup(spec, o.id);
+  trace("create: cgroup opened");
   try {
     await Deno.chmod(dir, 0o711);
     mkfifo(fifoPath(o.root, o.id), 0o622);
     await Deno.chmod(fifoPath(o.root, o.id), 0o622);
     await cgroup.create(spec);
+    trace("create: cgroup created");
     const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
     const plan: Plan = compileInit({
       spec: { ...spec, process: withHome(spec.process!, rootfs) },
@@ -144,9 +150,11 @@ export async function create(o: CreateOptions): Promise<Created> {
           spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length,
       ),
     });
+    trace("create: plan compiled");
     let spawned;
     try {
       spawned = spawn(plan);
+      trace("create: spawned");
     } catch (e) {
       if (e instanceof SpawnError) {
         const what = e.step === -1
@@ -158,8 +166,15 @@ export async function create(o: CreateOptions): Promise<Created> {
     }
     pid = spawned.pid;
     sync = new SyncSocket(spawned.syncFd, plan);
+    // Without a user namespace (id maps first) or a new cgroup namespace (rooted at the
+    // cgroup it is unshared in), the child may set up its mounts while we join it to the
+    // cgroup: v1 attaches wait for RCU grace periods, milliseconds per hierarchy. It is in
+    // the cgroup before it reports ready, and so before it can exec.
+    const early = !newNamespace(spec, "user") && !newNamespace(spec, "cgroup");
+    if (early) sync.ack();
     await cgroup.apply(pid);
     await writeIdMaps(spec, pid);
+    trace("create: cgroup joined");
     const state: ContainerState = {
       id: o.id,
       pid,
@@ -174,9 +189,11 @@ export async function create(o: CreateOptions): Promise<Created> {
       namespacePaths: namespacePaths(spec, pid),
       noPivot: o.noPivot,
     };
-    sync.ack();
+    if (!early) sync.ack();
     await driveSetup(sync, state);
+    trace("create: child ready");
     await saveState(o.root, state);
+    trace("create: state saved");
     if (o.pidFile) await writePidFile(o.pidFile, pid);
     return { state, sync };
   } catch (e) {
@@ -186,6 +203,10 @@ export async function create(o: CreateOptions): Promise<Created> {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }
+}
+
+function newNamespace(spec: Spec, type: string): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === type && !n.path);
 }
 
 /** /proc paths of the container's namespaces (or the paths it joined), for exec. */

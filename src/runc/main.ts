@@ -14,6 +14,7 @@ import {
 } from "./args.ts";
 import { ENGINE_VERSION, OCI_SPEC_VERSION } from "../lib/version.ts";
 import { DEFAULT_ROOT } from "./state.ts";
+import { trace } from "./trace.ts";
 
 const VERSION_TEXT = `${ENGINE_VERSION}\nspec: ${OCI_SPEC_VERSION}`;
 
@@ -162,6 +163,7 @@ async function dispatch(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  trace("runc main");
   let log: Logger = logger(undefined, "text");
   try {
     const g = parseGlobal(argv);

@@ -9,14 +9,20 @@ import { releaseFifo } from "./start.ts";
 import { SyncType } from "./sync.ts";
 import { runHooks } from "./hooks.ts";
 import { hookState } from "./state.ts";
+import { trace } from "./trace.ts";
 
 export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): Promise<number> {
-  const { spec } = await readBundle(o.bundle);
+  trace("run: start");
+  const loaded = await readBundle(o.bundle);
+  const { spec } = loaded;
   const tty = spec.process?.terminal && !o.detached && !o.consoleSocket ? ownConsole() : undefined;
-  const { state, sync } = await create({ ...o, consoleFd: tty?.childFd });
+  trace("run: bundle read");
+  const { state, sync } = await create({ ...o, consoleFd: tty?.childFd, loaded });
   if (tty) close(tty.childFd);
   try {
+    trace("run: created");
     await releaseFifo(o.root, o.id);
+    trace("run: fifo released");
     // After the fifo the child drops privileges and execs: EOF means exec succeeded.
     const late = await sync.next();
     if (late?.type === SyncType.Error) throw sync.error(late);
@@ -25,6 +31,7 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
     await destroy(o.root, state).catch(() => {});
     throw e;
   }
+  trace("run: exec done");
   sync.close();
   await runHooks("poststart", spec.hooks?.poststart, hookState(state, "running")).catch((e) =>
     console.error(`warning: ${(e as Error).message}`)
@@ -34,11 +41,13 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
   const unforward = forwardSignals((sig) => sysKill(state.pid, SIGNAL_NUMBERS[sig]));
   const io = tty ? attachConsole(await tty.master) : undefined;
   const code = await wait(state.pid);
+  trace("run: exited");
   unforward();
   if (io) {
     await Promise.race([io.done, new Promise((r) => setTimeout(r, 200))]);
     io.stop();
   }
   if (!keep) await destroy(o.root, state);
+  trace("run: destroyed");
   return code;
 }

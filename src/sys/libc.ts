@@ -1,7 +1,7 @@
 // Typed bindings over the libc calls Deno lacks. Raw fds only; every fd we open is
 // close-on-exec. errno is read right after each synchronous call on the calling thread.
 
-const libc = Deno.dlopen("libc.so.6", {
+const DEFS = {
   __errno_location: { parameters: [], result: "pointer" },
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -33,9 +33,29 @@ const libc = Deno.dlopen("libc.so.6", {
     parameters: ["i64", "i64", "buffer", "buffer", "u64"],
     result: "i64",
   },
+} as const;
+
+type Symbols = Deno.DynamicLibrary<typeof DEFS>["symbols"];
+const bound: Partial<Symbols> = {};
+const libs: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
+
+/**
+ * Each symbol is bound on first use: Deno compiles a trampoline per symbol (~0.3 ms), and
+ * `engine runc run` needs a third of them.
+ */
+const sym = new Proxy({} as Symbols, {
+  get(_, name: string) {
+    const key = name as keyof Symbols;
+    if (!bound[key]) {
+      const lib = Deno.dlopen("libc.so.6", { [key]: DEFS[key] });
+      libs.push(lib);
+      // deno-lint-ignore no-explicit-any
+      (bound as any)[key] = lib.symbols[key];
+    }
+    return bound[key];
+  },
 });
 
-const sym = libc.symbols;
 const enc = new TextEncoder();
 
 export const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NONBLOCK = 0o4000;

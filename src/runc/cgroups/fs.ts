@@ -12,34 +12,48 @@ export interface CgroupFs {
   exists(path: string): Promise<boolean>;
 }
 
-/** The real filesystem, over Deno APIs. */
+/**
+ * The real filesystem, over Deno's synchronous APIs: cgroupfs calls do not block on disk,
+ * and a thread-pool round trip per file costs more than the call (runc's start path).
+ */
+const now = <T>(f: () => T): Promise<T> => {
+  try {
+    return Promise.resolve(f());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+};
+
 export const denoFs: CgroupFs = {
-  readFile: (path) => Deno.readTextFile(path),
+  readFile: (path) => now(() => Deno.readTextFileSync(path)),
   // cgroup files take one value per write(2): no truncation games, no append.
-  writeFile: async (path, data) => {
-    using f = await Deno.open(path, { write: true });
-    const bytes = new TextEncoder().encode(data);
-    const n = await f.write(bytes);
-    if (n !== bytes.length) {
-      throw new Error(`short write to ${path}: ${n} of ${bytes.length} bytes`);
-    }
-  },
-  mkdir: (path) => Deno.mkdir(path, { recursive: true, mode: 0o755 }),
-  rmdir: (path) => Deno.remove(path),
-  readdir: async (path) => {
-    const names: string[] = [];
-    for await (const e of Deno.readDir(path)) if (e.isDirectory) names.push(e.name);
-    return names;
-  },
-  exists: async (path) => {
-    try {
-      await Deno.lstat(path);
-      return true;
-    } catch (err) {
-      if (err instanceof Deno.errors.NotFound) return false;
-      throw err;
-    }
-  },
+  writeFile: (path, data) =>
+    now(() => {
+      using f = Deno.openSync(path, { write: true });
+      const bytes = new TextEncoder().encode(data);
+      const n = f.writeSync(bytes);
+      if (n !== bytes.length) {
+        throw new Error(`short write to ${path}: ${n} of ${bytes.length} bytes`);
+      }
+    }),
+  mkdir: (path) => now(() => Deno.mkdirSync(path, { recursive: true, mode: 0o755 })),
+  rmdir: (path) => now(() => Deno.removeSync(path)),
+  readdir: (path) =>
+    now(() => {
+      const names: string[] = [];
+      for (const e of Deno.readDirSync(path)) if (e.isDirectory) names.push(e.name);
+      return names;
+    }),
+  exists: (path) =>
+    now(() => {
+      try {
+        Deno.lstatSync(path);
+        return true;
+      } catch (err) {
+        if (err instanceof Deno.errors.NotFound) return false;
+        throw err;
+      }
+    }),
 };
 
 /** True for the errno a busy cgroup rmdir returns (processes or children left). */
