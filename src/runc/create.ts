@@ -1,6 +1,6 @@
 // `runc create`: bundle + config.json → a container process waiting on its exec fifo.
 // Nothing is left behind on failure: no state dir, no cgroup, no process.
-import { connectUnix, kill, mkfifo, tryWait } from "../sys/libc.ts";
+import { close, connectUnix, kill, mkfifo, tryWait } from "../sys/libc.ts";
 import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import type { Plan } from "../sys/plan_format.ts";
 import { parseSpec, type Spec } from "./config.ts";
@@ -34,6 +34,8 @@ export interface CreateOptions {
   detached: boolean;
   /** The bundle, when the caller (run) has read it already. */
   loaded?: { spec: Spec; rootfs: string };
+  /** fds for the init's stdio (an in-process caller's pipes); default: ours. */
+  stdio?: [number, number, number];
 }
 
 export interface Created {
@@ -145,6 +147,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       consoleFd,
       preserveFds: o.preserveFds,
       cgroupDirs: cgroup.mountDirs(),
+      stdio: o.stdio,
       pauseForHooks: Boolean(
         spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length ||
           spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length,
@@ -165,6 +168,8 @@ export async function create(o: CreateOptions): Promise<Created> {
       throw e;
     }
     pid = spawned.pid;
+    // The child holds its own copy of the console socket; ours is no longer needed.
+    if (o.consoleSocket && consoleFd !== undefined && o.consoleFd === undefined) close(consoleFd);
     sync = new SyncSocket(spawned.syncFd, plan);
     // Without a user namespace (id maps first) or a new cgroup namespace (rooted at the
     // cgroup it is unshared in), the child may set up its mounts while we join it to the

@@ -30,6 +30,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** fds for the process's stdio (an in-process caller's pipes); default: ours. */
+  stdio?: [number, number, number];
 }
 
 function parseId(raw: string, what: string): number {
@@ -108,6 +110,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     join: joinList(state),
     consoleFd,
     preserveFds: o.preserveFds,
+    stdio: o.stdio,
   });
   let spawned;
   try {

@@ -52,11 +52,17 @@ function abs(p: string): string {
   return "/" + parts.join("/");
 }
 
+/** For in-process callers (the shim): the stdio fds the container's process gets. */
+export interface InProcessOptions {
+  stdio?: [number, number, number];
+}
+
 async function dispatch(
   verb: VerbName,
   argv: string[],
   root: string,
   rootless: boolean,
+  io: InProcessOptions,
 ): Promise<number> {
   const spec = VERBS[verb];
   const p = parse(spec, argv);
@@ -77,6 +83,7 @@ async function dispatch(
     case "create": {
       const { create } = await import("./create.ts");
       const { sync } = await create({
+        stdio: io.stdio,
         root,
         id,
         bundle: abs(f.bundle || "."),
@@ -139,6 +146,7 @@ async function dispatch(
     case "exec": {
       const { exec } = await import("./exec.ts");
       return await exec({
+        stdio: io.stdio,
         root,
         id,
         processFile: f.process || undefined,
@@ -162,7 +170,7 @@ async function dispatch(
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: InProcessOptions = {}): Promise<number> {
   trace("runc main");
   let log: Logger = logger(undefined, "text");
   try {
@@ -183,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const root = abs(g.flags.root || DEFAULT_ROOT);
     try {
-      return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true");
+      return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true", io);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       // runc's wording and exit codes: "runc create failed: …", "exec failed: …" (255).

@@ -52,6 +52,13 @@ export interface InitOptions {
   /** Pause before pivot_root for prestart/createRuntime hooks (run by the parent) and to
    * receive the state that createContainer/startContainer hooks (run inside) get. */
   pauseForHooks: boolean;
+  /** fds to become the process's stdin, stdout and stderr (default: the caller's own). */
+  stdio?: [number, number, number];
+}
+
+/** Dup2 steps giving the process the caller's chosen stdio (the shim's pipes in-process). */
+function stdioSteps(stdio: [number, number, number] | undefined): Step[] {
+  return (stdio ?? []).map((fd, i) => step(Op.Dup2, `dup2 fd ${fd} to ${i}`, fd, i));
 }
 
 const step = (op: Op, what: string, ...fields: Step["fields"]): Step => ({ op, what, fields });
@@ -339,7 +346,11 @@ export function compileInit(o: InitOptions): Plan {
   if (!types.has("mount")) {
     throw new Error("config.json: linux.namespaces: a mount namespace is required");
   }
-  const steps: Step[] = [step(Op.Setsid, "setsid"), step(Op.Umask, "set umask 0", 0)];
+  const steps: Step[] = [
+    ...stdioSteps(o.stdio),
+    step(Op.Setsid, "setsid"),
+    step(Op.Umask, "set umask 0", 0),
+  ];
   if (newNs("cgroup")) steps.push(step(Op.Unshare, "unshare cgroup namespace", CLONE.cgroup));
 
   const prop = spec.linux?.rootfsPropagation;
@@ -428,12 +439,13 @@ export interface ExecOptions {
   join: [number, string][];
   consoleFd?: number;
   preserveFds: number;
+  stdio?: [number, number, number];
 }
 
 /** A process joining a running container (`runc exec`). */
 export function compileExec(o: ExecOptions): Plan {
   const p = o.process;
-  const steps: Step[] = [step(Op.Setsid, "setsid")];
+  const steps: Step[] = [...stdioSteps(o.stdio), step(Op.Setsid, "setsid")];
   if (p.terminal && o.consoleFd !== undefined) {
     const size = p.consoleSize;
     steps.push(

@@ -2,14 +2,19 @@
 import { cgroupOf } from "./cgroup_setup.ts";
 import { loadState } from "./state.ts";
 
+/** The pids in the container's cgroup. */
+export async function pidsOf(root: string, id: string): Promise<number[]> {
+  const state = await loadState(root, id);
+  return await (await cgroupOf(state)).procs();
+}
+
 export async function ps(
   root: string,
   id: string,
   format: string,
   psArgs: string[],
 ): Promise<string> {
-  const state = await loadState(root, id);
-  const pids = await (await cgroupOf(state)).procs();
+  const pids = await pidsOf(root, id);
   if (format === "json") return JSON.stringify(pids) + "\n";
   if (format !== "table") throw new Error(`invalid format option`);
   const out = await new Deno.Command("ps", { args: psArgs.length ? psArgs : ["-ef"] }).output();

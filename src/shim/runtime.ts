@@ -2,6 +2,7 @@
 // a subreaper, so it spawns without Deno.Command (which reaps on its own) and waits with
 // pidfds: nothing here calls waitpid(-1).
 import { close } from "../sys/libc.ts";
+import { selfPath } from "../lib/self.ts";
 import { spawn } from "../sys/libnsenter.ts";
 import { Op, type Plan } from "../sys/plan_format.ts";
 import { openRaw, pidfdOpen, waitPidfd } from "../sys/process.ts";
@@ -60,7 +61,12 @@ export async function waitPid(pid: number): Promise<number> {
 export class RuntimeError extends Error {}
 
 export class Runtime {
-  constructor(private cfg: RuntimeConfig, private logPath: string) {}
+  /** Our own runtime runs in this process: no process start per command. */
+  readonly #builtin: boolean;
+
+  constructor(private cfg: RuntimeConfig, private logPath: string) {
+    this.#builtin = cfg.path === selfPath() && cfg.args.length === 1 && cfg.args[0] === "runc";
+  }
 
   /** Runs one runtime command to completion; throws with the runtime's own error message. */
   async run(args: string[], stdio?: [number, number, number]): Promise<void> {
@@ -75,6 +81,14 @@ export class Runtime {
       "json",
       ...args,
     ];
+    if (this.#builtin) {
+      try {
+        await this.#inProcess(args, stdio);
+      } catch (e) {
+        throw new RuntimeError(`${args[0]}: ${(e as Error).message}`);
+      }
+      return;
+    }
     const devnull = stdio ? -1 : openRaw("/dev/null", O_RDWR);
     let code: number;
     try {
@@ -85,6 +99,75 @@ export class Runtime {
     }
     if (code !== 0) {
       throw new RuntimeError(`${args[0]}: ${await this.lastError() ?? `exit status ${code}`}`);
+    }
+  }
+
+  /**
+   * The same command, run by our runtime's library in this process. `args` are the ones
+   * run() builds for a binary: a verb, its flags, then the container id.
+   */
+  async #inProcess(args: string[], stdio?: [number, number, number]): Promise<void> {
+    const runc = await import("../runc/api.ts");
+    const [verb, ...rest] = args;
+    const flag = (name: string) => {
+      const i = rest.indexOf(name);
+      return i >= 0 ? rest[i + 1] : undefined;
+    };
+    // The id is the last argument, except for kill: `kill [--all] ID SIGNAL`.
+    const id = verb === "kill" ? rest[rest.length - 2] : rest[rest.length - 1];
+    const root = this.cfg.root;
+    switch (verb) {
+      case "create": {
+        const { sync } = await runc.create({
+          root,
+          id,
+          bundle: flag("--bundle")!,
+          pidFile: flag("--pid-file"),
+          consoleSocket: flag("--console-socket"),
+          noPivot: false,
+          preserveFds: 0,
+          detached: true,
+          stdio,
+        });
+        sync.close();
+        return;
+      }
+      case "start":
+        await runc.start(root, id);
+        return;
+      case "kill":
+        await runc.kill(root, id, Number(rest[rest.length - 1]), rest.includes("--all"));
+        return;
+      case "delete":
+        await runc.deleteContainer(root, id, rest.includes("--force"));
+        return;
+      case "pause":
+        await runc.pause(root, id);
+        return;
+      case "resume":
+        await runc.resume(root, id);
+        return;
+      case "exec":
+        await runc.exec({
+          root,
+          id,
+          processFile: flag("--process"),
+          args: [],
+          tty: false,
+          env: [],
+          additionalGids: [],
+          caps: [],
+          noNewPrivs: false,
+          detach: true,
+          pidFile: flag("--pid-file"),
+          consoleSocket: flag("--console-socket"),
+          preserveFds: 0,
+          ignorePaused: false,
+          stdio,
+        });
+        return;
+      default:
+        throw new Error(`unsupported runtime command ${verb}`);
     }
   }
 
@@ -107,6 +190,7 @@ export class Runtime {
 
   /** `ps --format json`: the container's pids. */
   async pids(id: string): Promise<number[]> {
+    if (this.#builtin) return await (await import("../runc/api.ts")).pidsOf(this.cfg.root, id);
     const [r, w] = (await import("../sys/process.ts")).pipe();
     const devnull = openRaw("/dev/null", O_RDWR);
     const argv = [
