@@ -16,7 +16,7 @@ import {
   rfc3339Nano,
   saveState,
 } from "./state.ts";
-import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
+import { ContainerSetupError, SyncSocket, SyncType } from "../sys/sync.ts";
 import { containerCgroup } from "./cgroup_setup.ts";
 import { withHome } from "./user_env.ts";
 import { trace } from "./trace.ts";

@@ -9,7 +9,7 @@ import { cgroupOf } from "./cgroup_setup.ts";
 import { CLONE, compileExec, NS_PROC_NAMES } from "./plan.ts";
 import { SIGNAL_NUMBERS } from "./signals.ts";
 import { computeStatus, type ContainerState, loadState } from "./state.ts";
-import { ContainerSetupError, SyncSocket, SyncType } from "./sync.ts";
+import { ContainerSetupError, SyncSocket, SyncType } from "../sys/sync.ts";
 import { withHome } from "./user_env.ts";
 
 export interface ExecOptions {

@@ -6,7 +6,7 @@ import { create, type CreateOptions, readBundle } from "./create.ts";
 import { destroy } from "./delete.ts";
 import { SIGNAL_NUMBERS } from "./signals.ts";
 import { releaseFifo } from "./start.ts";
-import { SyncType } from "./sync.ts";
+import { SyncType } from "../sys/sync.ts";
 import { runHooks } from "./hooks.ts";
 import { hookState } from "./state.ts";
 import { trace } from "./trace.ts";

@@ -6,7 +6,7 @@ import { selfPath } from "../lib/self.ts";
 import { spawn } from "../sys/libnsenter.ts";
 import { Op, type Plan } from "../sys/plan_format.ts";
 import { openRaw, pidfdOpen, waitPidfd } from "../sys/process.ts";
-import { SyncSocket, SyncType } from "../runc/sync.ts";
+import { SyncSocket, SyncType } from "../sys/sync.ts";
 
 export interface RuntimeConfig {
   /** The program, e.g. /usr/sbin/runc, or our own binary with args ["runc"]. */

@@ -1,6 +1,6 @@
 // The parent's side of the sync socket with the container process (libnsenter/plan.h).
-import { close, errnoText, read, write } from "../sys/libc.ts";
-import { Op, type Plan } from "../sys/plan_format.ts";
+import { close, errnoText, read, write } from "./libc.ts";
+import { Op, type Plan } from "./plan_format.ts";
 
 export const enum SyncType {
   Pid = 1,
