@@ -111,6 +111,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     consoleFd,
     preserveFds: o.preserveFds,
     stdio: o.stdio,
+    seccomp: state.config.linux?.seccomp,
   });
   let spawned;
   try {

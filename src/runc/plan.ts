@@ -12,6 +12,7 @@ import {
   type Spec,
 } from "./config.ts";
 import { MS, parseMountOptions, PROPAGATION } from "./mount_options.ts";
+import { compileSeccomp, type Seccomp } from "./seccomp/bpf.ts";
 
 export const CLONE: Record<string, number> = {
   mount: 0x00020000,
@@ -54,6 +55,13 @@ export interface InitOptions {
   pauseForHooks: boolean;
   /** fds to become the process's stdin, stdout and stderr (default: the caller's own). */
   stdio?: [number, number, number];
+}
+
+/** The step loading linux.seccomp, compiled to BPF here (C only loads it). */
+function seccompStep(profile: Record<string, unknown> | undefined): Step | null {
+  if (!profile) return null;
+  const { flags, filters } = compileSeccomp(profile as unknown as Seccomp);
+  return step(Op.Seccomp, "load seccomp filter", flags, filters);
 }
 
 /** Dup2 steps giving the process the caller's chosen stdio (the shim's pipes in-process). */
@@ -426,7 +434,7 @@ export function compileInit(o: InitOptions): Plan {
   steps.push(lookpathStep(proc));
   steps.push(step(Op.Ready, "report ready"));
   steps.push(step(Op.ExecFifoWait, "wait for start"));
-  const process = processSteps(proc, o.preserveFds, null);
+  const process = processSteps(proc, o.preserveFds, seccompStep(spec.linux?.seccomp));
   // startContainer hooks: inside the container after start, right before the user's process.
   process.splice(-1, 0, ...hookSteps("startContainer", spec.hooks?.startContainer, 1));
   steps.push(...process);
@@ -440,6 +448,8 @@ export interface ExecOptions {
   consoleFd?: number;
   preserveFds: number;
   stdio?: [number, number, number];
+  /** The container's linux.seccomp: exec'd processes get the same filter. */
+  seccomp?: Record<string, unknown>;
 }
 
 /** A process joining a running container (`runc exec`). */
@@ -455,6 +465,6 @@ export function compileExec(o: ExecOptions): Plan {
   steps.push(step(Op.Chdir, "chdir /", "/"));
   steps.push(lookpathStep(p));
   steps.push(step(Op.Ready, "report ready"));
-  steps.push(...processSteps(p, o.preserveFds, null));
+  steps.push(...processSteps(p, o.preserveFds, seccompStep(o.seccomp)));
   return { cloneFlags: 0, join: o.join, steps };
 }
