@@ -726,6 +726,8 @@ static int do_lookpath(struct cursor *c)
 		memcpy(exec_path, name, nl + 1);
 		return executable(exec_path);
 	}
+	if (!*path)
+		return ENOENT;
 	for (dir = path;; dir++) {
 		const char *end = strchr(dir, ':');
 		size_t dl = end ? (size_t)(end - dir) : strlen(dir);

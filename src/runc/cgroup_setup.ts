@@ -1,6 +1,7 @@
 // The container's cgroup, over src/runc/cgroups: created from the spec at create time and
 // reopened from the saved state by later verbs (with the /proc/self/cgroup text recorded
 // at create, so a relative cgroupsPath resolves to the same directories from any caller).
+import { logWarning } from "./log.ts";
 import type { Spec } from "./config.ts";
 import {
   type CgroupManager,
@@ -25,7 +26,7 @@ export class ContainerCgroup {
     const devices = [...((res.devices ?? []) as DeviceRule[]), ...DEFAULT_ALLOWED_DEVICES];
     const ignored = await this.m.setResources({ ...res, devices });
     if (ignored.length) {
-      console.error(`warning: cgroup settings not applied: ${ignored.join(", ")}`);
+      logWarning(`cgroup settings not applied: ${ignored.join(", ")}`);
     }
   }
 

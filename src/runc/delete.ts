@@ -1,4 +1,5 @@
 // `runc delete [--force] ID`: kill what is left, remove the cgroup and the state.
+import { logWarning } from "./log.ts";
 import { kill as sysKill, tryWait } from "../sys/libc.ts";
 import { cgroupOf } from "./cgroup_setup.ts";
 import { runHooks } from "./hooks.ts";
@@ -50,7 +51,7 @@ export async function destroy(root: string, state: ContainerState) {
   try {
     await runHooks("poststop", state.config.hooks?.poststop, hookState(state, "stopped"));
   } catch (e) {
-    console.error(`warning: ${(e as Error).message}`);
+    logWarning(`${(e as Error).message}`);
   }
   await Deno.remove(containerDir(root, state.id), { recursive: true });
 }

@@ -14,32 +14,10 @@ import {
 } from "./args.ts";
 import { ENGINE_VERSION, OCI_SPEC_VERSION } from "../lib/version.ts";
 import { DEFAULT_ROOT } from "./state.ts";
+import { configureLog, logError } from "./log.ts";
 import { trace } from "./trace.ts";
 
 const VERSION_TEXT = `${ENGINE_VERSION}\nspec: ${OCI_SPEC_VERSION}`;
-
-interface Logger {
-  error(msg: string): void;
-}
-
-function logger(path: string | undefined, format: string): Logger {
-  const line = (msg: string) => {
-    const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-    return format === "json"
-      ? JSON.stringify({ level: "error", msg, time }) + "\n"
-      : `time="${time}" level=error msg=${JSON.stringify(msg)}\n`;
-  };
-  return {
-    error(msg) {
-      if (path) {
-        try {
-          Deno.writeTextFileSync(path, line(msg), { append: true, create: true });
-        } catch { /* the log is best effort */ }
-        console.error(msg);
-      } else Deno.stderr.writeSync(new TextEncoder().encode(line(msg)));
-    },
-  };
-}
 
 /** An absolute, lexically clean path (as Go's filepath.Abs). */
 function abs(p: string): string {
@@ -172,10 +150,10 @@ async function dispatch(
 
 export async function main(argv: string[], io: InProcessOptions = {}): Promise<number> {
   trace("runc main");
-  let log: Logger = logger(undefined, "text");
+
   try {
     const g = parseGlobal(argv);
-    log = logger(g.flags.log || undefined, g.flags["log-format"]);
+    configureLog(g.flags.log || undefined, g.flags["log-format"]);
     if (g.version) {
       console.log(`runc version ${ENGINE_VERSION}\nspec: ${OCI_SPEC_VERSION}`);
       return 0;
@@ -186,7 +164,7 @@ export async function main(argv: string[], io: InProcessOptions = {}): Promise<n
       return 0;
     }
     if (!(g.verb in VERBS)) {
-      log.error(`No help topic for '${g.verb}'`);
+      logError(`No help topic for '${g.verb}'`);
       return 3;
     }
     const root = abs(g.flags.root || DEFAULT_ROOT);
@@ -197,11 +175,11 @@ export async function main(argv: string[], io: InProcessOptions = {}): Promise<n
       // runc's wording and exit codes: "runc create failed: …", "exec failed: …" (255).
       const msg = e instanceof Error ? e.message : String(e);
       if (g.verb === "create" || g.verb === "run") {
-        log.error(`runc ${g.verb} failed: ${msg}`);
+        logError(`runc ${g.verb} failed: ${msg}`);
         return 1;
       }
       if (g.verb === "exec") {
-        log.error(`exec failed: ${msg}`);
+        logError(`exec failed: ${msg}`);
         return 255;
       }
       throw e;
@@ -209,10 +187,10 @@ export async function main(argv: string[], io: InProcessOptions = {}): Promise<n
   } catch (e) {
     if (e instanceof UsageError) {
       console.log(incorrectUsage(e, VERSION_TEXT));
-      log.error(e.message);
+      logError(e.message);
       return 1;
     }
-    log.error(e instanceof Error ? e.message : String(e));
+    logError(e instanceof Error ? e.message : String(e));
     return 1;
   }
 }

@@ -94,8 +94,8 @@ export function namespacePlan(spec: Spec): { cloneFlags: number; join: [number, 
 
 /** The environment's PATH, as the program will be looked up with it. */
 function pathOf(env: string[] = []): string {
-  const p = env.findLast((e) => e.startsWith("PATH="));
-  return p ? p.slice(5) : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  // No PATH: a bare name is not found, as with runc (Go's LookPath on an empty PATH).
+  return env.findLast((e) => e.startsWith("PATH="))?.slice(5) ?? "";
 }
 
 /** Steps shared by init and exec: rlimits, identity, capabilities, cwd, fds, exec. */

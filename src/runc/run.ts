@@ -1,5 +1,6 @@
 // `runc run`: create + start; in the foreground our exit code is the container's, our
 // signals go to it, and the container is deleted when it exits.
+import { logWarning } from "./log.ts";
 import { close, kill as sysKill, wait } from "../sys/libc.ts";
 import { attachConsole, forwardSignals, ownConsole } from "./console.ts";
 import { create, type CreateOptions, readBundle } from "./create.ts";
@@ -34,7 +35,7 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
   trace("run: exec done");
   sync.close();
   await runHooks("poststart", spec.hooks?.poststart, hookState(state, "running")).catch((e) =>
-    console.error(`warning: ${(e as Error).message}`)
+    logWarning(`${(e as Error).message}`)
   );
   if (o.detached) return 0;
 

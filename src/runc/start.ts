@@ -1,4 +1,5 @@
 // `runc start`: release the init blocked on its exec fifo, then run poststart hooks.
+import { logWarning } from "./log.ts";
 import { runHooks } from "./hooks.ts";
 import { type ContainerState, fifoPath, hookState, loadState } from "./state.ts";
 import { cgroupOf } from "./cgroup_setup.ts";
@@ -14,7 +15,7 @@ export async function start(root: string, id: string): Promise<ContainerState> {
   try {
     await runHooks("poststart", state.config.hooks?.poststart, hookState(state, "running"));
   } catch (e) {
-    console.error(`warning: ${(e as Error).message}`);
+    logWarning(`${(e as Error).message}`);
   }
   return state;
 }
