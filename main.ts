@@ -7,6 +7,9 @@ Layers (each re-executed from this binary):
   containerd  Content, images, snapshots, containers and tasks behind one API
   shim        The per-container shim, started by containerd
   runc        The OCI runtime: run an OCI bundle the way runc does
+
+Host:
+  check       Check this host for what the engine needs
 `;
 
 /** How the binary was invoked: a symlink named runc or engine-runc acts as `engine runc`. */
@@ -29,6 +32,8 @@ async function main(args: string[]): Promise<number> {
       return (await import("./src/containerd/main.ts")).main(rest);
     case "shim":
       return (await import("./src/shim/main.ts")).main(rest);
+    case "check":
+      return (await import("./src/check/main.ts")).main(rest);
     case "-v":
     case "--version":
       console.log(`engine version ${ENGINE_VERSION}`);
