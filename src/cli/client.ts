@@ -251,7 +251,7 @@ function connectFailure(err: unknown, host: string): Error {
   if (err instanceof ApiError) return err;
   if (
     err instanceof Deno.errors.NotFound || err instanceof Deno.errors.ConnectionRefused ||
-    (err instanceof TypeError && /connect|refused|No such file/i.test(String(err.message)))
+    err instanceof TypeError // fetch reports every transport failure as a TypeError
   ) {
     return new ConnectError(host, { cause: err });
   }

@@ -5,7 +5,7 @@ import { escapePath } from "../client.ts";
 import { familiarString, parseNormalizedNamed, repositoryName } from "../../lib/reference.ts";
 import { displayJSONMessages, type JSONMessage } from "../progress.ts";
 import { humanSize } from "../units.ts";
-import { EMPTY_AUTH } from "./pull.ts";
+import { registryAuthHeader } from "./registry_auth.ts";
 import {
   clientFor,
   confirm,
@@ -23,7 +23,7 @@ export async function push(inv: Invocation): Promise<number> {
   const tag = inv.flags.bool("all-tags") ? undefined : ref.tag ?? "latest";
   const messages = client.stream<JSONMessage>("POST", `/images/${escapePath(name)}/push`, {
     query: { tag, platform: inv.flags.string("platform") || undefined },
-    headers: { "X-Registry-Auth": EMPTY_AUTH },
+    headers: { "X-Registry-Auth": registryAuthHeader(inv, ref) },
   });
   const quiet = inv.flags.bool("quiet");
   await displayJSONMessages(messages, quiet ? () => {} : write, {
@@ -37,7 +37,16 @@ export async function push(inv: Invocation): Promise<number> {
 export async function tag(inv: Invocation): Promise<number> {
   using client = clientFor(inv);
   const [source, target] = inv.args;
-  const ref = parseNormalizedNamed(target);
+  let ref;
+  try {
+    ref = parseNormalizedNamed(target);
+  } catch (err) {
+    throw new Error(
+      `Error parsing reference: ${JSON.stringify(target)} is not a valid repository/tag: ${
+        (err as Error).message
+      }`,
+    );
+  }
   await client.json("POST", `/images/${escapePath(source)}/tag`, {
     query: { repo: repositoryName(ref), tag: ref.tag ?? "latest" },
   });
