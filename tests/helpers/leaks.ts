@@ -9,6 +9,8 @@ export interface Snapshot {
   cgroups: string[];
 }
 
+/** This checkout: processes of other checkouts (another run beside ours) are not ours. */
+const REPO = new URL("../..", import.meta.url).pathname;
 const ENGINE_PROC = /(main\.ts|engine) (shim|runc|containerd|daemon)\b/;
 
 export async function snapshot(): Promise<Snapshot> {
@@ -23,11 +25,13 @@ export async function snapshot(): Promise<Snapshot> {
       "\0",
       " ",
     );
-    if (ENGINE_PROC.test(cmd)) processes.push(`${e.name} ${cmd.trim()}`);
+    if (ENGINE_PROC.test(cmd) && cmd.includes(REPO)) processes.push(`${e.name} ${cmd.trim()}`);
   }
   const cgroups: string[] = [];
   try {
-    for await (const e of Deno.readDir("/sys/fs/cgroup/pids")) if (e.isDirectory) cgroups.push(e.name);
+    for await (const e of Deno.readDir("/sys/fs/cgroup/pids")) {
+      if (e.isDirectory) cgroups.push(e.name);
+    }
   } catch { /* no v1 pids hierarchy */ }
   return { mounts: mounts.sort(), processes, cgroups: cgroups.sort() };
 }
