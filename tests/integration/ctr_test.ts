@@ -40,7 +40,8 @@ Deno.test({
         "--rootfs",
         `${dir}/rootfs`,
         "t1",
-        "sh",
+        // ctr's spec for --rootfs has no PATH: a bare name would not be found (as with runc).
+        "/bin/sh",
         "-c",
         "echo hello from ctr; cat /proc/1/cmdline; exit 3",
       ],
