@@ -10,6 +10,7 @@
 //   GET    /v1/images/export?name=a&name=b  → tar (docker save format + OCI layout)
 //   POST   /v1/images/import                tar body → ImportResult
 //   POST   /v1/images/import-rootfs?ref=r&message=m   rootfs tar body → ImportResult
+//   POST   /v1/images/commit                CommitRequest → ImportResult (a container's changes)
 
 import { z } from "zod";
 import { descriptorSchema, digestSchema } from "../content/oci.ts";
@@ -39,6 +40,17 @@ export const pushRequestSchema = z.object({
   auth: authSchema.optional(),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const commitRequestSchema = z.object({
+  /** containerd's container id. */
+  container: z.string().min(1).max(256),
+  ref: z.string().min(1).max(REF_MAX).optional(),
+  /** The new image's container config (Docker's Config keys). */
+  config: z.record(z.string(), z.unknown()).optional(),
+  comment: z.string().max(4096).optional(),
+  author: z.string().max(4096).optional(),
+});
+export type CommitRequest = z.infer<typeof commitRequestSchema>;
 
 export const tagRequestSchema = z.object({
   /** The new name ("x:2", normalized by the service). */

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { EngineError } from "../../lib/errors.ts";
 import {
   type Auth,
+  type CommitRequest,
   deleteResultSchema,
   imageDetailSchema,
   imageSummarySchema,
@@ -97,6 +98,11 @@ export class ImagesClient {
       query: { ref: o.ref, message: o.message },
       signal: o.signal,
     });
+  }
+
+  /** `docker commit`: the container's changes become a layer on its image. */
+  commit(req: CommitRequest) {
+    return this.http.json(importResultSchema, "POST", "/v1/images/commit", { json: req });
   }
 
   async #stream<T extends z.ZodType>(

@@ -14,6 +14,7 @@ import type {
 } from "../api/images.ts";
 import type { Services } from "../services.ts";
 import { commitImages } from "./commit.ts";
+import { commitContainer, type ContainerCommit } from "./container_commit.ts";
 import { exportImages } from "./export.ts";
 import { imageDetail, listImages } from "./inspect.ts";
 import { loadArchive } from "./load.ts";
@@ -81,6 +82,11 @@ export class ImageService {
     await using spool = await Spool.read(body, this.tmpRoot, this.limits);
     const images = await loadArchive(spool);
     return { images: await commitImages(this.s, this.busy, images, "image.import") };
+  }
+
+  /** `docker commit`: the container's changes as a new layer on its image. */
+  async commit(req: ContainerCommit): Promise<ImportResult> {
+    return { images: [await commitContainer(this.s, this.busy, req)] };
   }
 
   /** `docker import`: a rootfs tar → a one-layer image named `ref` (or dangling). */

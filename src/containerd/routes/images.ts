@@ -4,7 +4,12 @@
 
 import { Hono } from "hono";
 import { errorKind, errorMessage, invalidArgument } from "../../lib/errors.ts";
-import { pullRequestSchema, pushRequestSchema, tagRequestSchema } from "../api/images.ts";
+import {
+  commitRequestSchema,
+  pullRequestSchema,
+  pushRequestSchema,
+  tagRequestSchema,
+} from "../api/images.ts";
 import { findImage, normalizeName } from "../images/names.ts";
 import { imageServiceOf } from "../images/service.ts";
 import { parsePlatform } from "../registry/mod.ts";
@@ -49,6 +54,11 @@ export function imageRoutes(s: Services): Hono {
     const message = c.req.query("message") || undefined;
     if (message && message.length > 4096) throw invalidArgument("import: message too long");
     return c.json(await svc.importRootfs(body(c.req.raw, "import"), { ref, message }));
+  });
+
+  app.post("/images/commit", async (c) => {
+    const req = await jsonBody(c.req.raw, commitRequestSchema, "commit");
+    return c.json(await svc.commit(req), 201);
   });
 
   app.get("/images/:name", async (c) => c.json(await svc.get(c.req.param("name"))));

@@ -1,0 +1,158 @@
+// `docker commit`: a container's writable layer (its snapshot's upper dir) becomes a new
+// layer on top of its image. Overlay whiteouts (0/0 char devices, opaque dirs) are written
+// as AUFS whiteouts (.wh.name, .wh..wh..opq) as Docker's layer tars carry them. The layer
+// is spooled to a private temp file (its digest is its diff_id: uncompressed), then the
+// image is committed like an import (commitImages): all of it or nothing.
+
+import { createHash, randomUUID } from "node:crypto";
+import { failedPrecondition, invalidArgument } from "../../lib/errors.ts";
+import { AT_FDCWD, lgetxattrAt, O_DIRECTORY, O_NOFOLLOW, O_PATH, openAt } from "../../sys/fs.ts";
+import { TarWriter } from "../archive/mod.ts";
+import { type Descriptor, MediaType } from "../content/oci.ts";
+import { sha256Digest } from "../content/store.ts";
+import { resolveImage } from "../metadata/resolve.ts";
+import type { Services } from "../services.ts";
+import { commitImages, type PreparedImage } from "./commit.ts";
+import { findImage, normalizeName } from "./names.ts";
+import type { BusyChains } from "./unpack.ts";
+
+export interface ContainerCommit {
+  /** containerd's container id. */
+  container: string;
+  /** Name for the new image (none: dangling). */
+  ref?: string;
+  /** The new image's container config (Docker's Config: Cmd, Env, …). */
+  config?: Record<string, unknown>;
+  comment?: string;
+  author?: string;
+}
+
+const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+export async function commitContainer(s: Services, busy: BusyChains, req: ContainerCommit) {
+  const rec = s.containers.get(req.container);
+  if (!rec.snapshotKey || !s.snapshots.has(rec.snapshotKey)) {
+    throw failedPrecondition(`commit ${req.container}: the container has no rootfs snapshot`);
+  }
+  const name = req.ref ? normalizeName(req.ref) : undefined;
+  const parent = await resolveImage(s.content, findImage(s, rec.image));
+  const upper = s.snapshots.writableDir(rec.snapshotKey);
+  const tmpRoot = `${s.opts.root}/tmp`;
+  await Deno.mkdir(tmpRoot, { recursive: true, mode: 0o700 });
+  const file = `${tmpRoot}/commit-${randomUUID()}`;
+  try {
+    const layer = await tarUpper(upper, file);
+    const created = new Date().toISOString();
+    const base = parent.config as Record<string, unknown>;
+    const configBytes = encode({
+      ...base,
+      created,
+      ...(req.author ? { author: req.author } : {}),
+      config: req.config ?? base.config ?? {},
+      container: req.container,
+      rootfs: { type: "layers", diff_ids: [...parent.config.rootfs.diff_ids, layer.digest] },
+      history: [
+        ...((base.history as unknown[]) ?? []),
+        { created, ...(req.author ? { author: req.author } : {}), comment: req.comment ?? "" },
+      ],
+    });
+    const config: Descriptor = {
+      mediaType: MediaType.ociConfig,
+      digest: sha256Digest(configBytes),
+      size: configBytes.length,
+    };
+    const newLayer: Descriptor = { mediaType: MediaType.ociLayer, ...layer };
+    const layers = [...parent.layers.map(plainDescriptor), newLayer];
+    const manifestBytes = encode({
+      schemaVersion: 2,
+      mediaType: MediaType.ociManifest,
+      config,
+      layers,
+    });
+    const target: Descriptor = {
+      mediaType: MediaType.ociManifest,
+      digest: sha256Digest(manifestBytes),
+      size: manifestBytes.length,
+    };
+    const image: PreparedImage = {
+      names: name ? [name] : [],
+      target,
+      config,
+      layers,
+      diffIDs: [...parent.config.rootfs.diff_ids, layer.digest],
+      blobs: [
+        { ...layer, data: { file } },
+        { digest: config.digest, size: config.size, data: configBytes },
+        { digest: target.digest, size: target.size, data: manifestBytes },
+      ],
+    };
+    const [out] = await commitImages(s, busy, [image], "image.commit");
+    return out;
+  } finally {
+    await Deno.remove(file).catch(() => {});
+  }
+}
+
+/** overlayfs marks a directory that hides the lower one's entries with trusted.overlay.opaque=y. */
+function isOpaque(dir: string): boolean {
+  using fd = openAt(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  return lgetxattrAt(fd.fd, "", "trusted.overlay.opaque")?.[0] === 0x79;
+}
+
+function plainDescriptor(d: Descriptor): Descriptor {
+  return { mediaType: d.mediaType, digest: d.digest, size: d.size };
+}
+
+/** Writes the upper dir as a layer tar to `file`; its digest and size. */
+async function tarUpper(upper: string, file: string) {
+  const hash = createHash("sha256");
+  let size = 0;
+  using f = await Deno.open(file, { write: true, createNew: true, mode: 0o600 });
+  const tar = new TarWriter(async (chunk) => {
+    hash.update(chunk);
+    size += chunk.length;
+    for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
+  });
+  await walk(tar, upper, "");
+  await tar.close();
+  return { digest: `sha256:${hash.digest("hex")}`, size };
+}
+
+async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
+  const names: string[] = [];
+  for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) names.push(e.name);
+  names.sort();
+  for (const n of names) {
+    const path = rel ? `${rel}/${n}` : n;
+    const abs = `${root}/${path}`;
+    const st = await Deno.lstat(abs);
+    const mode = (st.mode ?? 0) & 0o7777;
+    const common = {
+      mode,
+      uid: st.uid ?? 0,
+      gid: st.gid ?? 0,
+      mtime: (st.mtime?.getTime() ?? 0) / 1000,
+    };
+    const ifmt = (st.mode ?? 0) & 0o170000;
+    if (ifmt === 0o020000 && st.rdev === 0) {
+      // An overlay whiteout: the lower file was removed.
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+      await tar.add({ name: `${dir}.wh.${n}`, type: "0", size: 0, ...common, mode: 0o600 });
+      continue;
+    }
+    if (st.isDirectory) {
+      await tar.add({ name: `${path}/`, type: "5", ...common });
+      if (isOpaque(abs)) {
+        await tar.add({ name: `${path}/.wh..wh..opq`, type: "0", size: 0, ...common, mode: 0o600 });
+      }
+      await walk(tar, root, path);
+    } else if (st.isSymlink) {
+      await tar.add({ name: path, type: "2", linkname: await Deno.readLink(abs), ...common });
+    } else if (st.isFile) {
+      const src = await Deno.open(abs, { read: true });
+      await tar.add({ name: path, type: "0", size: st.size, ...common }, src.readable);
+    } else {
+      throw invalidArgument(`commit: ${path}: unsupported file type in the container's changes`);
+    }
+  }
+}
