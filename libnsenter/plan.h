@@ -47,7 +47,7 @@ enum plan_op {
 	OP_CAPS = 25,        /* u64 effective, permitted, inheritable, ambient */
 	OP_NO_NEW_PRIVS = 26,/* - */
 	OP_SECCOMP = 27,     /* u64 flags, u64 nfilters, nfilters × u64 (struct sock_filter) */
-	OP_EXEC_FIFO_OPEN = 28, /* str path (host): keep an O_PATH fd to the exec fifo */
+	OP_EXEC_FIFO_OPEN = 28, /* u64 fd: the exec fifo, opened O_PATH by the parent */
 	OP_READY = 29,       /* - : tell the parent setup is done */
 	OP_EXEC_FIFO_WAIT = 30, /* - : block until `start` opens the fifo */
 	OP_CLOSE_FDS = 31,   /* u64 first: close every fd >= first (but the exec fifo's) */

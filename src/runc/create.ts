@@ -1,6 +1,6 @@
 // `runc create`: bundle + config.json → a container process waiting on its exec fifo.
 // Nothing is left behind on failure: no state dir, no cgroup, no process.
-import { close, connectUnix, kill, mkfifo, tryWait } from "../sys/libc.ts";
+import { close, connectUnix, kill, mkfifo, O_PATH, open, tryWait } from "../sys/libc.ts";
 import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import type { Plan } from "../sys/plan_format.ts";
 import { parseSpec, type Spec } from "./config.ts";
@@ -127,6 +127,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     throw e;
   }
   let pid = 0;
+  let fifoFd = -1;
   let sync: SyncSocket | undefined;
   trace("create: state dir");
   const cgroup = await containerCgroup(spec, o.id);
@@ -135,6 +136,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     await Deno.chmod(dir, 0o711);
     mkfifo(fifoPath(o.root, o.id), 0o622);
     await Deno.chmod(fifoPath(o.root, o.id), 0o622);
+    fifoFd = open(fifoPath(o.root, o.id), O_PATH);
     await cgroup.create(spec);
     trace("create: cgroup created");
     const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
@@ -142,7 +144,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       spec: { ...spec, process: withHome(spec.process!, rootfs) },
       rootfs,
       bundle: o.bundle,
-      fifoPath: fifoPath(o.root, o.id),
+      fifoFd,
       noPivot: o.noPivot,
       consoleFd,
       preserveFds: o.preserveFds,
@@ -196,12 +198,15 @@ export async function create(o: CreateOptions): Promise<Created> {
     };
     if (!early) sync.ack();
     await driveSetup(sync, state);
+    close(fifoFd); // the child has its own copy
+    fifoFd = -1;
     trace("create: child ready");
     await saveState(o.root, state);
     trace("create: state saved");
     if (o.pidFile) await writePidFile(o.pidFile, pid);
     return { state, sync };
   } catch (e) {
+    if (fifoFd >= 0) close(fifoFd);
     sync?.close();
     if (pid) killAndReap(pid);
     await cgroup.destroy().catch(() => {});

@@ -43,7 +43,8 @@ export interface InitOptions {
   rootfs: string;
   /** Absolute host path of the bundle, for relative bind sources. */
   bundle: string;
-  fifoPath: string;
+  /** The exec fifo, opened O_PATH by us; the child inherits it. */
+  fifoFd: number;
   noPivot: boolean;
   /** fd connected to --console-socket (or our own socketpair for `run -t`). */
   consoleFd?: number;
@@ -359,6 +360,9 @@ export function compileInit(o: InitOptions): Plan {
     step(Op.Setsid, "setsid"),
     step(Op.Umask, "set umask 0", 0),
   ];
+  // In a new user namespace we start as the overflow id: become its root (mapped by the
+  // parent before the go) so mounts and files get a valid owner.
+  if (newNs("user")) steps.push(step(Op.Setid, "become root in the user namespace", 0, 0));
   if (newNs("cgroup")) steps.push(step(Op.Unshare, "unshare cgroup namespace", CLONE.cgroup));
 
   const prop = spec.linux?.rootfsPropagation;
@@ -383,7 +387,7 @@ export function compileInit(o: InitOptions): Plan {
     ),
   );
   steps.push(step(Op.OpenRoot, `open rootfs ${o.rootfs}`, o.rootfs));
-  steps.push(step(Op.ExecFifoOpen, `open exec fifo ${o.fifoPath}`, o.fifoPath));
+  steps.push(step(Op.ExecFifoOpen, "use the exec fifo", o.fifoFd));
   for (const m of spec.mounts ?? []) steps.push(...mountSteps(m, o));
   const devIsBind = (spec.mounts ?? []).some((m) =>
     cleanPath(m.destination) === "/dev" && isBind(m)
