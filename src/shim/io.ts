@@ -24,12 +24,23 @@ export class ProcessIO {
   #pumps: Promise<void>[] = [];
   /** fds handed to the runtime as its stdio (closed by us once it has run). */
   childFds: [number, number, number] = [-1, -1, -1];
+  /** Output kept until the first client attaches (execs: they start before anyone can). */
+  #backlog: { stream: Stream; data: Uint8Array }[] | undefined;
+  #backlogSize = 0;
+  /** The process is gone and its output drained: late subscribers end at once. */
+  #ended = false;
 
-  private constructor(readonly terminal: boolean, private log: JsonLog) {}
+  private constructor(
+    readonly terminal: boolean,
+    private log: JsonLog,
+    keepBacklog = false,
+  ) {
+    if (keepBacklog) this.#backlog = [];
+  }
 
   /** Pipes for stdout and stderr (and stdin when asked; /dev/null otherwise). */
-  static async withPipes(log: JsonLog, stdin: boolean): Promise<ProcessIO> {
-    const io = new ProcessIO(false, log);
+  static async withPipes(log: JsonLog, stdin: boolean, keepBacklog = false): Promise<ProcessIO> {
+    const io = new ProcessIO(false, log, keepBacklog);
     if (stdin) {
       const [r, w] = pipe();
       io.childFds[0] = r;
@@ -50,8 +61,12 @@ export class ProcessIO {
    * A console socket at `socketPath` for the runtime's --console-socket; the pty master
    * arrives on it once the container process has set up its terminal.
    */
-  static withConsole(log: JsonLog, socketPath: string): { io: ProcessIO; ready: Promise<void> } {
-    const io = new ProcessIO(true, log);
+  static withConsole(
+    log: JsonLog,
+    socketPath: string,
+    keepBacklog = false,
+  ): { io: ProcessIO; ready: Promise<void> } {
+    const io = new ProcessIO(true, log, keepBacklog);
     const null0 = openRaw("/dev/null", O_RDWR);
     io.childFds = [null0, null0, null0];
     const listener = listenUnix(socketPath);
@@ -63,6 +78,9 @@ export class ProcessIO {
         close(conn);
         close(listener);
         await Deno.remove(socketPath).catch(() => {});
+        if (socketPath.startsWith("/tmp/esc")) {
+          await Deno.remove(socketPath.slice(0, socketPath.lastIndexOf("/"))).catch(() => {});
+        }
       }
       io.#pumps.push(io.#pumpMaster(io.#master));
     })();
@@ -110,6 +128,10 @@ export class ProcessIO {
   }
 
   async #emit(stream: Stream, data: Uint8Array) {
+    if (this.#backlog && this.#subs.size === 0 && this.#backlogSize < MAX_BUFFERED) {
+      this.#backlog.push({ stream, data });
+      this.#backlogSize += data.length;
+    }
     for (const s of this.#subs) {
       if (!s.streams.has(stream)) continue;
       if ((s.ctl.desiredSize ?? 0) < -MAX_BUFFERED) {
@@ -127,7 +149,14 @@ export class ProcessIO {
     return new ReadableStream<Uint8Array>({
       start: (ctl) => {
         sub = { ctl, streams: new Set(streams) };
-        this.#subs.add(sub);
+        for (const b of this.#backlog ?? []) {
+          if (sub.streams.has(b.stream)) {
+            ctl.enqueue(this.terminal ? b.data : frame(b.stream, b.data));
+          }
+        }
+        this.#backlog = undefined;
+        if (this.#ended) ctl.close();
+        else this.#subs.add(sub);
       },
       cancel: () => {
         this.#subs.delete(sub);
@@ -144,6 +173,7 @@ export class ProcessIO {
 
   /** Ends every attached client's stream (the process is gone and output drained). */
   closeSubscribers(): void {
+    this.#ended = true;
     for (const s of [...this.#subs]) this.#drop(s);
   }
 

@@ -51,11 +51,24 @@ export class TaskService {
 
   /** Sets up stdio for a new process: pipes, or a console socket and the pty it brings. */
   async #stdio(name: string, terminal: boolean, stdin: boolean, log: JsonLog) {
+    // An exec starts before anyone can attach to it: keep its output for the first client.
+    const backlog = name !== "init";
     if (!terminal) {
-      return { io: await ProcessIO.withPipes(log, stdin), consoleArgs: [], ready: undefined };
+      return {
+        io: await ProcessIO.withPipes(log, stdin, backlog),
+        consoleArgs: [],
+        ready: undefined,
+      };
     }
-    const socket = `${this.o.workDir}/${name}.console`;
-    const { io, ready } = ProcessIO.withConsole(log, socket);
+    // A unix socket path holds at most 107 bytes: the work dir (with a 64-hex id) plus a
+    // 64-hex exec id does not fit, so the console socket lives in a short private dir.
+    let socket = `${this.o.workDir}/${name}.console`;
+    if (new TextEncoder().encode(socket).length > 100) {
+      const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "esc" });
+      await Deno.chmod(dir, 0o700);
+      socket = `${dir}/c.sock`;
+    }
+    const { io, ready } = ProcessIO.withConsole(log, socket, backlog);
     return { io, consoleArgs: ["--console-socket", socket], ready };
   }
 

@@ -1,0 +1,210 @@
+// POST /containers/create: the image's config merged with the request's (Docker's merge),
+// the OCI spec built, the containerd container (with its rootfs snapshot) created, and
+// config.v2.json + hostconfig.json written. Nothing is left behind when a step fails.
+import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
+import { withUser } from "../../containerd/oci/mod.ts";
+import type { Daemon } from "../daemon.ts";
+import { writeAtomic } from "./atomic.ts";
+import { snapshotReader } from "./rootfs_reader.ts";
+import { buildSpec } from "./spec.ts";
+import type { Container } from "./store.ts";
+import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
+import { randomName } from "./names.ts";
+
+type ImageConfig = Partial<Config>;
+
+/** moby daemon/commit.go merge(userConf, imageConf). */
+export function mergeImageConfig(user: Config, image: ImageConfig): Config {
+  const c: Config = { ...user };
+  if (!c.User) c.User = image.User ?? "";
+  if (image.ExposedPorts) c.ExposedPorts = { ...image.ExposedPorts, ...(c.ExposedPorts ?? {}) };
+  if (!c.Env?.length) c.Env = image.Env ?? c.Env;
+  else {
+    const keys = new Set(c.Env.map((e) => e.split("=")[0]));
+    c.Env = [...c.Env, ...(image.Env ?? []).filter((e) => !keys.has(e.split("=")[0]))];
+  }
+  if (image.Labels) c.Labels = { ...image.Labels, ...(c.Labels ?? {}) };
+  if (!c.Entrypoint?.length) {
+    if (!c.Cmd?.length) c.Cmd = image.Cmd ?? c.Cmd;
+    if (c.Entrypoint == null) c.Entrypoint = image.Entrypoint ?? null;
+  }
+  if (!c.OnBuild?.length) c.OnBuild = image.OnBuild ?? c.OnBuild;
+  if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? "";
+  if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
+  if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;
+  if (image.Healthcheck) {
+    if (!c.Healthcheck) c.Healthcheck = image.Healthcheck;
+    else {
+      const h = { ...c.Healthcheck };
+      if (!h.Test?.length) h.Test = image.Healthcheck.Test;
+      h.Interval ||= image.Healthcheck.Interval;
+      h.Timeout ||= image.Healthcheck.Timeout;
+      h.StartPeriod ||= image.Healthcheck.StartPeriod;
+      h.Retries ||= image.Healthcheck.Retries;
+      c.Healthcheck = h;
+    }
+  }
+  return c;
+}
+
+/** Entrypoint + Cmd (an Entrypoint of [""] resets it). */
+export function commandOf(cfg: Config): string[] {
+  let ep = cfg.Entrypoint ?? [];
+  if (ep.length === 1 && ep[0] === "") ep = [];
+  return [...ep, ...(cfg.Cmd ?? [])];
+}
+
+function newId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(32));
+  return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+async function hostResolvConf(): Promise<string> {
+  try {
+    const text = await Deno.readTextFile("/etc/resolv.conf");
+    // A loopback resolver is unreachable from the container's own network namespace.
+    return text.split("\n").filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l)).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export async function createContainer(
+  d: Daemon,
+  name: string | undefined,
+  config: Config,
+  host: HostConfig,
+): Promise<{ Id: string; Warnings: string[] }> {
+  if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
+  let image;
+  try {
+    image = await d.containerd.images.get(config.Image);
+  } catch (e) {
+    if (errorKind(e) === "not_found") throw notFound(`No such image: ${config.Image}`);
+    throw e;
+  }
+  const id = newId();
+  const cfg = mergeImageConfig(config, (image.config.config ?? {}) as ImageConfig);
+  if (!cfg.Hostname) cfg.Hostname = id.slice(0, 12);
+  const args = commandOf(cfg);
+  if (!args.length) throw invalidArgument("No command specified");
+  const restart = host.RestartPolicy;
+  if (host.AutoRemove && restart.Name && restart.Name !== "no") {
+    throw invalidArgument("can't create 'AutoRemove' container with restart policy");
+  }
+  if (restart.Name !== "on-failure" && restart.MaximumRetryCount > 0) {
+    throw invalidArgument(
+      `maximum retry count cannot be used with restart policy '${restart.Name}'`,
+    );
+  }
+  const logType = host.LogConfig.Type || "json-file";
+  if (!["json-file", "local", "none"].includes(logType)) {
+    throw invalidArgument(`logger: no log driver named '${logType}' is registered`);
+  }
+  host.LogConfig.Type = logType;
+  host.LogConfig.Config ??= {};
+  host.NetworkMode ||= "default";
+  host.Runtime ||= d.opts.defaultRuntime;
+  host.IpcMode ||= "private";
+  host.CgroupnsMode ||= "host";
+  host.ShmSize ||= 64 * 1024 * 1024;
+  if (!host.RestartPolicy.Name) host.RestartPolicy.Name = "no";
+
+  const finalName = "/" +
+    (name || randomName((n) => d.store.find(n) !== undefined)).replace(/^\//, "");
+  d.store.reserveName(finalName, id);
+  const dir = d.store.dir(id);
+  const files = {
+    hostname: `${dir}/hostname`,
+    hosts: `${dir}/hosts`,
+    resolvConf: `${dir}/resolv.conf`,
+  };
+  let created = false;
+  try {
+    await Deno.mkdir(dir, { recursive: true, mode: 0o710 });
+    const spec = await buildSpec(id, cfg, host, args, files);
+    if (host.NetworkMode === "host") {
+      files.hosts = "/etc/hosts";
+    }
+    await writeAtomic(files.hostname, `${cfg.Hostname}\n`, 0o644);
+    if (host.NetworkMode !== "host") {
+      await writeAtomic(
+        files.hosts,
+        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n` +
+          `fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n` +
+          `ff02::2\tip6-allrouters\n`,
+        0o644,
+      );
+    }
+    await writeAtomic(files.resolvConf, await hostResolvConf(), 0o644);
+    await d.containerd.containers.create({
+      id,
+      image: image.name,
+      snapshot: { parent: image.chainID || undefined },
+      spec: spec as unknown as Record<string, unknown>,
+      runtime: host.Runtime,
+      labels: { "engine.daemon": "1" },
+    });
+    created = true;
+    if (cfg.User) {
+      const snap = await d.containerd.containers.snapshot(id);
+      await withUser(cfg.User, snapshotReader(snap.mounts))(spec);
+      await d.containerd.containers.update(id, {
+        spec: spec as unknown as Record<string, unknown>,
+      });
+    }
+    const now = new Date().toISOString();
+    const rec: ContainerRecord = {
+      ID: id,
+      Created: now,
+      Path: args[0],
+      Args: args.slice(1),
+      Config: cfg,
+      Image: image.id,
+      ImageName: image.name,
+      Name: finalName,
+      Driver: "overlay2",
+      Platform: "linux",
+      State: {
+        Status: "created",
+        Running: false,
+        Paused: false,
+        Restarting: false,
+        OOMKilled: false,
+        Dead: false,
+        Pid: 0,
+        ExitCode: 0,
+        Error: "",
+        StartedAt: ZERO_TIME,
+        FinishedAt: ZERO_TIME,
+      },
+      RestartCount: 0,
+      HasBeenStartedBefore: false,
+      HasBeenManuallyStopped: false,
+      LogPath: logType === "none" ? "" : `${dir}/${id}-json.log`,
+      HostnamePath: files.hostname,
+      HostsPath: files.hosts,
+      ResolvConfPath: files.resolvConf,
+      Runtime: host.Runtime,
+    };
+    const c: Container = { rec, host, execs: new Set() };
+    await d.store.save(c);
+    d.events.publish("container", "create", id, eventAttrs(c));
+    return { Id: id, Warnings: [] };
+  } catch (e) {
+    d.store.releaseName(finalName);
+    if (created) await d.containerd.containers.delete(id).catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** A container event's attributes: image, name and the container's labels. */
+export function eventAttrs(c: Container, extra: Record<string, string> = {}) {
+  return {
+    ...(c.rec.Config.Labels ?? {}),
+    image: c.rec.Config.Image,
+    name: c.rec.Name.slice(1),
+    ...extra,
+  };
+}

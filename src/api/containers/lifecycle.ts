@@ -1,0 +1,260 @@
+// start, stop, kill, restart, pause/unpause, rename and remove, each serialized per
+// container; exits are handled in monitor.ts.
+import {
+  conflict,
+  EngineError,
+  errorKind,
+  errorMessage,
+  invalidArgument,
+} from "../../lib/errors.ts";
+import type { Daemon } from "../daemon.ts";
+import { NotModified } from "../http/errors.ts";
+import { eventAttrs } from "./create.ts";
+import { startHealthcheck } from "./health.ts";
+import { watchExit } from "./monitor.ts";
+import { parseSignal } from "./signals.ts";
+import type { Container } from "./store.ts";
+import { parseSize } from "./units.ts";
+
+const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
+const DEFAULT_LOG_MAX_FILE = 5;
+
+export async function save(d: Daemon, c: Container) {
+  await d.store.save(c);
+}
+
+function logConfig(c: Container) {
+  if (!c.rec.LogPath) return {};
+  const opts = c.host.LogConfig.Config ?? {};
+  const maxSize = opts["max-size"] ? parseSize(opts["max-size"]) : DEFAULT_LOG_MAX_SIZE;
+  const maxFile = opts["max-file"] ? Number(opts["max-file"]) : DEFAULT_LOG_MAX_FILE;
+  if (!Number.isInteger(maxFile) || maxFile < 1) throw invalidArgument("invalid max-file");
+  return { path: c.rec.LogPath, maxSize, maxFile };
+}
+
+/** Maps the runtime's failure to Docker's message shape (the CLI derives 126/127 from it). */
+function startError(e: unknown): EngineError {
+  const msg = errorMessage(e);
+  const kind = /not found|no such file|permission denied|not executable/i.test(msg)
+    ? "invalid_argument"
+    : errorKind(e);
+  return new EngineError(
+    kind,
+    `failed to create task for container: failed to create shim task: OCI runtime create ` +
+      `failed: ${msg}: unknown`,
+  );
+}
+
+/** Starts the container's task (the lock must be held). */
+export async function startLocked(d: Daemon, c: Container): Promise<void> {
+  const s = c.rec.State;
+  if (s.Paused) throw conflict("cannot start a paused container, try unpause instead");
+  if (s.Running) throw new NotModified();
+  const id = c.rec.ID;
+  // A task left from an earlier run (daemon restart) goes first.
+  await d.containerd.tasks.delete(id).catch(() => {});
+  try {
+    const { pid } = await d.containerd.tasks.create(id, {
+      terminal: c.rec.Config.Tty,
+      stdin: c.rec.Config.OpenStdin,
+      log: logConfig(c),
+    });
+    await d.runTaskHooks(id);
+    await d.containerd.tasks.start(id);
+    s.Pid = pid;
+  } catch (e) {
+    await d.containerd.tasks.delete(id).catch(() => {});
+    const err = startError(e);
+    s.Error = err.message;
+    s.ExitCode = /not found|no such file/i.test(err.message)
+      ? 127
+      : /permission denied|not executable/i.test(err.message)
+      ? 126
+      : 128;
+    s.Status = c.rec.HasBeenStartedBefore ? "exited" : "created";
+    await save(d, c).catch(() => {});
+    throw err;
+  }
+  Object.assign(s, {
+    Status: "running",
+    Running: true,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    ExitCode: 0,
+    Error: "",
+    StartedAt: new Date().toISOString(),
+  });
+  c.rec.HasBeenStartedBefore = true;
+  c.rec.HasBeenManuallyStopped = false;
+  await save(d, c);
+  d.events.publish("container", "start", id, eventAttrs(c));
+  d.signal(id, "start");
+  watchExit(d, c);
+  startHealthcheck(d, c);
+}
+
+export function start(d: Daemon, c: Container): Promise<void> {
+  return d.lock.run(c.rec.ID, () => startLocked(d, c));
+}
+
+/** Waits for the container's next exit (or `ms`); true when it exited. */
+export function waitExit(d: Daemon, c: Container, ms: number): Promise<boolean> {
+  if (!c.rec.State.Running) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = ms >= 0 ? setTimeout(() => done(false), ms) : undefined;
+    const off = d.onSignal(c.rec.ID, (s) => {
+      if (s === "exit" || s === "removed") done(true);
+    });
+    function done(v: boolean) {
+      clearTimeout(timer);
+      off();
+      resolve(v);
+    }
+  });
+}
+
+/** Docker's stop: StopSignal, then SIGKILL after the timeout; 304 when not running. */
+export async function stop(d: Daemon, c: Container, timeout?: number): Promise<void> {
+  const t = timeout ?? c.rec.Config.StopTimeout ?? 10;
+  const id = c.rec.ID;
+  const cancelled = cancelRestart(d, c);
+  if (!c.rec.State.Running) {
+    if (cancelled) return;
+    throw new NotModified();
+  }
+  c.rec.HasBeenManuallyStopped = true;
+  const sig = parseSignal(c.rec.Config.StopSignal || "SIGTERM");
+  await signalContainer(d, c, sig).catch(() => {});
+  if (!(await waitExit(d, c, t < 0 ? -1 : t * 1000))) {
+    await signalContainer(d, c, 9, true).catch(() => {});
+    await waitExit(d, c, -1);
+  }
+  d.events.publish("container", "stop", id, eventAttrs(c));
+}
+
+async function signalContainer(d: Daemon, c: Container, sig: number, all = false) {
+  d.events.publish("container", "kill", c.rec.ID, eventAttrs(c, { signal: String(sig) }));
+  await d.containerd.tasks.kill(c.rec.ID, sig, { all });
+  if (c.rec.State.Paused && (sig === 9 || sig === 15)) {
+    await d.containerd.tasks.resume(c.rec.ID).catch(() => {});
+  }
+}
+
+export async function kill(d: Daemon, c: Container, ref: string, signal?: string) {
+  const sig = signal ? parseSignal(signal) : 9;
+  if (!c.rec.State.Running) {
+    throw conflict(`Cannot kill container: ${ref}: Container ${c.rec.ID} is not running`);
+  }
+  const stopSig = parseSignal(c.rec.Config.StopSignal || "SIGTERM");
+  if (sig === 9 || sig === stopSig) c.rec.HasBeenManuallyStopped = true;
+  await signalContainer(d, c, sig, sig === 9);
+}
+
+export async function restart(d: Daemon, c: Container, timeout?: number) {
+  try {
+    await stop(d, c, timeout);
+  } catch (e) {
+    if (!(e instanceof NotModified)) throw e;
+  }
+  await start(d, c).catch((e) => {
+    if (!(e instanceof NotModified)) throw e;
+  });
+  d.events.publish("container", "restart", c.rec.ID, eventAttrs(c));
+}
+
+export function cancelRestart(d: Daemon, c: Container): boolean {
+  const t = d.restartTimers.get(c.rec.ID);
+  if (t === undefined) return false;
+  clearTimeout(t);
+  d.restartTimers.delete(c.rec.ID);
+  c.rec.State.Restarting = false;
+  c.rec.State.Status = "exited";
+  return true;
+}
+
+export function pause(d: Daemon, c: Container) {
+  return d.lock.run(c.rec.ID, async () => {
+    const s = c.rec.State;
+    if (!s.Running) throw conflict(`Container ${c.rec.ID} is not running`);
+    if (s.Paused) throw conflict(`Container ${c.rec.ID} is already paused`);
+    await d.containerd.tasks.pause(c.rec.ID);
+    s.Paused = true;
+    s.Status = "paused";
+    await save(d, c);
+    d.events.publish("container", "pause", c.rec.ID, eventAttrs(c));
+  });
+}
+
+export function unpause(d: Daemon, c: Container) {
+  return d.lock.run(c.rec.ID, async () => {
+    const s = c.rec.State;
+    if (!s.Paused) throw conflict(`Container ${c.rec.ID} is not paused`);
+    await d.containerd.tasks.resume(c.rec.ID);
+    s.Paused = false;
+    s.Status = "running";
+    await save(d, c);
+    d.events.publish("container", "unpause", c.rec.ID, eventAttrs(c));
+  });
+}
+
+export async function rename(d: Daemon, c: Container, newName: string) {
+  if (!newName) throw invalidArgument("Neither old nor new names may be empty");
+  const name = "/" + newName.replace(/^\//, "");
+  const old = c.rec.Name;
+  if (name === old) {
+    throw invalidArgument(`Renaming a container with the same name as its current name`);
+  }
+  d.store.reserveName(name, c.rec.ID);
+  c.rec.Name = name;
+  d.store.releaseName(old);
+  await save(d, c);
+  d.events.publish("container", "rename", c.rec.ID, eventAttrs(c, { oldName: old }));
+}
+
+/** DELETE /containers/{id}: 409 while running unless forced. */
+export async function remove(d: Daemon, c: Container, force: boolean) {
+  const id = c.rec.ID;
+  if (c.rec.State.Running || c.rec.State.Restarting) {
+    if (!force) {
+      throw conflict(
+        `You cannot remove a running container ${id}. Stop the container before attempting ` +
+          `removal or force remove`,
+      );
+    }
+    cancelRestart(d, c);
+    if (c.rec.State.Running) {
+      c.rec.HasBeenManuallyStopped = true;
+      await signalContainer(d, c, 9, true).catch(() => {});
+      await waitExit(d, c, 10_000);
+    }
+  }
+  await d.lock.run(id, () => removeLocked(d, c));
+}
+
+export async function removeLocked(d: Daemon, c: Container) {
+  const id = c.rec.ID;
+  if (!d.store.find(id)) return;
+  c.rec.State.Status = "removing";
+  d.healthStops.get(id)?.();
+  await d.containerd.tasks.delete(id).catch(() => {});
+  await d.containerd.containers.delete(id).catch((e) => {
+    if (errorKind(e) !== "not_found") throw e;
+  });
+  for (const e of c.execs) d.execs.delete(e);
+  await d.store.remove(id);
+  d.events.publish("container", "destroy", id, eventAttrs(c));
+  d.signal(id, "removed");
+}
+
+/** Daemon shutdown: like stop, but not a manual stop (the restart policy applies at start). */
+export async function stopForShutdown(d: Daemon, c: Container): Promise<void> {
+  const t = c.rec.Config.StopTimeout ?? 10;
+  const sig = parseSignal(c.rec.Config.StopSignal || "SIGTERM");
+  await signalContainer(d, c, sig).catch(() => {});
+  if (!(await waitExit(d, c, t * 1000))) {
+    await signalContainer(d, c, 9, true).catch(() => {});
+    await waitExit(d, c, 5000);
+  }
+}

@@ -1,0 +1,90 @@
+// GET /containers/json: all, limit, size and filters (status, name, label, id, ancestor,
+// exited, before, since, health, network), newest first as Docker lists them.
+import { invalidArgument } from "../../lib/errors.ts";
+import type { Daemon } from "../daemon.ts";
+import { type Filters, matchLabels } from "../http/filters.ts";
+import type { Container } from "./store.ts";
+
+const STATUSES = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
+
+export const LIST_FILTERS = [
+  "status",
+  "name",
+  "label",
+  "id",
+  "ancestor",
+  "exited",
+  "before",
+  "since",
+  "health",
+  "network",
+  "is-task",
+  "volume",
+  "expose",
+  "publish",
+];
+
+export function listContainers(
+  d: Daemon,
+  o: { all: boolean; limit?: number; filters: Filters },
+): Container[] {
+  const f = o.filters;
+  for (const s of f.get("status") ?? []) {
+    if (!STATUSES.includes(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+  }
+  let list = d.store.all().sort((a, b) => b.rec.Created.localeCompare(a.rec.Created));
+  const ref = (key: string) => {
+    const v = f.get(key)?.[0];
+    if (!v) return undefined;
+    return d.store.get(v).rec.Created;
+  };
+  const before = ref("before");
+  const since = ref("since");
+  const all = o.all || f.has("status") || f.has("exited") || !!before || !!since ||
+    (o.limit ?? 0) > 0;
+  list = list.filter((c) => {
+    const r = c.rec;
+    if (!all && !r.State.Running) return false;
+    const statuses = f.get("status");
+    if (statuses?.length && !statuses.includes(r.State.Status)) return false;
+    const names = f.get("name");
+    if (
+      names?.length &&
+      !names.some((n) => new RegExp(n).test(r.Name.slice(1)) || new RegExp(n).test(r.Name))
+    ) {
+      return false;
+    }
+    const ids = f.get("id");
+    if (ids?.length && !ids.some((i) => r.ID.startsWith(i))) return false;
+    if (!matchLabels(f.get("label"), r.Config.Labels ?? {})) return false;
+    const anc = f.get("ancestor");
+    if (anc?.length && !anc.some((a) => matchesImage(c, a))) return false;
+    const exited = f.get("exited");
+    if (exited?.length) {
+      if (r.State.Running || r.State.Status === "created") return false;
+      if (!exited.includes(String(r.State.ExitCode))) return false;
+    }
+    const health = f.get("health");
+    if (health?.length && !health.includes(r.State.Health?.Status ?? "none")) return false;
+    if (before && r.Created >= before) return false;
+    if (since && r.Created <= since) return false;
+    return true;
+  });
+  if (o.limit && o.limit > 0) list = list.slice(0, o.limit);
+  return list;
+}
+
+function matchesImage(c: Container, ref: string): boolean {
+  const r = c.rec;
+  if (
+    ref.startsWith("sha256:")
+      ? r.Image.startsWith(ref)
+      : r.Image.slice(7).startsWith(ref) && ref.length >= 4
+  ) {
+    return true;
+  }
+  const typed = r.Config.Image;
+  const withTag = (s: string) => (/:[^/]+$/.test(s) ? s : `${s}:latest`);
+  return withTag(typed) === withTag(ref) || r.ImageName === ref ||
+    r.ImageName.endsWith("/" + withTag(ref));
+}

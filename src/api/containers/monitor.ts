@@ -1,0 +1,105 @@
+// Each running container is watched through containerd's task wait; its exit updates the
+// state, publishes "die", wakes waiters, then applies the restart policy (Docker's back-off:
+// 100 ms doubling, reset after 10 s of running) or auto-removal.
+import { errorKind } from "../../lib/errors.ts";
+import type { Daemon } from "../daemon.ts";
+import { log } from "../log.ts";
+import { eventAttrs } from "./create.ts";
+import { removeLocked, save, startLocked } from "./lifecycle.ts";
+import type { Container } from "./store.ts";
+
+const watching = new Set<string>();
+const backoff = new Map<string, number>();
+const INITIAL_DELAY = 100;
+const MAX_DELAY = 60_000;
+const RESET_AFTER = 10_000;
+
+export function watchExit(d: Daemon, c: Container): void {
+  const id = c.rec.ID;
+  if (watching.has(id)) return;
+  watching.add(id);
+  (async () => {
+    let exit: { exitStatus: number; exitedAt: string } | undefined;
+    while (!exit) {
+      try {
+        exit = await d.containerd.tasks.wait(id);
+      } catch (e) {
+        if (errorKind(e) === "not_found" || errorKind(e) === "failed_precondition") {
+          exit = { exitStatus: 255, exitedAt: new Date().toISOString() };
+        } else {
+          if (d.shuttingDown) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    }
+    watching.delete(id);
+    await handleExit(d, c, exit.exitStatus, exit.exitedAt);
+  })().catch((e) => log("error", `watch container ${id}: ${(e as Error).message}`)).finally(() =>
+    watching.delete(id)
+  );
+}
+
+function shouldRestart(d: Daemon, c: Container, code: number): boolean {
+  if (d.shuttingDown || c.rec.HasBeenManuallyStopped) return false;
+  const p = c.host.RestartPolicy;
+  switch (p.Name) {
+    case "always":
+    case "unless-stopped":
+      return true;
+    case "on-failure":
+      return code !== 0 && (p.MaximumRetryCount === 0 || c.rec.RestartCount < p.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
+
+export function handleExit(d: Daemon, c: Container, code: number, exitedAt: string) {
+  const id = c.rec.ID;
+  return d.lock.run(id, async () => {
+    const s = c.rec.State;
+    if (!s.Running) return;
+    const deleted = await d.containerd.tasks.delete(id).catch(() => undefined);
+    if (deleted) code = deleted.exitStatus;
+    const ranFor = Date.now() - Date.parse(s.StartedAt);
+    Object.assign(s, {
+      Status: "exited",
+      Running: false,
+      Paused: false,
+      Pid: 0,
+      ExitCode: code,
+      FinishedAt: exitedAt,
+    });
+    d.healthStops.get(id)?.();
+    const restart = shouldRestart(d, c, code);
+    if (restart) {
+      s.Restarting = true;
+      s.Status = "restarting";
+    }
+    await save(d, c).catch(() => {});
+    d.events.publish("container", "die", id, eventAttrs(c, { exitCode: String(code) }));
+    d.signal(id, "exit");
+    if (restart) {
+      let delay = backoff.get(id) ?? INITIAL_DELAY;
+      if (ranFor >= RESET_AFTER) delay = INITIAL_DELAY;
+      backoff.set(id, Math.min(delay * 2, MAX_DELAY));
+      const timer = setTimeout(() => {
+        d.restartTimers.delete(id);
+        d.lock.run(id, async () => {
+          if (!d.store.find(id) || !s.Restarting) return;
+          c.rec.RestartCount++;
+          await startLocked(d, c);
+        }).catch((e) => {
+          s.Restarting = false;
+          s.Status = "exited";
+          log("error", `restart container ${id}: ${(e as Error).message}`);
+          save(d, c).catch(() => {});
+        });
+      }, delay);
+      d.restartTimers.set(id, timer);
+    } else if (c.host.AutoRemove) {
+      await removeLocked(d, c).catch((e) =>
+        log("error", `auto-remove container ${id}: ${(e as Error).message}`)
+      );
+    }
+  });
+}

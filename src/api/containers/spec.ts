@@ -1,0 +1,177 @@
+// The container's OCI spec from its (merged) Config and HostConfig, with containerd's spec
+// builders: Docker's defaults, then each option in dockerd's order.
+import {
+  generateSpec,
+  parseDevice,
+  type Spec,
+  type SpecOpt,
+  statHostDevice,
+  withCapabilities,
+  withCPUs,
+  withCpuShares,
+  withDevices,
+  withEnv,
+  withHostname,
+  withInit,
+  withIpcMode,
+  withMemoryLimit,
+  withMounts,
+  withNetworkMode,
+  withOOMScoreAdj,
+  withPidMode,
+  withPidsLimit,
+  withPrivileged,
+  withProcessArgs,
+  withReadonlyRootfs,
+  withShmSize,
+  withSysctls,
+  withTTY,
+  withUlimits,
+  withUtsMode,
+  withWorkingDir,
+} from "../../containerd/oci/mod.ts";
+import type { MountRequest } from "../../containerd/oci/mod.ts";
+import { invalidArgument } from "../../lib/errors.ts";
+import type { Config, HostConfig } from "./types.ts";
+
+export interface SpecFiles {
+  hostname: string;
+  hosts: string;
+  resolvConf: string;
+}
+
+/** -v host:ctr[:opts] and --mount/--tmpfs as the builders' mount requests. */
+export function mountRequests(host: HostConfig): MountRequest[] {
+  const out: MountRequest[] = [];
+  for (const b of host.Binds ?? []) {
+    const parts = b.split(":");
+    if (parts.length < 2 || parts.length > 3) {
+      throw invalidArgument(`invalid volume specification: '${b}'`);
+    }
+    const [source, destination, mode = ""] = parts;
+    if (!source.startsWith("/")) {
+      throw invalidArgument(
+        `invalid volume specification: '${b}': named volumes are not supported yet, use an absolute host path`,
+      );
+    }
+    const opts = mode ? mode.split(",") : [];
+    for (const o of opts) {
+      if (
+        ![
+          "ro",
+          "rw",
+          "z",
+          "Z",
+          "private",
+          "rprivate",
+          "shared",
+          "rshared",
+          "slave",
+          "rslave",
+          "nocopy",
+        ].includes(o)
+      ) {
+        throw invalidArgument(`invalid mode: ${o}`);
+      }
+    }
+    out.push({
+      source,
+      destination,
+      readonly: opts.includes("ro"),
+      options: opts.filter((o) => !["z", "Z", "nocopy", "ro", "rw"].includes(o)),
+    });
+  }
+  for (const m of host.Mounts ?? []) {
+    if (m.Type === "bind") {
+      out.push({
+        source: m.Source,
+        destination: m.Target,
+        readonly: m.ReadOnly,
+        propagation: m.BindOptions?.Propagation as never,
+        nonRecursive: m.BindOptions?.NonRecursive,
+      });
+    } else if (m.Type === "tmpfs") {
+      out.push({
+        type: "tmpfs",
+        destination: m.Target,
+        size: m.TmpfsOptions?.SizeBytes,
+        mode: m.TmpfsOptions?.Mode,
+        readonly: m.ReadOnly,
+      });
+    } else throw invalidArgument(`mount type ${m.Type} is not supported yet`);
+  }
+  for (const [dest, opts] of Object.entries(host.Tmpfs ?? {})) {
+    out.push({ type: "tmpfs", destination: dest, options: opts ? opts.split(",") : [] });
+  }
+  return out;
+}
+
+function networkMode(mode: string): string {
+  if (["", "default", "bridge", "none"].includes(mode)) return "none";
+  if (mode === "host") return "host";
+  throw invalidArgument(`network ${mode} not found`);
+}
+
+export async function buildSpec(
+  id: string,
+  cfg: Config,
+  host: HostConfig,
+  args: string[],
+  files: SpecFiles,
+): Promise<Spec> {
+  const opts: SpecOpt[] = [
+    withProcessArgs(...args),
+    withEnv(cfg.Env ?? []),
+  ];
+  if (cfg.WorkingDir) opts.push(withWorkingDir(cfg.WorkingDir));
+  const net = networkMode(host.NetworkMode);
+  opts.push(withNetworkMode(net));
+  opts.push(withIpcMode(host.IpcMode));
+  opts.push(withPidMode(host.PidMode));
+  opts.push(withUtsMode(host.UTSMode));
+  if (host.UTSMode !== "host") {
+    opts.push(withHostname(cfg.Hostname || id.slice(0, 12)));
+  }
+  const size = host.ConsoleSize && host.ConsoleSize[0] > 0
+    ? { height: host.ConsoleSize[0], width: host.ConsoleSize[1] }
+    : undefined;
+  opts.push(withTTY(cfg.Tty, size));
+  const mounts = mountRequests(host);
+  const taken = new Set(mounts.map((m) => m.destination));
+  const etc: [string, string][] = [
+    ["/etc/hostname", files.hostname],
+    ["/etc/hosts", files.hosts],
+    ["/etc/resolv.conf", files.resolvConf],
+  ];
+  for (const [dest, src] of etc) {
+    if (!taken.has(dest)) mounts.push({ source: src, destination: dest, options: ["rprivate"] });
+  }
+  opts.push(withMounts(mounts));
+  if (host.ShmSize) opts.push(withShmSize(host.ShmSize));
+  if ((host.CapAdd ?? []).length || (host.CapDrop ?? []).length) {
+    opts.push(withCapabilities({ add: host.CapAdd ?? [], drop: host.CapDrop ?? [] }));
+  }
+  if (host.Privileged) opts.push(withPrivileged());
+  if (host.ReadonlyRootfs) opts.push(withReadonlyRootfs(true));
+  if (host.Memory) opts.push(withMemoryLimit(host.Memory, host.MemorySwap || undefined));
+  if (host.NanoCpus) opts.push(withCPUs(host.NanoCpus / 1e9, navigator.hardwareConcurrency));
+  if (host.CpuShares) opts.push(withCpuShares(host.CpuShares));
+  if (host.PidsLimit) opts.push(withPidsLimit(host.PidsLimit));
+  if ((host.Ulimits ?? []).length) {
+    opts.push(
+      withUlimits(host.Ulimits!.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }))),
+    );
+  }
+  if ((host.Devices ?? []).length) {
+    const devs = host.Devices!.map((d) =>
+      parseDevice(
+        `${d.PathOnHost}:${d.PathInContainer || d.PathOnHost}:${d.CgroupPermissions || "rwm"}`,
+      )
+    );
+    opts.push(withDevices(devs, statHostDevice));
+  }
+  if (host.Sysctls && Object.keys(host.Sysctls).length) opts.push(withSysctls(host.Sysctls));
+  if (host.OomScoreAdj) opts.push(withOOMScoreAdj(host.OomScoreAdj));
+  if (host.Init) opts.push(withInit());
+  return await generateSpec(id, opts);
+}

@@ -1,0 +1,169 @@
+// The shapes the docker CLI reads: GET /containers/{id}/json and GET /containers/json.
+import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../containerd/oci/mod.ts";
+import type { Container } from "./store.ts";
+import { ZERO_TIME } from "./types.ts";
+
+function networks(c: Container) {
+  const name = c.host.NetworkMode === "host" ? "host" : "none";
+  return {
+    [name]: {
+      IPAMConfig: null,
+      Links: null,
+      Aliases: null,
+      MacAddress: "",
+      DriverOpts: null,
+      NetworkID: "",
+      EndpointID: "",
+      Gateway: "",
+      IPAddress: "",
+      IPPrefixLen: 0,
+      IPv6Gateway: "",
+      GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0,
+      DNSNames: null,
+    },
+  };
+}
+
+function mounts(c: Container) {
+  return (c.host.Binds ?? []).map((b) => {
+    const [src, dst, mode = ""] = b.split(":");
+    return {
+      Type: "bind",
+      Source: src,
+      Destination: dst,
+      Mode: mode,
+      RW: !mode.split(",").includes("ro"),
+      Propagation: "rprivate",
+    };
+  });
+}
+
+export function inspectView(c: Container, graph?: Record<string, string>) {
+  const r = c.rec;
+  const h = c.host;
+  return {
+    Id: r.ID,
+    Created: r.Created,
+    Path: r.Path,
+    Args: r.Args,
+    State: {
+      Status: r.State.Status,
+      Running: r.State.Running,
+      Paused: r.State.Paused,
+      Restarting: r.State.Restarting,
+      OOMKilled: r.State.OOMKilled,
+      Dead: r.State.Dead,
+      Pid: r.State.Pid,
+      ExitCode: r.State.ExitCode,
+      Error: r.State.Error,
+      StartedAt: r.State.StartedAt,
+      FinishedAt: r.State.FinishedAt,
+      ...(r.State.Health ? { Health: r.State.Health } : {}),
+    },
+    Image: r.Image,
+    ResolvConfPath: r.ResolvConfPath,
+    HostnamePath: r.HostnamePath,
+    HostsPath: r.HostsPath,
+    LogPath: r.LogPath,
+    Name: r.Name,
+    RestartCount: r.RestartCount,
+    Driver: r.Driver,
+    Platform: r.Platform,
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: c.execs.size ? [...c.execs] : null,
+    HostConfig: {
+      ...h,
+      MaskedPaths: h.MaskedPaths ?? (h.Privileged ? [] : [...DEFAULT_MASKED_PATHS]),
+      ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? [] : [...DEFAULT_READONLY_PATHS]),
+      MemorySwappiness: h.MemorySwappiness ?? null,
+      PidsLimit: h.PidsLimit ?? null,
+      OomKillDisable: h.OomKillDisable ?? null,
+      KernelMemory: 0,
+      KernelMemoryTCP: 0,
+    },
+    GraphDriver: { Data: graph ?? null, Name: "overlay2" },
+    Mounts: mounts(c),
+    Config: { ...r.Config, Volumes: r.Config.Volumes ?? null, OnBuild: r.Config.OnBuild ?? null },
+    NetworkSettings: {
+      Bridge: "",
+      SandboxID: "",
+      HairpinMode: false,
+      LinkLocalIPv6Address: "",
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: "",
+      SecondaryIPAddresses: null,
+      SecondaryIPv6Addresses: null,
+      EndpointID: "",
+      Gateway: "",
+      GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0,
+      IPAddress: "",
+      IPPrefixLen: 0,
+      IPv6Gateway: "",
+      MacAddress: "",
+      Networks: networks(c),
+    },
+  };
+}
+
+/** Docker's units.HumanDuration. */
+export function humanDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 1) return "Less than a second";
+  if (s === 1) return "1 second";
+  if (s < 60) return `${s} seconds`;
+  const m = Math.round(s / 60);
+  if (m === 1) return "About a minute";
+  if (m < 60) return `${m} minutes`;
+  const h = Math.round(s / 3600);
+  if (h === 1) return "About an hour";
+  if (h < 48) return `${h} hours`;
+  if (h < 24 * 7 * 2) return `${Math.round(h / 24)} days`;
+  if (h < 24 * 30 * 2) return `${Math.round(h / 24 / 7)} weeks`;
+  if (h < 24 * 365 * 2) return `${Math.round(h / 24 / 30)} months`;
+  return `${Math.round(h / 24 / 365)} years`;
+}
+
+export function statusText(c: Container): string {
+  const s = c.rec.State;
+  const now = Date.now();
+  if (s.Restarting) {
+    return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+  }
+  if (s.Running) {
+    const health = s.Health && s.Health.Status !== "none"
+      ? s.Health.Status === "starting" ? " (health: starting)" : ` (${s.Health.Status})`
+      : "";
+    const paused = s.Paused ? " (Paused)" : "";
+    return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${paused}${health}`;
+  }
+  if (s.Status === "removing") return "Removal In Progress";
+  if (s.Dead) return "Dead";
+  if (s.Status === "created" || s.FinishedAt === ZERO_TIME) return "Created";
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+export function summaryView(c: Container, size?: { rw: number; rootfs: number }) {
+  const r = c.rec;
+  const cmd = [r.Path, ...r.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
+  return {
+    Id: r.ID,
+    Names: [r.Name],
+    Image: r.Config.Image,
+    ImageID: r.Image,
+    Command: cmd,
+    Created: Math.floor(Date.parse(r.Created) / 1000),
+    Ports: [],
+    ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootfs } : {}),
+    Labels: r.Config.Labels ?? {},
+    State: r.State.Status,
+    Status: statusText(c),
+    HostConfig: { NetworkMode: c.host.NetworkMode },
+    NetworkSettings: { Networks: networks(c) },
+    Mounts: mounts(c).map((m) => ({ ...m, Name: "", Driver: "" })),
+  };
+}

@@ -1,0 +1,242 @@
+// /containers/*: create, list, inspect, lifecycle, wait, attach, logs, resize, update.
+import { z } from "zod";
+import { invalidArgument } from "../../lib/errors.ts";
+import { attach } from "../containers/attach.ts";
+import { createContainer } from "../containers/create.ts";
+import {
+  kill,
+  pause,
+  remove,
+  rename,
+  restart,
+  start,
+  stop,
+  unpause,
+} from "../containers/lifecycle.ts";
+import { LIST_FILTERS, listContainers } from "../containers/list.ts";
+import { logStream } from "../containers/logs.ts";
+import { createBodySchema, hostConfigSchema } from "../containers/types.ts";
+import { updateContainer } from "../containers/update.ts";
+import { inspectView, summaryView } from "../containers/view.ts";
+import { waitStream } from "../containers/wait.ts";
+import type { Daemon } from "../daemon.ts";
+import { parseFilters } from "../http/filters.ts";
+import { type Ctx, jsonBody, type Route } from "../http/router.ts";
+import { boolQuery, intQuery } from "../http/validate.ts";
+import { updateBodySchema } from "../containers/types.ts";
+import { eventAttrs } from "../containers/create.ts";
+
+const empty = (status = 204) => ({ status });
+
+function time(q: URLSearchParams, key: string): number | undefined {
+  const v = q.get(key);
+  if (!v) return undefined;
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) throw invalidArgument(`invalid value for ${key}: ${v}`);
+  return t / 1000;
+}
+
+export function containerRoutes(d: Daemon): Route[] {
+  const get = (ctx: Ctx) => d.store.get(ctx.params.id);
+  return [
+    {
+      method: "POST",
+      path: "/containers/create",
+      handler: async (ctx) => {
+        const body = await jsonBody(ctx, createBodySchema, "create container");
+        const { HostConfig, NetworkingConfig: _n, ...config } = body;
+        const host = hostConfigSchema.parse(HostConfig ?? {});
+        const name = ctx.query.get("name") ?? undefined;
+        return { status: 201, json: await createContainer(d, name, config, host) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/containers/json",
+      handler: (ctx) => {
+        const list = listContainers(d, {
+          all: boolQuery(ctx.query, "all"),
+          limit: intQuery(ctx.query, "limit"),
+          filters: parseFilters(ctx.query.get("filters"), LIST_FILTERS),
+        });
+        return { status: 200, json: list.map((c) => summaryView(c)) };
+      },
+    },
+    {
+      method: "GET",
+      path: "/containers/:id/json",
+      handler: async (ctx) => {
+        const c = get(ctx);
+        let graph: Record<string, string> | undefined;
+        try {
+          const snap = await d.containerd.containers.snapshot(c.rec.ID);
+          const opts = snap.mounts[0]?.options ?? [];
+          const opt = (k: string) =>
+            opts.find((o) => o.startsWith(k + "="))?.slice(k.length + 1) ?? "";
+          graph = {
+            LowerDir: opt("lowerdir"),
+            MergedDir: "",
+            UpperDir: opt("upperdir") || (snap.upper ?? ""),
+            WorkDir: opt("workdir"),
+          };
+        } catch { /* no snapshot */ }
+        return { status: 200, json: inspectView(c, graph) };
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/start",
+      handler: async (ctx) => {
+        await start(d, get(ctx));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/stop",
+      handler: async (ctx) => {
+        await stop(d, get(ctx), intQuery(ctx.query, "t"));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/restart",
+      handler: async (ctx) => {
+        await restart(d, get(ctx), intQuery(ctx.query, "t"));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/kill",
+      handler: async (ctx) => {
+        await kill(d, get(ctx), ctx.params.id, ctx.query.get("signal") || undefined);
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/wait",
+      handler: (ctx) => ({
+        stream: waitStream(d, get(ctx), ctx.query.get("condition") ?? "", ctx.signal),
+      }),
+    },
+    {
+      method: "DELETE",
+      path: "/containers/:id",
+      handler: async (ctx) => {
+        await remove(d, get(ctx), boolQuery(ctx.query, "force"));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/pause",
+      handler: async (ctx) => {
+        await pause(d, get(ctx));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/unpause",
+      handler: async (ctx) => {
+        await unpause(d, get(ctx));
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/rename",
+      handler: async (ctx) => {
+        await rename(d, get(ctx), ctx.query.get("name") ?? "");
+        return empty();
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/update",
+      handler: async (ctx) => {
+        const body = await jsonBody(ctx, updateBodySchema, "update container");
+        return { status: 200, json: await updateContainer(d, get(ctx), body) };
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/resize",
+      handler: async (ctx) => {
+        const c = get(ctx);
+        const h = intQuery(ctx.query, "h") ?? 0;
+        const w = intQuery(ctx.query, "w") ?? 0;
+        z.number().min(0).max(65535).parse(h);
+        z.number().min(0).max(65535).parse(w);
+        if (!c.rec.State.Running) {
+          throw invalidArgument(`Container ${c.rec.ID} is not running`);
+        }
+        await d.containerd.tasks.resize(c.rec.ID, w, h);
+        d.events.publish(
+          "container",
+          "resize",
+          c.rec.ID,
+          eventAttrs(c, { height: String(h), width: String(w) }),
+        );
+        return { status: 200, text: "", headers: {} };
+      },
+    },
+    {
+      method: "POST",
+      path: "/containers/:id/attach",
+      handler: (ctx) => {
+        const c = get(ctx);
+        const q = ctx.query;
+        return {
+          hijack: attach(d, c, {
+            stdin: boolQuery(q, "stdin"),
+            stdout: boolQuery(q, "stdout"),
+            stderr: boolQuery(q, "stderr"),
+            stream: boolQuery(q, "stream"),
+            logs: boolQuery(q, "logs"),
+            detachKeys: q.get("detachKeys") ?? undefined,
+          }),
+        };
+      },
+    },
+    {
+      method: "GET",
+      path: "/containers/:id/logs",
+      handler: (ctx) => {
+        const c = get(ctx);
+        const q = ctx.query;
+        const stdout = boolQuery(q, "stdout");
+        const stderr = boolQuery(q, "stderr");
+        if (!stdout && !stderr) {
+          throw invalidArgument("Bad parameters: you must choose at least one stream");
+        }
+        if (c.host.LogConfig.Type === "none") {
+          throw invalidArgument(
+            `configured logging driver does not support reading`,
+          );
+        }
+        const tailRaw = q.get("tail") ?? "all";
+        const tail = tailRaw === "all" || tailRaw === "" ? undefined : Number(tailRaw);
+        if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
+          throw invalidArgument(`invalid value for tail: ${tailRaw}`);
+        }
+        return {
+          stream: logStream(d, c, {
+            stdout,
+            stderr,
+            since: time(q, "since"),
+            until: time(q, "until"),
+            timestamps: boolQuery(q, "timestamps"),
+            tail,
+            follow: boolQuery(q, "follow"),
+          }, ctx.signal),
+          contentType: null,
+        };
+      },
+    },
+  ];
+}
