@@ -62,6 +62,33 @@ for i in $(seq 1 "$n"); do
   if [ $have_crun = 1 ]; then run_crun "$i" </dev/null >/dev/null; fi
 done
 
+# Variant 2: create + start + delete (three runtime processes, as a shim drives them) on a
+# bundle with cgroup limits (memory, pids, cpu) and the default seccomp profile.
+mkdir -p "$tmp/bundle2"
+cp -a "$tmp/bundle/rootfs" "$tmp/bundle2/rootfs"
+deno eval --quiet "
+  import { defaultSeccomp } from '$here/src/lib/seccomp_default.ts';
+  const c = JSON.parse(Deno.readTextFileSync('$tmp/bundle/config.json'));
+  c.linux.resources = { ...c.linux.resources, memory: { limit: 256 << 20 }, pids: { limit: 100 },
+    cpu: { shares: 512, quota: 50000, period: 100000 } };
+  c.linux.seccomp = defaultSeccomp(c.process.capabilities.bounding);
+  Deno.writeTextFileSync('$tmp/bundle2/config.json', JSON.stringify(c));
+"
+csd() { # runtime-command... id
+  local id=${*: -1} rt=("${@:1:$#-1}")
+  "${rt[@]}" create --bundle "$tmp/bundle2" "$id" &&
+    "${rt[@]}" start "$id" &&
+    "${rt[@]}" delete -f "$id"
+}
+run_csd_engine() { csd "$here/engine" runc --root "$tmp/root-engine" "c$1"; }
+run_csd_runc() { csd runc --root "$tmp/root-runc" "c$1"; }
+run_csd_engine warm </dev/null >/dev/null
+run_csd_runc warm </dev/null >/dev/null
+for i in $(seq 1 "$n"); do
+  time_one csd_engine "$i"
+  time_one csd_runc "$i"
+done
+
 median() { sort -n "$1" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}'; }
 mr=$(median "$tmp/t-runc")
 printf "%-8s %10s %8s   (%d runs each, interleaved, run of \`true\`)\n" runtime median_ms vs_runc "$n"
@@ -69,4 +96,10 @@ for r in engine runc crun; do
   [ -s "$tmp/t-$r" ] || continue
   m=$(median "$tmp/t-$r")
   printf "%-8s %10s %8s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')"
+done
+mc=$(median "$tmp/t-csd_runc")
+printf "\n%-8s %10s %8s   (create + start + delete, cgroup limits + default seccomp)\n" runtime median_ms vs_runc
+for r in engine runc; do
+  m=$(median "$tmp/t-csd_$r")
+  printf "%-8s %10s %8s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mc" 'BEGIN {printf "%.2f", a / b}')"
 done

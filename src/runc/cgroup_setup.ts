@@ -7,7 +7,9 @@ import {
   type CgroupManager,
   DEFAULT_ALLOWED_DEVICES,
   type DeviceRule,
+  type LinuxResources,
   openCgroupManager,
+  type Stats,
 } from "./cgroups/mod.ts";
 import type { ContainerState } from "./state.ts";
 
@@ -24,10 +26,23 @@ export class ContainerCgroup {
     await this.m.create();
     const res = spec.linux?.resources ?? {};
     const devices = [...((res.devices ?? []) as DeviceRule[]), ...DEFAULT_ALLOWED_DEVICES];
-    const ignored = await this.m.setResources({ ...res, devices });
+    await this.setResources({ ...res, devices } as LinuxResources);
+  }
+
+  /** Applies limits; settings this cgroup version cannot apply are logged as warnings. */
+  async setResources(res: LinuxResources): Promise<void> {
+    const ignored = await this.m.setResources(res);
     if (ignored.length) {
       logWarning(`cgroup settings not applied: ${ignored.join(", ")}`);
     }
+  }
+
+  stats(): Promise<Stats> {
+    return this.m.stats();
+  }
+
+  oomKills(): Promise<number> {
+    return this.m.oomKills();
   }
 
   apply(pid: number): Promise<void> {

@@ -43,7 +43,8 @@ async function dispatch(
   io: InProcessOptions,
 ): Promise<number> {
   const spec = VERBS[verb];
-  const p = parse(spec, argv);
+  const hidden = verb === "update" ? (await import("./update.ts")).takeHiddenFlags(argv) : null;
+  const p = parse(spec, hidden ? hidden.argv : argv);
   if (p.help) {
     console.log(usage(spec));
     return 0;
@@ -143,6 +144,30 @@ async function dispatch(
         ignorePaused: f["ignore-paused"],
       });
     }
+    case "update":
+      await (await import("./update.ts")).update(root, id, {
+        ...hidden?.hidden,
+        resources: f.resources || undefined,
+        blkioWeight: f["blkio-weight"],
+        cpuPeriod: f["cpu-period"],
+        cpuQuota: f["cpu-quota"],
+        cpuShare: f["cpu-share"],
+        cpuRtPeriod: f["cpu-rt-period"],
+        cpuRtRuntime: f["cpu-rt-runtime"],
+        cpusetCpus: f["cpuset-cpus"],
+        cpusetMems: f["cpuset-mems"],
+        memory: f.memory,
+        memoryReservation: f["memory-reservation"],
+        memorySwap: f["memory-swap"],
+        pidsLimit: f["pids-limit"],
+      });
+      return 0;
+    case "events":
+      await (await import("./events.ts")).events(root, id, {
+        stats: f.stats,
+        intervalMs: f.interval,
+      });
+      return 0;
     default:
       throw new Error(`runc ${verb} is not supported by this runtime yet`);
   }

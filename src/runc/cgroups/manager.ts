@@ -1,9 +1,10 @@
 // The cgroup manager used by `engine runc`: one interface, a v1 and a v2 implementation,
-// picked from /proc/self/mountinfo. Resource limits beyond pids and memory are a later
-// issue; `setResources` is where they go.
+// picked from /proc/self/mountinfo. Resource limits: v1_resources.ts and v2_resources.ts;
+// statistics: stats_v1.ts and stats_v2.ts.
 
 import { invalidArgument, wrap } from "../../lib/errors.ts";
-import type { DeviceRule } from "./devices.ts";
+import type { LinuxResources } from "./resources.ts";
+import type { Stats } from "./stats_types.ts";
 import { type CgroupFs, denoFs } from "./fs.ts";
 import {
   type CgroupLayout,
@@ -15,13 +16,7 @@ import {
 import { V1Manager } from "./v1.ts";
 import { V2Manager } from "./v2.ts";
 
-/** The subset of OCI `linux.resources` handled so far. */
-export interface LinuxResources {
-  devices?: DeviceRule[];
-  memory?: { limit?: number; [k: string]: unknown };
-  pids?: { limit?: number };
-  [k: string]: unknown;
-}
+export type { LinuxResources, Stats };
 
 export type FreezerState = "frozen" | "thawed";
 
@@ -44,8 +39,15 @@ export interface CgroupManager {
    * ("name=systemd" as "systemd") and "" for hybrid's unified mount; v2 has only "".
    */
   paths(): Record<string, string>;
-  /** Applies limits; returns the names of the settings it does not handle yet. */
+  /**
+   * Applies limits (0 or absent: leave as is); returns the settings it does not apply
+   * (keys it does not handle, or that have no file on this cgroup version).
+   */
   setResources(resources: LinuxResources): Promise<string[]>;
+  /** runc's cgroup statistics (`runc events --stats`'s data). */
+  stats(): Promise<Stats>;
+  /** How many processes the OOM killer has killed in the cgroup so far. */
+  oomKills(): Promise<number>;
 }
 
 export interface OpenOptions {

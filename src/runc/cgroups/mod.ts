@@ -7,7 +7,9 @@ export {
   type LinuxResources,
   openCgroupManager,
   type OpenOptions,
+  type Stats,
 } from "./manager.ts";
+export { sharesToWeight } from "./resources.ts";
 export { DEFAULT_ALLOWED_DEVICES, type DeviceRule, deviceWrites, ruleString } from "./devices.ts";
 export { type CgroupFs, denoFs } from "./fs.ts";
 export { type CgroupLayout, expandSlice, parseMountinfo, resolveCgroupsPath } from "./layout.ts";

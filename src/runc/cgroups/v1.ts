@@ -3,11 +3,12 @@
 // their files in their own hierarchy; cpuset needs cpus/mems copied down before use.
 
 import { failedPrecondition, wrap } from "../../lib/errors.ts";
-import { deviceWrites } from "./devices.ts";
 import type { CgroupFs } from "./fs.ts";
 import { hierarchyDir, type V1Hierarchy } from "./layout.ts";
 import type { CgroupManager, FreezerState, LinuxResources } from "./manager.ts";
 import { removeTree, treePids, waitFor } from "./tree.ts";
+import { setV1Resources } from "./v1_resources.ts";
+import type { Stats } from "./stats_types.ts";
 
 const FREEZE_TIMEOUT_MS = 5_000;
 
@@ -138,36 +139,19 @@ export class V1Manager implements CgroupManager {
     if (errors.length) throw failedPrecondition(errors.join("; "));
   }
 
-  async setResources(r: LinuxResources): Promise<string[]> {
-    const ignored: string[] = [];
-    const write = async (controller: string, file: string, value: string) => {
-      const dir = this.dirOf(controller);
-      if (!dir) {
-        throw failedPrecondition(`cgroups: ${controller} controller not mounted (for ${file})`);
-      }
-      try {
-        await this.fs.writeFile(`${dir}/${file}`, value);
-      } catch (err) {
-        throw wrap(err, `cgroups: write ${JSON.stringify(value)} to ${dir}/${file}`);
-      }
-    };
-    if (r.devices) {
-      const { defaultAllow, exceptions } = deviceWrites(r.devices);
-      await write("devices", defaultAllow ? "devices.allow" : "devices.deny", "a");
-      for (const e of exceptions) {
-        await write("devices", defaultAllow ? "devices.deny" : "devices.allow", e);
-      }
-    }
-    if (r.pids?.limit) {
-      await write("pids", "pids.max", r.pids.limit > 0 ? String(r.pids.limit) : "max");
-    }
-    if (r.memory?.limit) await write("memory", "memory.limit_in_bytes", String(r.memory.limit));
-    for (const [k, v] of Object.entries(r)) {
-      if (v == null || k === "devices" || k === "pids") continue;
-      if (k === "memory") {
-        for (const mk of Object.keys(v as object)) if (mk !== "limit") ignored.push(`memory.${mk}`);
-      } else ignored.push(k);
-    }
-    return ignored;
+  setResources(r: LinuxResources): Promise<string[]> {
+    return setV1Resources({ fs: this.fs, dirOf: (c) => this.dirOf(c) }, r);
+  }
+
+  async stats(): Promise<Stats> {
+    const { v1Stats } = await import("./stats_v1.ts"); // not on the create path
+    return v1Stats(this.fs, (c) => this.dirOf(c));
+  }
+
+  async oomKills(): Promise<number> {
+    const dir = this.dirOf("memory");
+    if (!dir) return 0;
+    const text = await this.fs.readFile(`${dir}/memory.oom_control`);
+    return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
   }
 }

@@ -1,13 +1,15 @@
 // cgroup v2: one unified directory. Creating it enables every available controller in
 // each ancestor's cgroup.subtree_control (as runc does); the freezer is cgroup.freeze
-// with cgroup.events reporting `frozen 1` once it has settled. Device rules need an eBPF
-// program on v2: not done yet (setResources reports them as ignored).
+// with cgroup.events reporting `frozen 1` once it has settled. Resources: v2_resources.ts
+// (device rules other than allow-all need an eBPF program: refused there, not built yet).
 
 import { failedPrecondition, wrap } from "../../lib/errors.ts";
 import type { CgroupFs } from "./fs.ts";
 import { cleanPath, hierarchyDir } from "./layout.ts";
 import type { CgroupManager, FreezerState, LinuxResources } from "./manager.ts";
 import { removeTree, treePids, waitFor } from "./tree.ts";
+import { setV2Resources } from "./v2_resources.ts";
+import type { Stats } from "./stats_types.ts";
 
 const FREEZE_TIMEOUT_MS = 5_000;
 
@@ -114,23 +116,17 @@ export class V2Manager implements CgroupManager {
     return removeTree(this.fs, this.dir);
   }
 
-  async setResources(r: LinuxResources): Promise<string[]> {
-    const ignored: string[] = [];
-    if (r.pids?.limit) {
-      await this.#write(`${this.dir}/pids.max`, r.pids.limit > 0 ? String(r.pids.limit) : "max");
-    }
-    if (r.memory?.limit) {
-      await this.#write(
-        `${this.dir}/memory.max`,
-        r.memory.limit > 0 ? String(r.memory.limit) : "max",
-      );
-    }
-    for (const [k, v] of Object.entries(r)) {
-      if (v == null || k === "pids") continue;
-      if (k === "memory") {
-        for (const mk of Object.keys(v as object)) if (mk !== "limit") ignored.push(`memory.${mk}`);
-      } else if (k !== "devices" || (v as unknown[]).length) ignored.push(k);
-    }
-    return ignored;
+  setResources(r: LinuxResources): Promise<string[]> {
+    return setV2Resources(this.fs, this.dir, r);
+  }
+
+  async stats(): Promise<Stats> {
+    const { v2Stats } = await import("./stats_v2.ts"); // not on the create path
+    return v2Stats(this.fs, this.dir);
+  }
+
+  async oomKills(): Promise<number> {
+    const text = await this.fs.readFile(`${this.dir}/memory.events`);
+    return Number(/^oom_kill (\d+)$/m.exec(text)?.[1] ?? 0);
   }
 }
