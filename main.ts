@@ -4,6 +4,7 @@ import { ENGINE_VERSION } from "./src/lib/version.ts";
 
 const LAYERS = `
 Layers (each re-executed from this binary):
+  daemon      The Engine API (dockerd): containers, images, exec, logs, events
   containerd  Content, images, snapshots, containers and tasks behind one API
   shim        The per-container shim, started by containerd
   runc        The OCI runtime: run an OCI bundle the way runc does
@@ -28,6 +29,8 @@ async function main(args: string[]): Promise<number> {
   switch (command) {
     case "runc":
       return (await import("./src/runc/main.ts")).main(rest);
+    case "daemon":
+      return (await import("./src/api/main.ts")).main(rest);
     case "containerd":
       return (await import("./src/containerd/main.ts")).main(rest);
     case "shim":

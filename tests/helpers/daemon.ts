@@ -1,14 +1,11 @@
 // A real `engine daemon` for integration tests: its own short temp data-root, exec-root and
 // socket; it starts its own containerd; a busybox image is imported through containerd's
 // image API. close() stops the daemon (which stops its containers and containerd) and
-// removes every mount, process and directory left. Run directly, this file is the
-// daemon's entry point (until main.ts dispatches `engine daemon`).
+// removes every mount, process and directory left.
 import { setChildSubreaper } from "../../src/sys/libc.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
 
 export const ENGINE = new URL("../../engine", import.meta.url).pathname;
-const ROOT = new URL("../..", import.meta.url).pathname;
-const SELF = new URL(import.meta.url).pathname;
 
 export interface TestDaemon {
   dir: string;
@@ -33,24 +30,8 @@ export interface TestDaemon {
 
 let subreaper = false;
 
-async function daemonCommand(): Promise<{ cmd: string; args: string[] }> {
-  const main = await Deno.readTextFile(`${ROOT}/main.ts`);
-  if (main.includes('"daemon"')) return { cmd: ENGINE, args: ["daemon"] };
-  return {
-    cmd: "deno",
-    args: [
-      "run",
-      "-A",
-      "--no-prompt",
-      "--quiet",
-      "--cached-only",
-      "--no-check",
-      "--unstable-no-legacy-abort",
-      "--config",
-      `${ROOT}/deno.json`,
-      SELF,
-    ],
-  };
+function daemonCommand(): { cmd: string; args: string[] } {
+  return { cmd: ENGINE, args: ["daemon"] };
 }
 
 async function busyboxTar(dir: string): Promise<string> {
@@ -73,7 +54,7 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
   const dir = `/tmp/ed${crypto.randomUUID().slice(0, 6)}`;
   await Deno.mkdir(dir, { mode: 0o700 });
   const socket = `${dir}/e.sock`;
-  const { cmd, args } = await daemonCommand();
+  const { cmd, args } = daemonCommand();
   let stderr = "";
   let child!: Deno.ChildProcess;
   const spawn = async (more: string[]) => {
@@ -192,9 +173,4 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
     throw e;
   }
   return d;
-}
-
-if (import.meta.main) {
-  const { main } = await import("../../src/api/main.ts");
-  Deno.exit(await main(Deno.args));
 }

@@ -68,7 +68,7 @@ export class Router {
   add(routes: Route[]): void {
     for (const r of routes) {
       const keys: string[] = [];
-      const re = r.path.replace(/[.*?^$()[\]{}|\\]/g, "\\$&").replace(
+      const re = r.path.replace(/[.*+?^$()[\]{}|\\]/g, "\\$&").replace(
         /:(\w+)(\\\+)?/g,
         (_m, key: string, plus?: string) => {
           keys.push(key);
