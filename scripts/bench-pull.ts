@@ -1,0 +1,590 @@
+// scripts/bench pull: pull + unpack of a realistic image, ours (`engine containerd`, through
+// its API) against Debian's dockerd (`docker pull`, overlay2) and against `skopeo copy` +
+// `umoci unpack`, from one local docker-registry on 127.0.0.1, interleaved in one run. Every
+// run is cold: the image is removed (and ours garbage-collected) between runs. Prints
+// per-tool medians, MB/s (compressed bytes pulled / time), files/s (tar entries unpacked /
+// time), ratios, and where our time goes (from our pull's progress lines).
+//
+//   deno run -A scripts/bench-pull.ts [--runs N] [--prepare-only]
+//
+// The image: a Debian bookworm minbase rootfs (`debootstrap --variant=minbase`, the only
+// step that contacts anything but 127.0.0.1: Debian's mirror), cached as a tarball in
+// /var/tmp/engine-bench/ (ENGINE_BENCH_CACHE), cleaned like Debian's official images, split
+// into 3 gzip layers (/usr/lib; the rest of /usr; /etc, /var and the rest) in an OCI layout
+// (also cached) and pushed with `skopeo copy --preserve-digests`.
+import { parseArgs } from "node:util";
+import { ContainerdClient } from "../src/containerd/client/mod.ts";
+import type { ProgressLine } from "../src/containerd/api/images.ts";
+import { type ContainerdProcess, startContainerd } from "../tests/helpers/containerd_process.ts";
+import { type Registry, startRegistry } from "../tests/helpers/registry.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    runs: { type: "string", default: "5" },
+    "prepare-only": { type: "boolean", default: false },
+  },
+});
+const RUNS = Number(values.runs);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: not a positive integer`);
+const CACHE = Deno.env.get("ENGINE_BENCH_CACHE") ?? "/var/tmp/engine-bench";
+const MIRROR = "http://deb.debian.org/debian";
+const ROOTFS_TAR = `${CACHE}/bookworm-minbase.tar`;
+const LAYOUT = `${CACHE}/minbase-oci`;
+const DOCKERD = "/usr/sbin/dockerd";
+const DOCKER = "/usr/bin/docker"; // Debian's client (docker.io), not /usr/local/bin/docker
+const SKOPEO = "/usr/bin/skopeo";
+const UMOCI = "/usr/bin/umoci";
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function run(
+  cmd: string,
+  args: string[],
+  opts: { env?: Record<string, string>; stdout?: "piped" | "inherit" | "null" } = {},
+): Promise<string> {
+  const out = await new Deno.Command(cmd, {
+    args,
+    env: opts.env,
+    stdin: "null",
+    stdout: opts.stdout ?? "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    const err = td.decode(out.stderr).trim().split("\n").slice(-15).join("\n");
+    throw new Error(`${cmd} ${args.join(" ")} failed (${out.code}):\n${err}`);
+  }
+  return opts.stdout === "piped" || opts.stdout === undefined ? td.decode(out.stdout) : "";
+}
+
+/** Unmounts everything mounted at or below `dir` (deepest first). */
+async function unmountUnder(dir: string) {
+  const lines = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n");
+  const targets = lines.map((l) => l.split(" ")[4]).filter((t): t is string =>
+    !!t && (t === dir || t.startsWith(dir + "/"))
+  );
+  for (const t of targets.reverse()) {
+    await new Deno.Command("umount", { args: ["-l", t], stdout: "null", stderr: "null" })
+      .output();
+  }
+}
+
+async function removeTree(dir: string) {
+  await unmountUnder(dir);
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+}
+
+/** Kills (by pid, SIGTERM then SIGKILL) and waits for the process to go. */
+async function stopPid(pid: number, wait?: Promise<unknown>) {
+  try {
+    Deno.kill(pid, "SIGTERM");
+  } catch {
+    return; // gone
+  }
+  const done = wait ?? (async () => {
+    while (await exists(`/proc/${pid}`)) await sleep(50);
+  })();
+  const t = setTimeout(() => {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* gone */ }
+  }, 15_000);
+  await done;
+  clearTimeout(t);
+}
+
+/** Pids of processes whose command line names `dir` (what a dead parent left behind). */
+async function pidsNaming(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
+    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+    if (cmd.includes(dir)) pids.push(Number(e.name));
+  }
+  return pids;
+}
+
+// ---------------------------------------------------------------------------------------
+// The image
+
+interface ImageInfo {
+  layers: { digest: string; size: number; diffId: string; tarSize: number; entries: number }[];
+  /** Compressed bytes pulled: the layers (config and manifest are a few hundred bytes). */
+  bytes: number;
+  /** Tar entries in all layers: what an unpack creates. */
+  entries: number;
+}
+
+async function buildRootfsTar() {
+  if (await exists(ROOTFS_TAR)) return;
+  await Deno.mkdir(CACHE, { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: CACHE, prefix: "debootstrap-" });
+  try {
+    console.error(`debootstrap --variant=minbase bookworm (from ${MIRROR}) ...`);
+    await run("/usr/sbin/debootstrap", ["--variant=minbase", "bookworm", `${dir}/root`, MIRROR], {
+      stdout: "null",
+    });
+    await unmountUnder(dir); // debootstrap unmounts proc/sys itself; make sure
+    await run("tar", [
+      "--sort=name",
+      "--numeric-owner",
+      "--xattrs",
+      "--xattrs-include=security.capability",
+      "-C",
+      `${dir}/root`,
+      "-cf",
+      `${ROOTFS_TAR}.tmp`,
+      ".",
+    ]);
+    await Deno.rename(`${ROOTFS_TAR}.tmp`, ROOTFS_TAR);
+  } finally {
+    await Deno.remove(`${ROOTFS_TAR}.tmp`).catch(() => {});
+    await removeTree(dir);
+  }
+}
+
+async function sha256File(path: string): Promise<string> {
+  return "sha256:" + (await run("sha256sum", [path])).split(" ")[0];
+}
+
+async function writeBlob(layout: string, bytes: Uint8Array<ArrayBuffer>) {
+  const hex = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)))
+    .map((b) => b.toString(16).padStart(2, "0")).join("");
+  await Deno.writeFile(`${layout}/blobs/sha256/${hex}`, bytes);
+  return { digest: `sha256:${hex}`, size: bytes.length };
+}
+
+/** The OCI layout: 3 gzip layers split from the rootfs tarball, config, manifest, index. */
+async function buildLayout(): Promise<ImageInfo> {
+  if (await exists(`${LAYOUT}/bench.json`)) {
+    return JSON.parse(await Deno.readTextFile(`${LAYOUT}/bench.json`));
+  }
+  await buildRootfsTar();
+  const tmp = await Deno.makeTempDir({ dir: CACHE, prefix: "layout-" });
+  try {
+    const root = `${tmp}/root`;
+    const out = `${tmp}/oci`;
+    await Deno.mkdir(root);
+    await Deno.mkdir(`${out}/blobs/sha256`, { recursive: true });
+    await run("tar", [
+      "--numeric-owner",
+      "--xattrs",
+      "--xattrs-include=security.capability",
+      "-C",
+      root,
+      "-xpf",
+      ROOTFS_TAR,
+    ]);
+    // Cleaned like Debian's official images: no .debs, apt caches or package lists; empty
+    // /dev, /proc and /sys.
+    await run("sh", [
+      "-c",
+      'cd "$1" && rm -rf var/cache/apt/archives/*.deb var/cache/apt/*.bin var/lib/apt/lists/* ' +
+      "dev/* proc/* sys/*",
+      "sh",
+      root,
+    ]);
+    const common = ["--sort=name", "--numeric-owner", "--xattrs", "--xattrs-include=*", "-C", root];
+    // Three layers of unequal size so downloads and unpacks overlap: /usr/lib; the rest of
+    // /usr; /etc, /var and the rest. (Exclusions precede the names they apply to.)
+    const splits: string[][] = [
+      ["./usr/lib"],
+      ["--anchored", "--exclude=./usr/lib", "./usr"],
+      ["--anchored", "--exclude=./usr", "."],
+    ];
+    const layers: ImageInfo["layers"] = [];
+    for (const [i, paths] of splits.entries()) {
+      const tar = `${tmp}/layer${i}.tar`;
+      await run("tar", [...common, "-cf", tar, ...paths]);
+      const entries = (await run("tar", ["-tf", tar])).split("\n").filter(Boolean).length;
+      const diffId = await sha256File(tar);
+      const tarSize = (await Deno.stat(tar)).size;
+      await run("gzip", ["-n", "-6", tar]);
+      const gz = `${tar}.gz`;
+      const digest = await sha256File(gz);
+      const size = (await Deno.stat(gz)).size;
+      await Deno.rename(gz, `${out}/blobs/sha256/${digest.slice(7)}`);
+      layers.push({ digest, size, diffId, tarSize, entries });
+    }
+    const config = await writeBlob(
+      out,
+      te.encode(JSON.stringify({
+        architecture: "amd64",
+        os: "linux",
+        created: "2024-01-01T00:00:00Z",
+        config: {
+          Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+          Cmd: ["bash"],
+        },
+        rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+        history: layers.map((_, i) => ({
+          created: "2024-01-01T00:00:00Z",
+          created_by: `scripts/bench-pull.ts: debootstrap minbase bookworm, layer ${i + 1}/3`,
+        })),
+      })),
+    );
+    const manifest = await writeBlob(
+      out,
+      te.encode(JSON.stringify({
+        schemaVersion: 2,
+        mediaType: "application/vnd.oci.image.manifest.v1+json",
+        config: { mediaType: "application/vnd.oci.image.config.v1+json", ...config },
+        layers: layers.map((l) => ({
+          mediaType: "application/vnd.oci.image.layer.v1.tar+gzip",
+          digest: l.digest,
+          size: l.size,
+        })),
+      })),
+    );
+    await Deno.writeTextFile(`${out}/oci-layout`, JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+    await Deno.writeTextFile(
+      `${out}/index.json`,
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{
+          mediaType: "application/vnd.oci.image.manifest.v1+json",
+          ...manifest,
+          annotations: { "org.opencontainers.image.ref.name": "latest" },
+        }],
+      }),
+    );
+    const info: ImageInfo = {
+      layers,
+      bytes: layers.reduce((a, l) => a + l.size, 0),
+      entries: layers.reduce((a, l) => a + l.entries, 0),
+    };
+    await Deno.writeTextFile(`${out}/bench.json`, JSON.stringify(info, null, 1));
+    await Deno.remove(LAYOUT, { recursive: true }).catch(() => {});
+    await Deno.rename(out, LAYOUT);
+    return info;
+  } finally {
+    await removeTree(tmp);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The three pullers
+
+interface Puller {
+  name: string;
+  /** One cold pull + unpack; returns seconds. */
+  pull(): Promise<number>;
+  /** Filesystem paths the last pull unpacked (a check that it really did). */
+  unpacked(): Promise<number>;
+  /** Removes what pull() made, so the next pull is cold (not timed). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Phase {
+  /** ms from the request: first byte of progress, downloads complete, each layer done. */
+  firstLine: number;
+  downloadsDone: number;
+  extract: { id: string; start: number; end: number }[];
+  done: number;
+}
+
+async function countFiles(dir: string): Promise<number> {
+  return Number((await run("sh", ["-c", 'find "$1" | wc -l', "sh", dir])).trim());
+}
+
+async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
+  const ctd: ContainerdProcess = await startContainerd();
+  const client = new ContainerdClient(ctd.socket);
+  const blobs = `${ctd.dir}/root/content/blobs/sha256`;
+  const snaps = `${ctd.dir}/root/snapshots`;
+  const baseline = { blobs: -1, snaps: -1 };
+  return {
+    name: "engine",
+    async pull() {
+      if (baseline.blobs < 0) {
+        baseline.blobs = await countFiles(blobs).catch(() => 0);
+        baseline.snaps = await countFiles(snaps);
+      }
+      const ph: Phase = { firstLine: -1, downloadsDone: -1, extract: [], done: -1 };
+      const downloaded = new Set<string>();
+      const t0 = performance.now();
+      const onProgress = (l: ProgressLine) => {
+        const t = performance.now() - t0;
+        if (ph.firstLine < 0) ph.firstLine = t;
+        if (l.status === "Download complete" || l.status === "Already exists") {
+          downloaded.add(l.id);
+          ph.downloadsDone = t;
+        }
+        if (l.status === "Extracting" && !ph.extract.some((e) => e.id === l.id)) {
+          ph.extract.push({ id: l.id, start: t, end: -1 });
+        }
+        if (l.status === "Pull complete") {
+          const e = ph.extract.find((e) => e.id === l.id);
+          if (e) e.end = t;
+        }
+      };
+      const done = await client.images.pull(ref, { onProgress });
+      const s = (performance.now() - t0) / 1000;
+      ph.done = s * 1000;
+      phases.push(ph);
+      if (!done.updated) throw new Error("engine: the pull was not cold (image already there)");
+      return s;
+    },
+    async unpacked() {
+      return await countFiles(snaps) - baseline.snaps;
+    },
+    async reset() {
+      await client.images.remove(ref);
+      const b = await countFiles(blobs).catch(() => 0);
+      const n = await countFiles(snaps);
+      if (b !== baseline.blobs || n !== baseline.snaps) {
+        throw new Error(
+          `engine: image delete left ${b - baseline.blobs} blob and ${
+            n - baseline.snaps
+          } snapshot paths behind: runs would not be cold`,
+        );
+      }
+    },
+    async close() {
+      client.close();
+      await ctd.close();
+    },
+  };
+}
+
+async function dockerPuller(ref: string, tmp: string): Promise<Puller> {
+  const dir = `${tmp}/docker`;
+  await Deno.mkdir(dir);
+  const sock = `${dir}/docker.sock`;
+  const pidfile = `${dir}/dockerd.pid`;
+  await Deno.writeTextFile(`${dir}/daemon.json`, "{}");
+  await Deno.mkdir(`${dir}/client`);
+  // sh execs dockerd (same pid) with its output in dockerd.log.
+  const child = new Deno.Command("/bin/sh", {
+    args: [
+      "-c",
+      'log=$1; shift; exec "$@" >"$log" 2>&1',
+      "sh",
+      `${dir}/dockerd.log`,
+      DOCKERD,
+      "--config-file",
+      `${dir}/daemon.json`,
+      "--data-root",
+      `${dir}/data`,
+      "--exec-root",
+      `${dir}/exec`,
+      "-H",
+      `unix://${sock}`,
+      "--pidfile",
+      pidfile,
+      "--iptables=false",
+      "--ip-masq=false",
+      "--bridge=none",
+      "--storage-driver",
+      "overlay2",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  // DOCKER_CONFIG: no credentials or settings of this machine's user.
+  const env = { DOCKER_CONFIG: `${dir}/client`, DOCKER_HOST: `unix://${sock}` };
+  const docker = (...args: string[]) => run(DOCKER, args, { env });
+  const close = async () => {
+    await stopPid(child.pid, child.status);
+    // dockerd stops the containerd it started; anything naming our dir that is left goes.
+    for (const pid of await pidsNaming(dir)) await stopPid(pid);
+    await removeTree(dir);
+  };
+  try {
+    let up = false;
+    for (let i = 0; i < 300 && !up; i++) {
+      up = await new Deno.Command(DOCKER, {
+        args: ["version"],
+        env,
+        stdout: "null",
+        stderr: "null",
+      })
+        .output().then((o) => o.success);
+      if (!up) await sleep(100);
+    }
+    if (!up) {
+      throw new Error(`dockerd did not start:\n${await Deno.readTextFile(`${dir}/dockerd.log`)}`);
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    name: "docker",
+    async pull() {
+      const t0 = performance.now();
+      await docker("pull", "-q", ref);
+      return (performance.now() - t0) / 1000;
+    },
+    async unpacked() {
+      return await countFiles(`${dir}/data/overlay2`);
+    },
+    async reset() {
+      await docker("rmi", ref);
+      const left = (await docker("images", "-q", "-a")).trim();
+      if (left) throw new Error(`docker: images left after rmi: ${left}`);
+    },
+    close,
+  };
+}
+
+function skopeoUmociPuller(ref: string, tmp: string): Puller {
+  const dir = `${tmp}/skopeo`;
+  return {
+    name: "skopeo+umoci",
+    async pull() {
+      await Deno.mkdir(dir, { recursive: true });
+      const t0 = performance.now();
+      await run(SKOPEO, [
+        "copy",
+        "--quiet",
+        "--src-tls-verify=false",
+        "--src-no-creds",
+        `docker://${ref}`,
+        `oci:${dir}/oci:latest`,
+      ]);
+      await run(UMOCI, ["unpack", "--image", `${dir}/oci:latest`, `${dir}/bundle`]);
+      return (performance.now() - t0) / 1000;
+    },
+    async unpacked() {
+      return await countFiles(`${dir}/bundle/rootfs`);
+    },
+    async reset() {
+      await removeTree(dir);
+    },
+    async close() {
+      await removeTree(dir);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function main() {
+  if (Deno.uid() !== 0) throw new Error("bench pull: needs root (overlay, umoci unpack, dockerd)");
+  for (const bin of [DOCKERD, DOCKER, SKOPEO, UMOCI, "/usr/bin/docker-registry"]) {
+    if (!await exists(bin)) throw new Error(`bench pull: ${bin} is missing (scripts/setup)`);
+  }
+  if (!await exists(ROOTFS_TAR) && !await exists("/usr/sbin/debootstrap")) {
+    throw new Error("bench pull: /usr/sbin/debootstrap is missing (apt-get install debootstrap)");
+  }
+  const img = await buildLayout();
+  const mb = img.bytes / 1e6;
+  console.log(
+    `image: debian bookworm minbase, ${img.layers.length} gzip layers, ${mb.toFixed(1)} MB ` +
+      `compressed (${img.layers.map((l) => (l.size / 1e6).toFixed(1)).join(" + ")}), ` +
+      `${(img.layers.reduce((a, l) => a + l.tarSize, 0) / 1e6).toFixed(1)} MB of tar, ` +
+      `${img.entries} entries`,
+  );
+  if (values["prepare-only"]) return;
+
+  const tmp = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "engine-bench-pull-" });
+  let reg: Registry | undefined;
+  const pullers: Puller[] = [];
+  const phases: Phase[] = [];
+  try {
+    reg = await startRegistry();
+    const ref = `${reg.host}/minbase:latest`;
+    await run(SKOPEO, [
+      "copy",
+      "--quiet",
+      "--preserve-digests",
+      "--dest-tls-verify=false",
+      "--dest-no-creds",
+      `oci:${LAYOUT}:latest`,
+      `docker://${ref}`,
+    ]);
+    pullers.push(await ourPuller(ref, phases));
+    pullers.push(await dockerPuller(ref, tmp));
+    pullers.push(skopeoUmociPuller(ref, tmp));
+    // Registry warm-up (its first blob reads come from disk): one untimed pull of each.
+    // Then count what each unpacked: every tool must have created the whole tree.
+    const counts: string[] = [];
+    for (const p of pullers) {
+      await p.pull();
+      const n = await p.unpacked();
+      counts.push(`${p.name} ${n}`);
+      if (n < img.entries * 0.95) {
+        throw new Error(`${p.name}: unpacked ${n} paths, the layers hold ${img.entries} entries`);
+      }
+      await p.reset();
+    }
+    console.log(`paths on disk after one pull: ${counts.join(", ")} (tar entries: ${img.entries})`);
+    phases.length = 0;
+
+    const times = new Map<string, number[]>(pullers.map((p) => [p.name, []]));
+    for (let r = 0; r < RUNS; r++) {
+      // Rotate the order so no tool always runs right after another's big rm -rf.
+      for (let k = 0; k < pullers.length; k++) {
+        const p = pullers[(r + k) % pullers.length];
+        const s = await p.pull();
+        times.get(p.name)!.push(s);
+        await p.reset();
+      }
+      console.error(
+        `run ${r + 1}/${RUNS}: ` +
+          [...times].map(([n, t]) => `${n} ${t[t.length - 1].toFixed(2)}s`).join(", "),
+      );
+    }
+
+    console.log(`\npull + unpack, ${RUNS} cold runs each, interleaved (median):`);
+    console.log(
+      `${"tool".padEnd(14)} ${"median s".padStart(9)} ${"min s".padStart(7)} ${
+        "max s".padStart(7)
+      } ${"MB/s".padStart(7)} ${"files/s".padStart(8)}`,
+    );
+    const med = new Map<string, number>();
+    for (const [name, t] of times) {
+      const m = median(t);
+      med.set(name, m);
+      console.log(
+        `${name.padEnd(14)} ${m.toFixed(3).padStart(9)} ${Math.min(...t).toFixed(3).padStart(7)} ${
+          Math.max(...t).toFixed(3).padStart(7)
+        } ${(mb / m).toFixed(1).padStart(7)} ${Math.round(img.entries / m).toString().padStart(8)}`,
+      );
+    }
+    const e = med.get("engine")!;
+    console.log(
+      `\nengine/docker       ${(e / med.get("docker")!).toFixed(2)}x   (target ≤ 1.00)\n` +
+        `engine/skopeo+umoci ${(e / med.get("skopeo+umoci")!).toFixed(2)}x`,
+    );
+    // Our phases, from the pull's own progress lines (median over runs, ms from request).
+    const pm = (f: (p: Phase) => number) => median(phases.map(f)).toFixed(0);
+    console.log(
+      `\nengine phases (median ms from request): first progress line ${
+        pm((p) => p.firstLine)
+      }, all layers downloaded ${pm((p) => p.downloadsDone)}, done ${pm((p) => p.done)}`,
+    );
+    for (const [i, l] of img.layers.entries()) {
+      const id = l.digest.slice(7, 19);
+      const x = (p: Phase) => p.extract.find((e) => e.id === id);
+      if (!phases.every((p) => x(p) && x(p)!.end >= 0)) continue;
+      console.log(
+        `  layer ${i + 1} (${(l.size / 1e6).toFixed(1)} MB, ${l.entries} entries): extract ${
+          pm((p) => x(p)!.start)
+        }–${pm((p) => x(p)!.end)} ms (${pm((p) => x(p)!.end - x(p)!.start)} ms, ${
+          (l.tarSize / 1e6 / (median(phases.map((p) => x(p)!.end - x(p)!.start)) / 1000))
+            .toFixed(0)
+        } MB/s of tar)`,
+      );
+    }
+  } finally {
+    for (const p of pullers.reverse()) {
+      await p.close().catch((err) => console.error(`close ${p.name}: ${err}`));
+    }
+    await reg?.stop();
+    await removeTree(tmp);
+  }
+}
+
+await main();
