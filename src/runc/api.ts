@@ -7,3 +7,6 @@ export { deleteContainer } from "./delete.ts";
 export { exec, type ExecOptions } from "./exec.ts";
 export { pause, resume } from "./pause.ts";
 export { pidsOf } from "./ps.ts";
+export { events } from "./events.ts";
+export { update } from "./update.ts";
+export { oomKillsOf } from "./ps.ts";

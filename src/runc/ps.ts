@@ -8,6 +8,12 @@ export async function pidsOf(root: string, id: string): Promise<number[]> {
   return await (await cgroupOf(state)).procs();
 }
 
+/** How many processes the OOM killer has killed in the container's cgroup. */
+export async function oomKillsOf(root: string, id: string): Promise<number> {
+  const state = await loadState(root, id);
+  return await (await cgroupOf(state)).oomKills();
+}
+
 export async function ps(
   root: string,
   id: string,

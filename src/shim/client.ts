@@ -89,6 +89,12 @@ export class ShimClient {
   async pids(): Promise<number[]> {
     return (await this.#json<{ pids: number[] }>("GET", "/pids")).pids;
   }
+  stats() {
+    return this.#json<Record<string, unknown>>("GET", "/stats");
+  }
+  update(resources: Record<string, unknown>) {
+    return this.#json("POST", "/update", { resources });
+  }
   pause() {
     return this.#json("POST", "/pause");
   }

@@ -15,17 +15,21 @@ export class ShimProcess {
 
   constructor(readonly id: string, readonly io: ProcessIO, private log: JsonLog | undefined) {}
 
-  /** Starts watching `pid` (our child, or adopted by us as subreaper). */
-  watch(pid: number): void {
+  /**
+   * Starts watching `pid` (our child, or adopted by us as subreaper). `oomKilled` is asked
+   * once it has exited, while its cgroup still exists.
+   */
+  watch(pid: number, oomKilled?: (exitStatus: number) => Promise<boolean>): void {
     this.pid = pid;
     this.#exited = (async () => {
       const exitStatus = await waitPid(pid);
       const exitedAt = new Date().toISOString();
+      const oom = await oomKilled?.(exitStatus).catch(() => false);
       await Promise.race([this.io.drained, new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS))]);
       this.io.closeSubscribers();
       this.io.dispose();
       await this.log?.close();
-      this.exit = { exitStatus, exitedAt };
+      this.exit = oom ? { exitStatus, exitedAt, oomKilled: true } : { exitStatus, exitedAt };
       this.status = "stopped";
       return this.exit;
     })();

@@ -11,6 +11,8 @@
 //                                                 the shim exits once the init is deleted
 //   GET  /state                  → TaskState
 //   GET  /pids                   → { pids }
+//   GET  /stats                  → runc's Stats JSON (runtime events --stats)
+//   POST /update   { resources } → {}             runtime update -r (OCI LinuxResources)
 //   POST /pause, /resume         → {}
 //   POST /resize   ResizeRequest → {}
 //   POST /close-stdin ?exec      → {}
@@ -59,6 +61,8 @@ export interface ResizeRequest {
 export interface ExitInfo {
   exitStatus: number;
   exitedAt: string;
+  /** The OOM killer ended it (reported by the built-in runtime). */
+  oomKilled?: boolean;
 }
 
 export type ProcessStatus = "created" | "running" | "paused" | "stopped";

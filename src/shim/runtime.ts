@@ -188,36 +188,81 @@ export class Runtime {
     return undefined;
   }
 
-  /** `ps --format json`: the container's pids. */
-  async pids(id: string): Promise<number[]> {
-    if (this.#builtin) return await (await import("../runc/api.ts")).pidsOf(this.cfg.root, id);
-    const [r, w] = (await import("../sys/process.ts")).pipe();
+  /** Runs a runtime command and returns what it printed on stdout. */
+  async #capture(args: string[]): Promise<string> {
+    const { pipe } = await import("../sys/process.ts");
+    const [r, w] = pipe();
     const devnull = openRaw("/dev/null", O_RDWR);
     const argv = [
       this.cfg.path,
       ...this.cfg.args,
       "--root",
       this.cfg.root,
-      "ps",
-      "--format",
+      "--log",
+      this.logPath,
+      "--log-format",
       "json",
-      id,
+      ...args,
     ];
-    let out = "";
     try {
       const pid = await spawnProgram(this.cfg.path, argv, [devnull, w, devnull]);
       close(w);
       const file = await Deno.open(`/proc/self/fd/${r}`, { read: true });
-      out = new TextDecoder().decode(await new Response(file.readable).arrayBuffer());
+      const out = new TextDecoder().decode(await new Response(file.readable).arrayBuffer());
       const code = await waitPid(pid);
       if (code !== 0) {
-        throw new RuntimeError(`ps: ${await this.lastError() ?? `exit status ${code}`}`);
+        throw new RuntimeError(`${args[0]}: ${await this.lastError() ?? `exit status ${code}`}`);
       }
+      return out;
     } finally {
       close(r);
       close(devnull);
+      close(w); // a second close of a closed fd is harmless (EBADF)
     }
-    const pids = JSON.parse(out || "[]");
+  }
+
+  /** `ps --format json`: the container's pids. */
+  async pids(id: string): Promise<number[]> {
+    if (this.#builtin) return await (await import("../runc/api.ts")).pidsOf(this.cfg.root, id);
+    const pids = JSON.parse((await this.#capture(["ps", "--format", "json", id])) || "[]");
     return Array.isArray(pids) ? pids.filter((p) => Number.isInteger(p)) : [];
+  }
+
+  /** `events --stats`: runc's Stats JSON for the container's cgroup. */
+  async stats(id: string): Promise<Record<string, unknown>> {
+    let out = "";
+    if (this.#builtin) {
+      const { events } = await import("../runc/api.ts");
+      await events(this.cfg.root, id, {
+        stats: true,
+        intervalMs: 1,
+        write: (l) => void (out += l),
+      });
+    } else {
+      out = await this.#capture(["events", "--stats", id]);
+    }
+    const event = JSON.parse(out.trim().split("\n")[0] || "{}");
+    return (event.data ?? {}) as Record<string, unknown>;
+  }
+
+  /** `update -r FILE`: new cgroup resources (OCI LinuxResources) for the container. */
+  async update(id: string, resourcesFile: string): Promise<void> {
+    if (this.#builtin) {
+      try {
+        await (await import("../runc/api.ts")).update(this.cfg.root, id, {
+          resources: resourcesFile,
+        });
+      } catch (e) {
+        throw new RuntimeError(`update: ${(e as Error).message}`);
+      }
+      return;
+    }
+    await this.run(["update", "-r", resourcesFile, id]);
+  }
+
+  /** How many times the OOM killer struck in the container (built-in runtime only). */
+  async oomKills(id: string): Promise<number> {
+    if (!this.#builtin) return 0;
+    return await (await import("../runc/api.ts")).oomKillsOf(this.cfg.root, id).catch(() => 0);
   }
 }

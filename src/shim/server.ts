@@ -95,6 +95,14 @@ async function route(svc: TaskService, req: Request): Promise<Response> {
       return json(svc.state());
     case "GET /pids":
       return json({ pids: await svc.pids() });
+    case "GET /stats":
+      return json(await svc.stats());
+    case "POST /update": {
+      const b = await body(req);
+      check(typeof b.resources === "object" && b.resources !== null, "resources must be an object");
+      await svc.update(b.resources as Record<string, unknown>);
+      return json({});
+    }
     case "POST /pause":
       await svc.pause();
       return json({});

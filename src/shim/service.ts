@@ -95,7 +95,9 @@ export class TaskService {
     } finally {
       p.io.releaseChildFds();
     }
-    p.watch(await this.#readPid(pidFile));
+    // Only the init's end can be an OOM kill of the container.
+    const oom = p.id === "" ? (status: number) => this.#oomKilled(status) : undefined;
+    p.watch(await this.#readPid(pidFile), oom);
   }
 
   async create(req: CreateRequest): Promise<{ pid: number }> {
@@ -203,6 +205,26 @@ export class TaskService {
     const init = this.#process();
     await this.#runtime.run(["resume", this.o.id]);
     if (init.status === "paused") init.status = "running";
+  }
+
+  async #oomKilled(exitStatus: number): Promise<boolean> {
+    return exitStatus === 137 && (await this.#runtime.oomKills(this.o.id)) > 0;
+  }
+
+  stats(): Promise<Record<string, unknown>> {
+    this.#process();
+    return this.#runtime.stats(this.o.id);
+  }
+
+  async update(resources: Record<string, unknown>): Promise<void> {
+    this.#process();
+    const file = `${this.o.workDir}/resources.json`;
+    await Deno.writeTextFile(file, JSON.stringify(resources), { mode: 0o600 });
+    try {
+      await this.#runtime.update(this.o.id, file);
+    } finally {
+      await Deno.remove(file).catch(() => {});
+    }
   }
 
   pids(): Promise<number[]> {

@@ -186,3 +186,61 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  { name: "tasks: stats and update of a running task; an OOM kill is an event", ignore },
+  async () => {
+    const c = await startContainerd();
+    try {
+      await createTask(c, "res", ["sleep", "100"], "engine");
+      await c.call("POST", "/v1/tasks/res/start");
+      let stats = (await c.call("GET", "/v1/tasks/res/stats")).json;
+      assertEquals(stats.pids.current, 1);
+      assert(stats.memory.usage.usage > 0, JSON.stringify(stats.memory));
+      const u = await c.call("POST", "/v1/tasks/res/update", {
+        resources: { pids: { limit: 42 } },
+      });
+      assertEquals(u.status, 200, JSON.stringify(u.json));
+      stats = (await c.call("GET", "/v1/tasks/res/stats")).json;
+      assertEquals(stats.pids.limit, 42);
+      await c.call("POST", "/v1/tasks/res/kill", { signal: 9 });
+      await c.call("GET", "/v1/tasks/res/wait");
+      await remove(c, "res");
+
+      // 16 MiB of memory, a 64 MiB buffer: the OOM killer ends the init.
+      let r = await c.call("POST", "/v1/containers", {
+        id: "oom",
+        image: "busybox",
+        snapshot: { parent: "busybox" },
+        spec: (() => {
+          const s = specFor(["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"]);
+          s.linux.resources = { ...s.linux.resources, memory: { limit: 16 << 20 } };
+          return s;
+        })(),
+      });
+      assertEquals(r.status, 201, JSON.stringify(r.json));
+      r = await c.call("POST", "/v1/tasks/oom", { log: { path: `${c.dir}/oom.log` } });
+      assertEquals(r.status, 201, JSON.stringify(r.json));
+      await c.call("POST", "/v1/tasks/oom/start");
+      const exit = (await c.call("GET", "/v1/tasks/oom/wait")).json;
+      assertEquals(exit.exitStatus, 137);
+      assertEquals(exit.oomKilled, true);
+      const http = Deno.createHttpClient({ proxy: { transport: "unix", path: c.socket } });
+      const events = await fetch("http://c/v1/events?since=0&follow=0", { client: http }).then((
+        x,
+      ) => x.text());
+      http.close();
+      const topics = events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
+        e.id === "oom"
+      )
+        .map((e) => e.topic);
+      assert(
+        topics.indexOf("task.oom") >= 0 && topics.indexOf("task.oom") < topics.indexOf("task.exit"),
+        topics.join(),
+      );
+      await remove(c, "oom");
+    } finally {
+      await c.close();
+    }
+  },
+);

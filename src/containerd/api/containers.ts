@@ -48,3 +48,10 @@ export const ResizeRequest = z.object({
   width: z.number().int().min(0).max(65535),
   height: z.number().int().min(0).max(65535),
 });
+
+/** OCI LinuxResources, checked by the runtime that applies them; bounded here. */
+export const UpdateTaskRequest = z.object({
+  resources: z.record(z.string(), z.unknown()).refine((r) => JSON.stringify(r).length < 1 << 20, {
+    message: "resources too large",
+  }),
+});

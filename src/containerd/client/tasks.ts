@@ -89,6 +89,14 @@ export class TasksClient {
       json: { exec, process, terminal, stdin },
     });
   }
+  /** runc's Stats JSON for the container's cgroup. */
+  stats(id: string): Promise<Record<string, unknown>> {
+    return this.http.json(Any, "GET", this.#path(id, "/stats"));
+  }
+  /** New cgroup resources (OCI LinuxResources) for a running task. */
+  async update(id: string, resources: Record<string, unknown>) {
+    await this.http.json(Any, "POST", this.#path(id, "/update"), { json: { resources } });
+  }
   async pause(id: string) {
     await this.http.json(Any, "POST", this.#path(id, "/pause"));
   }

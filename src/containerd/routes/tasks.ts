@@ -6,6 +6,7 @@ import {
   ExecRequest,
   KillRequest,
   ResizeRequest,
+  UpdateTaskRequest,
 } from "../api/containers.ts";
 import type { Services } from "../services.ts";
 import { jsonBody, parseWith } from "../validate.ts";
@@ -71,6 +72,19 @@ export function taskRoutes(s: Services): Hono {
     "/tasks/:id/pids",
     async (c) => c.json({ pids: await s.tasks.shim(id(c.req.param("id"))).pids() }),
   );
+
+  app.get(
+    "/tasks/:id/stats",
+    async (c) => c.json(await s.tasks.shim(id(c.req.param("id"))).stats()),
+  );
+
+  app.post("/tasks/:id/update", async (c) => {
+    const req = await jsonBody(c.req.raw, UpdateTaskRequest, "update task");
+    const tid = id(c.req.param("id"));
+    await s.tasks.shim(tid).update(req.resources);
+    s.events.publish("task.update", tid);
+    return c.json({});
+  });
 
   app.post("/tasks/:id/resize", async (c) => {
     const req = await jsonBody(c.req.raw, ResizeRequest, "resize");

@@ -189,6 +189,7 @@ export class TaskManager {
         if (!shim) return;
         try {
           const exit = await shim.wait();
+          if (exit.oomKilled) this.events.publish("task.oom", id, { pid: rec.pid });
           this.events.publish("task.exit", id, { pid: rec.pid, ...exit });
         } catch (e) {
           if (e instanceof ShimGone) await this.#shimDied(id, rec);
