@@ -470,6 +470,19 @@ function skopeoUmociPuller(ref: string, tmp: string): Puller {
 
 // ---------------------------------------------------------------------------------------
 
+// Ctrl-C (or SIGTERM) stops at the next step and still cleans up; a second one exits now.
+let interrupted = false;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(sig, () => {
+    if (interrupted) Deno.exit(130);
+    interrupted = true;
+    console.error(`${sig}: stopping after this step and cleaning up (again to exit now)`);
+  });
+}
+function checkInterrupted() {
+  if (interrupted) throw new Error("interrupted");
+}
+
 async function main() {
   if (Deno.uid() !== 0) throw new Error("bench pull: needs root (overlay, umoci unpack, dockerd)");
   for (const bin of [DOCKERD, DOCKER, SKOPEO, UMOCI, "/usr/bin/docker-registry"]) {
@@ -504,13 +517,16 @@ async function main() {
       `oci:${LAYOUT}:latest`,
       `docker://${ref}`,
     ]);
+    checkInterrupted();
     pullers.push(await ourPuller(ref, phases));
+    checkInterrupted();
     pullers.push(await dockerPuller(ref, tmp));
     pullers.push(skopeoUmociPuller(ref, tmp));
     // Registry warm-up (its first blob reads come from disk): one untimed pull of each.
     // Then count what each unpacked: every tool must have created the whole tree.
     const counts: string[] = [];
     for (const p of pullers) {
+      checkInterrupted();
       await p.pull();
       const n = await p.unpacked();
       counts.push(`${p.name} ${n}`);
@@ -526,10 +542,13 @@ async function main() {
     for (let r = 0; r < RUNS; r++) {
       // Rotate the order so no tool always runs right after another's big rm -rf.
       for (let k = 0; k < pullers.length; k++) {
+        checkInterrupted();
         const p = pullers[(r + k) % pullers.length];
         const s = await p.pull();
         times.get(p.name)!.push(s);
         await p.reset();
+        // Flush the removal (ext4 here is mounted with discard) before the next timed pull.
+        await run("sync", ["-f", tmp]);
       }
       console.error(
         `run ${r + 1}/${RUNS}: ` +
@@ -553,10 +572,21 @@ async function main() {
         } ${(mb / m).toFixed(1).padStart(7)} ${Math.round(img.entries / m).toString().padStart(8)}`,
       );
     }
+    // Ratios of medians, and the median of each round's own ratio (the same minutes of the
+    // same disk: robust to the host's drift).
     const e = med.get("engine")!;
+    const paired = (other: string) => {
+      const o = times.get(other)!;
+      return median(times.get("engine")!.map((t, i) => t / o[i])).toFixed(2);
+    };
     console.log(
-      `\nengine/docker       ${(e / med.get("docker")!).toFixed(2)}x   (target ≤ 1.00)\n` +
-        `engine/skopeo+umoci ${(e / med.get("skopeo+umoci")!).toFixed(2)}x`,
+      `\n${"ratio".padEnd(20)} ${"of medians".padStart(10)} ${"per round".padStart(10)}\n` +
+        `${"engine/docker".padEnd(20)} ${(e / med.get("docker")!).toFixed(2).padStart(9)}x ${
+          paired("docker").padStart(9)
+        }x   (target ≤ 1.00)\n` +
+        `${"engine/skopeo+umoci".padEnd(20)} ${
+          (e / med.get("skopeo+umoci")!).toFixed(2).padStart(9)
+        }x ${paired("skopeo+umoci").padStart(9)}x`,
     );
     // Our phases, from the pull's own progress lines (median over runs, ms from request).
     const pm = (f: (p: Phase) => number) => median(phases.map(f)).toFixed(0);
@@ -587,4 +617,11 @@ async function main() {
   }
 }
 
-await main();
+// Explicit exits: the signal listeners would keep the process alive.
+try {
+  await main();
+  Deno.exit(0);
+} catch (err) {
+  console.error(`bench pull: ${err instanceof Error ? err.stack ?? err.message : err}`);
+  Deno.exit(interrupted ? 130 : 1);
+}
