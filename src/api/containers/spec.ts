@@ -30,6 +30,8 @@ import {
   withUtsMode,
   withWorkingDir,
 } from "../../containerd/oci/mod.ts";
+import { seccompOpt } from "./seccomp.ts";
+import { withinOwnBoundingSet } from "./own_caps.ts";
 import type { MountRequest } from "../../containerd/oci/mod.ts";
 import { invalidArgument } from "../../lib/errors.ts";
 import type { Config, HostConfig } from "./types.ts";
@@ -118,6 +120,7 @@ export async function buildSpec(
   host: HostConfig,
   args: string[],
   files: SpecFiles,
+  userMounts: MountRequest[] = mountRequests(host),
 ): Promise<Spec> {
   const opts: SpecOpt[] = [
     withProcessArgs(...args),
@@ -136,7 +139,7 @@ export async function buildSpec(
     ? { height: host.ConsoleSize[0], width: host.ConsoleSize[1] }
     : undefined;
   opts.push(withTTY(cfg.Tty, size));
-  const mounts = mountRequests(host);
+  const mounts = [...userMounts];
   const taken = new Set(mounts.map((m) => m.destination));
   const etc: [string, string][] = [
     ["/etc/hostname", files.hostname],
@@ -173,5 +176,8 @@ export async function buildSpec(
   if (host.Sysctls && Object.keys(host.Sysctls).length) opts.push(withSysctls(host.Sysctls));
   if (host.OomScoreAdj) opts.push(withOOMScoreAdj(host.OomScoreAdj));
   if (host.Init) opts.push(withInit());
+  opts.push(withinOwnBoundingSet());
+  // Last: the default profile depends on the capabilities the options above settled on.
+  opts.push(seccompOpt(host.SecurityOpt ?? [], host.Privileged === true));
   return await generateSpec(id, opts);
 }
