@@ -10,6 +10,12 @@ import { buildSpec } from "./spec.ts";
 import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
 import { randomName } from "./names.ts";
+import {
+  copyUpVolumes,
+  type PreparedMounts,
+  prepareMounts,
+  setMountPoints,
+} from "../volumes/mounts.ts";
 
 type ImageConfig = Partial<Config>;
 
@@ -120,9 +126,11 @@ export async function createContainer(
     resolvConf: `${dir}/resolv.conf`,
   };
   let created = false;
+  let vols: PreparedMounts | undefined;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o710 });
-    const spec = await buildSpec(id, cfg, host, args, files);
+    vols = await prepareMounts(d, id, cfg, host);
+    const spec = await buildSpec(id, cfg, host, args, files, vols.requests);
     if (host.NetworkMode === "host") {
       files.hosts = "/etc/hosts";
     }
@@ -146,8 +154,9 @@ export async function createContainer(
       labels: { "engine.daemon": "1" },
     });
     created = true;
+    const snap = await d.containerd.containers.snapshot(id);
+    await copyUpVolumes(d, vols.points, snap.mounts);
     if (cfg.User) {
-      const snap = await d.containerd.containers.snapshot(id);
       await withUser(cfg.User, snapshotReader(snap.mounts))(spec);
       await d.containerd.containers.update(id, {
         spec: spec as unknown as Record<string, unknown>,
@@ -187,13 +196,16 @@ export async function createContainer(
       ResolvConfPath: files.resolvConf,
       Runtime: host.Runtime,
     };
+    setMountPoints(rec, vols.points);
     const c: Container = { rec, host, execs: new Set() };
     await d.store.save(c);
+    vols.commit();
     d.events.publish("container", "create", id, eventAttrs(c));
     return { Id: id, Warnings: [] };
   } catch (e) {
     d.store.releaseName(finalName);
     if (created) await d.containerd.containers.delete(id).catch(() => {});
+    await vols?.rollback();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw e;
   }

@@ -15,6 +15,8 @@ import { watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
 import type { Container } from "./store.ts";
 import { parseSize } from "./units.ts";
+import { anonymousVolumes } from "../volumes/mounts.ts";
+import { removeAnonymousVolumes } from "../volumes/service.ts";
 
 const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 const DEFAULT_LOG_MAX_FILE = 5;
@@ -214,7 +216,7 @@ export async function rename(d: Daemon, c: Container, newName: string) {
 }
 
 /** DELETE /containers/{id}: 409 while running unless forced. */
-export async function remove(d: Daemon, c: Container, force: boolean) {
+export async function remove(d: Daemon, c: Container, force: boolean, volumes = false) {
   const id = c.rec.ID;
   if (c.rec.State.Running || c.rec.State.Restarting) {
     if (!force) {
@@ -230,10 +232,11 @@ export async function remove(d: Daemon, c: Container, force: boolean) {
       await waitExit(d, c, 10_000);
     }
   }
-  await d.lock.run(id, () => removeLocked(d, c));
+  await d.lock.run(id, () => removeLocked(d, c, volumes));
 }
 
-export async function removeLocked(d: Daemon, c: Container) {
+/** `volumes` (rm -v; auto-remove as dockerd): its anonymous volumes go too. */
+export async function removeLocked(d: Daemon, c: Container, volumes = c.host.AutoRemove) {
   const id = c.rec.ID;
   if (!d.store.find(id)) return;
   c.rec.State.Status = "removing";
@@ -244,6 +247,7 @@ export async function removeLocked(d: Daemon, c: Container) {
   });
   for (const e of c.execs) d.execs.delete(e);
   await d.store.remove(id);
+  if (volumes) await removeAnonymousVolumes(d, anonymousVolumes(c)).catch(() => {});
   d.events.publish("container", "destroy", id, eventAttrs(c));
   d.signal(id, "removed");
 }

@@ -1,6 +1,7 @@
 // The shapes the docker CLI reads: GET /containers/{id}/json and GET /containers/json.
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../containerd/oci/mod.ts";
 import type { Container } from "./store.ts";
+import { mountsView } from "../volumes/mounts.ts";
 import { ZERO_TIME } from "./types.ts";
 
 function networks(c: Container) {
@@ -26,17 +27,7 @@ function networks(c: Container) {
 }
 
 function mounts(c: Container) {
-  return (c.host.Binds ?? []).map((b) => {
-    const [src, dst, mode = ""] = b.split(":");
-    return {
-      Type: "bind",
-      Source: src,
-      Destination: dst,
-      Mode: mode,
-      RW: !mode.split(",").includes("ro"),
-      Propagation: "rprivate",
-    };
-  });
+  return mountsView(c);
 }
 
 export function inspectView(c: Container, graph?: Record<string, string>) {
@@ -164,6 +155,6 @@ export function summaryView(c: Container, size?: { rw: number; rootfs: number })
     Status: statusText(c),
     HostConfig: { NetworkMode: c.host.NetworkMode },
     NetworkSettings: { Networks: networks(c) },
-    Mounts: mounts(c).map((m) => ({ ...m, Name: "", Driver: "" })),
+    Mounts: mounts(c).map((m) => ({ Name: "", Driver: "", ...m })),
   };
 }

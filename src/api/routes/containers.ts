@@ -127,7 +127,8 @@ export function containerRoutes(d: Daemon): Route[] {
       method: "DELETE",
       path: "/containers/:id",
       handler: async (ctx) => {
-        await remove(d, get(ctx), boolQuery(ctx.query, "force"));
+        const q = ctx.query;
+        await remove(d, get(ctx), boolQuery(q, "force"), boolQuery(q, "v"));
         return empty();
       },
     },

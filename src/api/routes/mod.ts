@@ -5,10 +5,12 @@ import { containerRoutes } from "./containers.ts";
 import { execRoutes } from "./exec.ts";
 import { imageRoutes } from "./images.ts";
 import { systemRoutes } from "./system.ts";
+import { volumeRoutes } from "./volumes.ts";
 
 export type RouteModule = (d: Daemon) => Route[];
 
 export const ROUTE_MODULES: RouteModule[] = [
+  volumeRoutes, // before systemRoutes: its GET /volumes/:name 404 stub predates volumes
   systemRoutes,
   containerRoutes,
   execRoutes,

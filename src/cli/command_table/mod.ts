@@ -6,12 +6,14 @@ import { CONTAINER_COMMANDS } from "./containers.ts";
 import { CONTAINER_OPS_COMMANDS } from "./container_ops.ts";
 import { IMAGE_COMMANDS } from "./images.ts";
 import { SYSTEM_COMMANDS } from "./system.ts";
+import { VOLUME_COMMANDS } from "./volumes.ts";
 
 export const COMMANDS: CommandDef[] = [
   ...CONTAINER_COMMANDS,
   ...CONTAINER_OPS_COMMANDS,
   ...IMAGE_COMMANDS,
   ...SYSTEM_COMMANDS,
+  ...VOLUME_COMMANDS,
 ];
 
 /** The management commands and their one-line descriptions. */
@@ -19,6 +21,7 @@ export const GROUPS: Record<string, string> = {
   container: "Manage containers",
   image: "Manage images",
   system: "Manage Engine",
+  volume: "Manage volumes",
 };
 
 /** Every typed form ("ps", "container ls", "container list", …) → its definition. */

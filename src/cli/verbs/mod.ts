@@ -9,6 +9,7 @@ const streams = () => import("./attach.ts");
 const img = () => import("./image_verbs.ts");
 const sys = () => import("./system_verbs.ts");
 const run = () => import("./run.ts");
+const vol = () => import("./volume_verbs.ts");
 
 export const VERBS: Record<string, () => Promise<Verb>> = {
   run: async () => (await run()).run,
@@ -53,4 +54,9 @@ export const VERBS: Record<string, () => Promise<Verb>> = {
   cp: async () => (await sys()).cp,
   login: async () => (await sys()).login,
   logout: async () => (await sys()).logout,
+  volume_create: async () => (await vol()).volumeCreate,
+  volume_ls: async () => (await vol()).volumeLs,
+  volume_inspect: async () => (await vol()).volumeInspect,
+  volume_rm: async () => (await vol()).volumeRm,
+  volume_prune: async () => (await vol()).volumePrune,
 };
