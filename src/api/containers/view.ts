@@ -140,7 +140,8 @@ export function statusText(c: Container): string {
 
 export function summaryView(c: Container, size?: { rw: number; rootfs: number }) {
   const r = c.rec;
-  const cmd = [r.Path, ...r.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ");
+  // dockerd's rule: arguments holding a space are wrapped in single quotes, as is.
+  const cmd = [r.Path, ...r.Args.map((a) => (a.includes(" ") ? `'${a}'` : a))].join(" ");
   return {
     Id: r.ID,
     Names: [r.Name],

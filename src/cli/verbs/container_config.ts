@@ -133,7 +133,8 @@ export function createBody(f: Flags, args: string[], opts: { detach: boolean }) 
     : f.string("memory-swap")
     ? parseMemoryBytes(f.string("memory-swap"))
     : 0;
-  const networkMode = f.string("network") || "default";
+  // --network may repeat (API 1.44+); the first is the container's primary network.
+  const networkMode = f.list("network")[0] || "default";
   const config = {
     Hostname: f.string("hostname"),
     Domainname: f.string("domainname"),
