@@ -161,16 +161,16 @@ export class TaskManager {
     return socket;
   }
 
-  /** A ready shim: the one kept idle for the next container, or a new one. */
+  /**
+   * A ready shim: the one kept idle for the next container, or one being started for it.
+   * The idle one is taken and replaced before any await, so concurrent creates each get
+   * their own shim starting in parallel (not one after the other), and none is left over.
+   */
   async #takeShim(): Promise<string> {
-    const idle = this.#idle;
-    this.#idle = undefined;
-    const socket = idle ? await idle.catch(() => undefined) : undefined;
-    const next = socket ?? await this.#spawnShim();
-    // Keep one ready for the next container.
+    const mine = this.#idle ?? this.#spawnShim();
     this.#idle = this.#spawnShim();
     this.#idle.catch(() => {});
-    return next;
+    return await mine.catch(() => this.#spawnShim());
   }
 
   /** Stops the idle shim (containerd shutting down). */
