@@ -1,0 +1,98 @@
+// scripts/bench run: `engine run --rm busybox true` (our CLI, daemon, containerd, shim,
+// runtime) vs `docker run --rm busybox true` on Debian's dockerd, interleaved; 50 `run -d`
+// at once; idle memory of our daemon + containerd vs dockerd + containerd. Same busybox
+// image on both sides (imported from the host's busybox-static). Prints medians and ratios.
+//
+//   deno run -A scripts/bench-run.ts [--runs N] [--burst 50]
+import { parseArgs } from "node:util";
+import { ENGINE, startDaemon } from "../tests/helpers/daemon.ts";
+import { makeBusyboxRootfs } from "../tests/helpers/rootfs.ts";
+import { pidsNaming, startDockerd, unmountUnder } from "./lib/dockerd.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { runs: { type: "string", default: "15" }, burst: { type: "string", default: "50" } },
+});
+const RUNS = Number(values.runs), BURST = Number(values.burst);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function memory(pids: number[]): Promise<{ rss: number; pss: number }> {
+  let rss = 0, pss = 0;
+  for (const pid of pids) {
+    const t = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`).catch(() => "");
+    rss += Number(/^Rss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
+    pss += Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
+  }
+  return { rss: rss / 1024, pss: pss / 1024 };
+}
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await f();
+  return performance.now() - t0;
+}
+
+const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ebrun" });
+const ours = await startDaemon();
+let theirs;
+try {
+  theirs = await startDockerd(`${tmp}/docker`);
+  await makeBusyboxRootfs(`${tmp}/bb`);
+  const tar = await new Deno.Command("tar", {
+    args: ["-C", `${tmp}/bb`, "-c", "."],
+    stdout: "piped",
+  }).output();
+  await theirs.docker(["import", "-", "busybox:latest"], tar.stdout);
+  const engine = async (args: string[]) => {
+    const r = await ours.docker(ENGINE, args);
+    if (r.code !== 0) throw new Error(`engine ${args.join(" ")}: ${r.err}`);
+    return r.out;
+  };
+
+  // Idle memory first, before any container ran.
+  const idleOurs = await memory([ours.child.pid, ...await pidsNaming(ours.dir)]);
+  const idleTheirs = await memory(await theirs.pids());
+
+  const times = { engine: [] as number[], docker: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    times.engine.push(await timed(() => engine(["run", "--rm", "busybox", "true"])));
+    times.docker.push(await timed(() => theirs!.docker(["run", "--rm", "busybox", "true"])));
+  }
+  const e = median(times.engine), d = median(times.docker);
+  console.log(`run --rm busybox true, median of ${RUNS}, interleaved:`);
+  console.log(
+    `  engine ${e.toFixed(1)} ms   docker ${d.toFixed(1)} ms   ratio ${(e / d).toFixed(2)}`,
+  );
+
+  const burst = async (run: (args: string[]) => Promise<unknown>) =>
+    await timed(() =>
+      Promise.all(
+        Array.from({ length: BURST }, () => run(["run", "-d", "busybox", "sleep", "300"])),
+      )
+    );
+  const be = await burst(engine);
+  const bd = await burst((a) => theirs!.docker(a));
+  console.log(`${BURST} run -d at once:`);
+  console.log(
+    `  engine ${(be / 1000).toFixed(2)} s   docker ${(bd / 1000).toFixed(2)} s   ratio ${
+      (be / bd).toFixed(2)
+    }`,
+  );
+  for (const id of (await engine(["ps", "-aq"])).trim().split("\n").filter(Boolean)) {
+    await engine(["rm", "-f", id]);
+  }
+  const left = (await theirs.docker(["ps", "-aq"])).trim().split("\n").filter(Boolean);
+  if (left.length) await theirs.docker(["rm", "-f", ...left]);
+
+  console.log("idle memory of the daemon side (daemon + containerd):");
+  console.log(
+    `  engine RSS ${idleOurs.rss.toFixed(1)} MiB, PSS ${idleOurs.pss.toFixed(1)} MiB   ` +
+      `docker RSS ${idleTheirs.rss.toFixed(1)} MiB, PSS ${idleTheirs.pss.toFixed(1)} MiB   ` +
+      `ratio (PSS) ${(idleOurs.pss / idleTheirs.pss).toFixed(2)}`,
+  );
+} finally {
+  await ours.close();
+  await theirs?.close();
+  await unmountUnder(tmp);
+  await Deno.remove(tmp, { recursive: true }).catch(() => {});
+}
