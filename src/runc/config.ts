@@ -1,5 +1,8 @@
 // config.json: the OCI runtime spec types we use, and lean validation (no zod on the
 // runtime's start path). Every error names the field: "process.args: must be …".
+import { CAPABILITIES } from "../lib/capabilities.ts";
+
+export { CAPABILITIES };
 
 export interface User {
   uid: number;
@@ -145,9 +148,6 @@ export const RLIMITS: Record<string, number> = {
   RLIMIT_RTPRIO: 14,
   RLIMIT_RTTIME: 15,
 };
-
-export { CAPABILITIES } from "../lib/capabilities.ts";
-import { CAPABILITIES } from "../lib/capabilities.ts";
 
 export class ConfigError extends Error {
   constructor(field: string, problem: string) {
