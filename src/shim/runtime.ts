@@ -68,19 +68,15 @@ export class Runtime {
     this.#builtin = cfg.path === selfPath() && cfg.args.length === 1 && cfg.args[0] === "runc";
   }
 
+  /** argv for a runtime command, with runc's global flags: its root and a JSON log we read. */
+  #argv(args: string[]): string[] {
+    const globals = ["--root", this.cfg.root, "--log", this.logPath, "--log-format", "json"];
+    return [this.cfg.path, ...this.cfg.args, ...globals, ...args];
+  }
+
   /** Runs one runtime command to completion; throws with the runtime's own error message. */
   async run(args: string[], stdio?: [number, number, number]): Promise<void> {
-    const argv = [
-      this.cfg.path,
-      ...this.cfg.args,
-      "--root",
-      this.cfg.root,
-      "--log",
-      this.logPath,
-      "--log-format",
-      "json",
-      ...args,
-    ];
+    const argv = this.#argv(args);
     if (this.#builtin) {
       try {
         await this.#inProcess(args, stdio);
@@ -193,17 +189,7 @@ export class Runtime {
     const { pipe } = await import("../sys/process.ts");
     const [r, w] = pipe();
     const devnull = openRaw("/dev/null", O_RDWR);
-    const argv = [
-      this.cfg.path,
-      ...this.cfg.args,
-      "--root",
-      this.cfg.root,
-      "--log",
-      this.logPath,
-      "--log-format",
-      "json",
-      ...args,
-    ];
+    const argv = this.#argv(args);
     try {
       const pid = await spawnProgram(this.cfg.path, argv, [devnull, w, devnull]);
       close(w);
