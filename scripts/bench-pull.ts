@@ -12,6 +12,7 @@
 // /var/tmp/engine-bench/ (ENGINE_BENCH_CACHE), cleaned like Debian's official images, split
 // into 3 gzip layers (/usr/lib; the rest of /usr; /etc, /var and the rest) in an OCI layout
 // (also cached) and pushed with `skopeo copy --preserve-digests`.
+import { DOCKER, DOCKERD, startDockerd, unmountUnder } from "./lib/dockerd.ts";
 import { parseArgs } from "node:util";
 import { ContainerdClient } from "../src/containerd/client/mod.ts";
 import type { ProgressLine } from "../src/containerd/api/images.ts";
@@ -31,8 +32,6 @@ const CACHE = Deno.env.get("ENGINE_BENCH_CACHE") ?? "/var/tmp/engine-bench";
 const MIRROR = "http://deb.debian.org/debian";
 const ROOTFS_TAR = `${CACHE}/bookworm-minbase.tar`;
 const LAYOUT = `${CACHE}/minbase-oci`;
-const DOCKERD = "/usr/sbin/dockerd";
-const DOCKER = "/usr/bin/docker"; // Debian's client (docker.io), not /usr/local/bin/docker
 const SKOPEO = "/usr/bin/skopeo";
 const UMOCI = "/usr/bin/umoci";
 
@@ -65,51 +64,9 @@ async function run(
   return opts.stdout === "piped" || opts.stdout === undefined ? td.decode(out.stdout) : "";
 }
 
-/** Unmounts everything mounted at or below `dir` (deepest first). */
-async function unmountUnder(dir: string) {
-  const lines = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n");
-  const targets = lines.map((l) => l.split(" ")[4]).filter((t): t is string =>
-    !!t && (t === dir || t.startsWith(dir + "/"))
-  );
-  for (const t of targets.reverse()) {
-    await new Deno.Command("umount", { args: ["-l", t], stdout: "null", stderr: "null" })
-      .output();
-  }
-}
-
 async function removeTree(dir: string) {
   await unmountUnder(dir);
   await Deno.remove(dir, { recursive: true }).catch(() => {});
-}
-
-/** Kills (by pid, SIGTERM then SIGKILL) and waits for the process to go. */
-async function stopPid(pid: number, wait?: Promise<unknown>) {
-  try {
-    Deno.kill(pid, "SIGTERM");
-  } catch {
-    return; // gone
-  }
-  const done = wait ?? (async () => {
-    while (await exists(`/proc/${pid}`)) await sleep(50);
-  })();
-  const t = setTimeout(() => {
-    try {
-      Deno.kill(pid, "SIGKILL");
-    } catch { /* gone */ }
-  }, 15_000);
-  await done;
-  clearTimeout(t);
-}
-
-/** Pids of processes whose command line names `dir` (what a dead parent left behind). */
-async function pidsNaming(dir: string): Promise<number[]> {
-  const pids: number[] = [];
-  for await (const e of Deno.readDir("/proc")) {
-    if (!/^\d+$/.test(e.name) || Number(e.name) === Deno.pid) continue;
-    const cmd = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
-    if (cmd.includes(dir)) pids.push(Number(e.name));
-  }
-  return pids;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -358,67 +315,12 @@ async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
 
 async function dockerPuller(ref: string, tmp: string): Promise<Puller> {
   const dir = `${tmp}/docker`;
-  await Deno.mkdir(dir);
-  const sock = `${dir}/docker.sock`;
-  const pidfile = `${dir}/dockerd.pid`;
-  await Deno.writeTextFile(`${dir}/daemon.json`, "{}");
-  await Deno.mkdir(`${dir}/client`);
-  // sh execs dockerd (same pid) with its output in dockerd.log.
-  const child = new Deno.Command("/bin/sh", {
-    args: [
-      "-c",
-      'log=$1; shift; exec "$@" >"$log" 2>&1',
-      "sh",
-      `${dir}/dockerd.log`,
-      DOCKERD,
-      "--config-file",
-      `${dir}/daemon.json`,
-      "--data-root",
-      `${dir}/data`,
-      "--exec-root",
-      `${dir}/exec`,
-      "-H",
-      `unix://${sock}`,
-      "--pidfile",
-      pidfile,
-      "--iptables=false",
-      "--ip-masq=false",
-      "--bridge=none",
-      "--storage-driver",
-      "overlay2",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  // DOCKER_CONFIG: no credentials or settings of this machine's user.
-  const env = { DOCKER_CONFIG: `${dir}/client`, DOCKER_HOST: `unix://${sock}` };
-  const docker = (...args: string[]) => run(DOCKER, args, { env });
+  const dockerd = await startDockerd(dir);
+  const docker = (...args: string[]) => dockerd.docker(args);
   const close = async () => {
-    await stopPid(child.pid, child.status);
-    // dockerd stops the containerd it started; anything naming our dir that is left goes.
-    for (const pid of await pidsNaming(dir)) await stopPid(pid);
+    await dockerd.close();
     await removeTree(dir);
   };
-  try {
-    let up = false;
-    for (let i = 0; i < 300 && !up; i++) {
-      up = await new Deno.Command(DOCKER, {
-        args: ["version"],
-        env,
-        stdout: "null",
-        stderr: "null",
-      })
-        .output().then((o) => o.success);
-      if (!up) await sleep(100);
-    }
-    if (!up) {
-      throw new Error(`dockerd did not start:\n${await Deno.readTextFile(`${dir}/dockerd.log`)}`);
-    }
-  } catch (err) {
-    await close();
-    throw err;
-  }
   return {
     name: "docker",
     async pull() {
