@@ -11,6 +11,8 @@ export interface Snapshot {
 
 /** This checkout: processes of other checkouts (another run beside ours) are not ours. */
 const REPO = new URL("../..", import.meta.url).pathname;
+/** cgroup parents a daemon creates once and keeps (Docker keeps /docker the same way). */
+const SHARED_PARENTS = ["engine", "docker"];
 const ENGINE_PROC = /(main\.ts|engine) (shim|runc|containerd|daemon)\b/;
 
 export async function snapshot(): Promise<Snapshot> {
@@ -28,10 +30,18 @@ export async function snapshot(): Promise<Snapshot> {
     if (ENGINE_PROC.test(cmd) && cmd.includes(REPO)) processes.push(`${e.name} ${cmd.trim()}`);
   }
   const cgroups: string[] = [];
-  try {
-    for await (const e of Deno.readDir("/sys/fs/cgroup/pids")) {
-      if (e.isDirectory) cgroups.push(e.name);
+  const dirs = (path: string) => {
+    try {
+      return [...Deno.readDirSync(path)].filter((e) => e.isDirectory).map((e) => e.name);
+    } catch {
+      return []; // no v1 pids hierarchy
     }
-  } catch { /* no v1 pids hierarchy */ }
+  };
+  for (const name of dirs("/sys/fs/cgroup/pids")) {
+    // The daemons' parents (/engine, /docker) stay, as dockerd's do: look at their children.
+    if (SHARED_PARENTS.includes(name)) {
+      for (const child of dirs(`/sys/fs/cgroup/pids/${name}`)) cgroups.push(`${name}/${child}`);
+    } else cgroups.push(name);
+  }
   return { mounts: mounts.sort(), processes, cgroups: cgroups.sort() };
 }
