@@ -41,6 +41,8 @@ export type Reply =
     stream: ReadableStream<Uint8Array>;
     /** null: no Content-Type (logs, as dockerd). */
     contentType?: string | null;
+    /** Extra headers (archive: X-Docker-Container-Path-Stat). */
+    headers?: Record<string, string>;
   }
   | {
     hijack: (conn: Hijacked) => Promise<void>;

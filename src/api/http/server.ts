@@ -205,7 +205,7 @@ async function writeReply(
     return;
   }
   if ("stream" in reply) {
-    const headers: Record<string, string> = { ...commonHeaders() };
+    const headers: Record<string, string> = { ...commonHeaders(), ...reply.headers };
     if (reply.contentType !== null) {
       headers["Content-Type"] = reply.contentType ?? "application/json";
     }

@@ -3,6 +3,7 @@ import type { Daemon } from "../daemon.ts";
 import type { Route } from "../http/router.ts";
 import { containerRoutes } from "./containers.ts";
 import { execRoutes } from "./exec.ts";
+import { fileRoutes } from "./files.ts";
 import { imageRoutes } from "./images.ts";
 import { systemRoutes } from "./system.ts";
 import { volumeRoutes } from "./volumes.ts";
@@ -15,4 +16,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   containerRoutes,
   execRoutes,
   imageRoutes,
+  fileRoutes,
 ];

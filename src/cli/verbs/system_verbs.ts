@@ -339,39 +339,7 @@ export async function update(inv: Invocation): Promise<number> {
 }
 
 export async function cp(inv: Invocation): Promise<number> {
-  using client = clientFor(inv);
-  const [src, dst] = inv.args;
-  const split = (s: string) => {
-    const m = /^([^:/]+):(.*)$/.exec(s);
-    return m ? { container: m[1], path: m[2] } : undefined;
-  };
-  const from = split(src);
-  const to = split(dst);
-  if (from && to) throw new Error("copying between containers is not supported");
-  if (!from && !to) throw new Error("must specify at least one container source");
-  if (from) {
-    if (dst !== "-") {
-      throw new Error(
-        "copying to a local path is not implemented yet: use '-' to stream a tar archive",
-      );
-    }
-    const res = await client.request("GET", `/containers/${escapePath(from.container)}/archive`, {
-      query: { path: from.path },
-    });
-    await res.body?.pipeTo(Deno.stdout.writable, { preventClose: true });
-    return 0;
-  }
-  if (src !== "-") {
-    throw new Error(
-      "copying from a local path is not implemented yet: use '-' to send a tar archive",
-    );
-  }
-  await client.json("PUT", `/containers/${escapePath(to!.container)}/archive`, {
-    query: { path: to!.path, copyUIDGID: inv.flags.bool("archive") || undefined },
-    body: Deno.stdin.readable,
-    headers: { "Content-Type": "application/x-tar" },
-  });
-  return 0;
+  return await (await import("./cp.ts")).cp(inv);
 }
 
 export async function login(inv: Invocation): Promise<number> {
