@@ -126,12 +126,61 @@ function bodyStream(req: http.IncomingMessage, max: number): ReadableStream<Uint
   }, { highWaterMark: 4 });
 }
 
+/**
+ * Reads `length` body bytes of an upgrade request. They may come with `head`, then on the
+ * socket, or through `req` (Deno's node:http delivers them either way): take from all.
+ */
+function upgradeBody(
+  req: http.IncomingMessage,
+  socket: Duplex,
+  head: Uint8Array,
+  length: number,
+): Promise<{ body: Uint8Array; rest: Uint8Array }> {
+  if (!Number.isSafeInteger(length) || length < 0 || length > MAX_JSON_BODY) {
+    return Promise.reject(invalidArgument(`bad Content-Length ${length} on an upgrade request`));
+  }
+  let buf = new Uint8Array(head);
+  const split = () => ({ body: buf.slice(0, length), rest: buf.slice(length) });
+  if (buf.length >= length) return Promise.resolve(split());
+  return new Promise((resolve, reject) => {
+    const onData = (d: Uint8Array) => {
+      const next = new Uint8Array(buf.length + d.length);
+      next.set(buf);
+      next.set(d, buf.length);
+      buf = next;
+      if (buf.length < length) return;
+      done();
+      resolve(split());
+    };
+    const onEnd = () => {
+      done();
+      reject(new Error("connection closed before the request body"));
+    };
+    const done = () => {
+      clearTimeout(timer);
+      for (const s of [socket, req]) {
+        s.off("data", onData);
+        s.off("error", onEnd);
+      }
+      socket.off("end", onEnd);
+    };
+    const timer = setTimeout(onEnd, 30_000);
+    for (const s of [socket, req]) {
+      s.on("data", onData);
+      s.on("error", onEnd);
+    }
+    socket.on("end", onEnd);
+  });
+}
+
 function makeCtx(
   req: http.IncomingMessage,
   path: string,
   version: string,
   query: URLSearchParams,
   signal: AbortSignal,
+  /** An upgrade request's body, read off the socket already (it never reaches `req`). */
+  body?: Uint8Array,
 ): Ctx {
   let used = false;
   const once = () => {
@@ -148,11 +197,12 @@ function makeCtx(
     signal,
     text: () => {
       once();
-      return bodyText(req, MAX_JSON_BODY);
+      return body ? Promise.resolve(new TextDecoder().decode(body)) : bodyText(req, MAX_JSON_BODY);
     },
     stream: (max) => {
       once();
-      return bodyStream(req, max);
+      if (!body) return bodyStream(req, max);
+      return new ReadableStream({ start: (ctl) => (ctl.enqueue(body), ctl.close()) });
     },
   };
 }
@@ -164,13 +214,18 @@ function errorReply(err: unknown): Reply {
   return { status, json: { message: errorMessage(err) } };
 }
 
-async function dispatch(router: Router, req: http.IncomingMessage, signal: AbortSignal) {
+async function dispatch(
+  router: Router,
+  req: http.IncomingMessage,
+  signal: AbortSignal,
+  body?: Uint8Array,
+) {
   const url = new URL(req.url ?? "/", "http://engine");
   let path = url.pathname;
   const split = splitVersion(path);
   if ("reply" in split) return { reply: split.reply, ctx: undefined };
   path = split.path;
-  const ctx = makeCtx(req, path, split.version, url.searchParams, signal);
+  const ctx = makeCtx(req, path, split.version, url.searchParams, signal, body);
   try {
     const hit = router.match(req.method ?? "GET", path);
     if (!hit) return { reply: { status: 404, json: { message: "page not found" } }, ctx };
@@ -352,8 +407,16 @@ export function createApiServer(router: Router): http.Server {
     socket.on("close", () => ac.abort());
     socket.on("error", () => ac.abort());
     try {
-      const { reply } = await dispatch(router, req, ac.signal);
-      if ("hijack" in reply) await hijackSocket(socket, head, reply);
+      // Read an upgrade request's body (exec start's JSON) before dispatching: exactly
+      // Content-Length bytes, wherever they arrive (see upgradeBody).
+      const { body, rest } = await upgradeBody(
+        req,
+        socket,
+        head,
+        Number(req.headers["content-length"] ?? 0),
+      );
+      const { reply } = await dispatch(router, req, ac.signal, body);
+      if ("hijack" in reply) await hijackSocket(socket, rest, reply);
       else rawReply(socket, reply);
     } catch (e) {
       log("error", `${req.method} ${req.url}: ${errorMessage(e)}`);
