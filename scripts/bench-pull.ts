@@ -38,7 +38,6 @@ const UMOCI = "/usr/bin/umoci";
 const te = new TextEncoder();
 const td = new TextDecoder();
 const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
