@@ -26,7 +26,9 @@ export class ShimClient {
     let res: Response;
     const stream = body instanceof ReadableStream;
     try {
-      res = await fetch(`http://shim${path}`, {
+      // An IP literal: over a unix-socket proxy Deno still resolves the URL's host name, and
+      // a name ("containerd", "shim") stalls 5 s whenever this host's DNS does not answer.
+      res = await fetch(`http://127.0.0.1${path}`, {
         method,
         client: this.#http,
         body: body === undefined ? undefined : stream ? body : JSON.stringify(body),

@@ -73,7 +73,7 @@ export async function startContainerd(extra: string[] = []): Promise<ContainerdP
       return child;
     },
     async call(method, path, body) {
-      const res = await fetch(`http://c${path}`, {
+      const res = await fetch(`http://127.0.0.1${path}`, {
         method,
         client: http,
         body: body === undefined ? undefined : JSON.stringify(body),

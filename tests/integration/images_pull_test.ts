@@ -129,7 +129,7 @@ Deno.test(
       await rejectsKind(images.tag(ref, "bad name"), "invalid_argument");
       await rejectsKind(images.remove("nope:1"), "not_found");
       await rejectsKind(images.push("nope:1"), "not_found");
-      const raw = await fetch("http://x/v1/images/pull", {
+      const raw = await fetch("http://127.0.0.1/v1/images/pull", {
         method: "POST",
         body: "{",
         client: Deno.createHttpClient({ proxy: { transport: "unix", path: ctd.socket } }),

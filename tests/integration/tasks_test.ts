@@ -102,7 +102,7 @@ Deno.test({ name: "tasks: stdin is written and closed; a terminal task", ignore 
     await createTask(c, "in", ["cat"], "engine", { stdin: true });
     await c.call("POST", "/v1/tasks/in/start");
     const http = Deno.createHttpClient({ proxy: { transport: "unix", path: c.socket } });
-    const res = await fetch("http://c/v1/tasks/in/stdin?close=1", {
+    const res = await fetch("http://127.0.0.1/v1/tasks/in/stdin?close=1", {
       method: "POST",
       client: http,
       body: "line one\nline two\n",
@@ -116,7 +116,7 @@ Deno.test({ name: "tasks: stdin is written and closed; a terminal task", ignore 
     await createTask(c, "tty", ["sh", "-c", "sleep 0.3; tty; exit 2"], "engine", {
       terminal: true,
     });
-    const attach = await fetch("http://c/v1/tasks/tty/attach?stdout=1", { client: http });
+    const attach = await fetch("http://127.0.0.1/v1/tasks/tty/attach?stdout=1", { client: http });
     await c.call("POST", "/v1/tasks/tty/start");
     const out = await new Response(attach.body).text();
     assertStringIncludes(out, "/dev/pts/0");
@@ -144,7 +144,7 @@ Deno.test({
     await c.restart();
     assertEquals((await c.call("GET", "/v1/tasks/long")).json.status, "running");
     assertEquals((await c.call("GET", "/v1/tasks/short/wait")).json.exitStatus, 5);
-    const events = await fetch(`http://c/v1/events?since=0&follow=0`, {
+    const events = await fetch(`http://127.0.0.1/v1/events?since=0&follow=0`, {
       client: Deno.createHttpClient({ proxy: { transport: "unix", path: c.socket } }),
     }).then((r) => r.text());
     const exits = events.trim().split("\n").map((l) => JSON.parse(l))
@@ -226,9 +226,10 @@ Deno.test(
       assertEquals(exit.exitStatus, 137);
       assertEquals(exit.oomKilled, true);
       const http = Deno.createHttpClient({ proxy: { transport: "unix", path: c.socket } });
-      const events = await fetch("http://c/v1/events?since=0&follow=0", { client: http }).then((
-        x,
-      ) => x.text());
+      const events = await fetch("http://127.0.0.1/v1/events?since=0&follow=0", { client: http })
+        .then((
+          x,
+        ) => x.text());
       http.close();
       const topics = events.trim().split("\n").map((l) => JSON.parse(l)).filter((e) =>
         e.id === "oom"

@@ -37,7 +37,9 @@ export class ContainerdHttp implements Disposable {
 
   /** Sends a request; a non-2xx answer throws the EngineError its body describes. */
   async request(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
-    const url = new URL(`http://containerd${path}`);
+    // An IP literal: over a unix-socket proxy Deno still resolves the URL's host name, and
+    // a name ("containerd", "shim") stalls 5 s whenever this host's DNS does not answer.
+    const url = new URL(`http://127.0.0.1${path}`);
     for (const [k, v] of Object.entries(o.query ?? {})) {
       for (const x of v === undefined ? [] : Array.isArray(v) ? v : [v]) {
         url.searchParams.append(k, x);
