@@ -448,6 +448,60 @@ export const GLOBAL_FLAGS = [
   },
 ] as const satisfies readonly FlagSpec[];
 
+/** What `create` and `run` share in runc's help: the argument and the bundle text. */
+const CONTAINER_ID_ARGS = `<container-id>
+
+Where "<container-id>" is your name for the instance of the container that you
+are starting. The name you provide for the container instance must be unique on
+your host.`;
+
+const bundleDescription = (verb: string) =>
+  `The ${verb} command creates an instance of a container for a bundle. The bundle
+is a directory with a specification file named "config.json" and a root
+filesystem.
+
+The specification file includes an args parameter. The args parameter is used
+to specify command(s) that get run when the container is started. To change the
+command(s) that get executed on start, edit the args parameter of the spec. See
+"runc spec --help" for more explanation.`;
+
+/** Flags `create` and `run` share (each verb lists them in runc's order). */
+const BUNDLE_FLAG = {
+  name: "bundle",
+  aliases: ["b"],
+  kind: "string",
+  usage: "path to the root of the bundle directory, defaults to the current directory",
+} as const;
+const CONSOLE_SOCKET_FLAG = {
+  name: "console-socket",
+  kind: "string",
+  usage:
+    "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
+} as const;
+const PID_FILE_FLAG = {
+  name: "pid-file",
+  kind: "string",
+  usage: "specify the file to write the process id to",
+} as const;
+const NO_PIVOT_FLAG = {
+  name: "no-pivot",
+  kind: "bool",
+  usage:
+    "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk",
+} as const;
+const NO_NEW_KEYRING_FLAG = {
+  name: "no-new-keyring",
+  kind: "bool",
+  usage:
+    "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
+} as const;
+const PRESERVE_FDS_FLAG = {
+  name: "preserve-fds",
+  kind: "int",
+  default: 0,
+  usage: "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
+} as const;
+
 /** Every verb of runc 1.1.5, in the order `runc --help` lists them. */
 export const VERBS = {
   checkpoint: {
@@ -505,53 +559,16 @@ checkpointed.`,
   create: {
     name: "create",
     usage: "create a container",
-    argsUsage: `<container-id>
-
-Where "<container-id>" is your name for the instance of the container that you
-are starting. The name you provide for the container instance must be unique on
-your host.`,
-    description: `The create command creates an instance of a container for a bundle. The bundle
-is a directory with a specification file named "config.json" and a root
-filesystem.
-
-The specification file includes an args parameter. The args parameter is used
-to specify command(s) that get run when the container is started. To change the
-command(s) that get executed on start, edit the args parameter of the spec. See
-"runc spec --help" for more explanation.`,
+    argsUsage: CONTAINER_ID_ARGS,
+    description: bundleDescription("create"),
     args: { min: 1, max: 1 },
     flags: [
-      {
-        name: "bundle",
-        aliases: ["b"],
-        kind: "string",
-        usage: "path to the root of the bundle directory, defaults to the current directory",
-      },
-      {
-        name: "console-socket",
-        kind: "string",
-        usage:
-          "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
-      },
-      { name: "pid-file", kind: "string", usage: "specify the file to write the process id to" },
-      {
-        name: "no-pivot",
-        kind: "bool",
-        usage:
-          "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk",
-      },
-      {
-        name: "no-new-keyring",
-        kind: "bool",
-        usage:
-          "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
-      },
-      {
-        name: "preserve-fds",
-        kind: "int",
-        default: 0,
-        usage:
-          "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
-      },
+      BUNDLE_FLAG,
+      CONSOLE_SOCKET_FLAG,
+      PID_FILE_FLAG,
+      NO_PIVOT_FLAG,
+      NO_NEW_KEYRING_FLAG,
+      PRESERVE_FDS_FLAG,
     ],
   },
   delete: {
@@ -832,33 +849,12 @@ Use runc list to identify instances of containers and their current status.`,
   run: {
     name: "run",
     usage: "create and run a container",
-    argsUsage: `<container-id>
-
-Where "<container-id>" is your name for the instance of the container that you
-are starting. The name you provide for the container instance must be unique on
-your host.`,
-    description: `The run command creates an instance of a container for a bundle. The bundle
-is a directory with a specification file named "config.json" and a root
-filesystem.
-
-The specification file includes an args parameter. The args parameter is used
-to specify command(s) that get run when the container is started. To change the
-command(s) that get executed on start, edit the args parameter of the spec. See
-"runc spec --help" for more explanation.`,
+    argsUsage: CONTAINER_ID_ARGS,
+    description: bundleDescription("run"),
     args: { min: 1, max: 1 },
     flags: [
-      {
-        name: "bundle",
-        aliases: ["b"],
-        kind: "string",
-        usage: "path to the root of the bundle directory, defaults to the current directory",
-      },
-      {
-        name: "console-socket",
-        kind: "string",
-        usage:
-          "path to an AF_UNIX socket which will receive a file descriptor referencing the master end of the console's pseudoterminal",
-      },
+      BUNDLE_FLAG,
+      CONSOLE_SOCKET_FLAG,
       {
         name: "detach",
         aliases: ["d"],
@@ -866,31 +862,15 @@ command(s) that get executed on start, edit the args parameter of the spec. See
         usage: "detach from the container's process",
       },
       { name: "keep", kind: "bool", usage: "do not delete the container after it exits" },
-      { name: "pid-file", kind: "string", usage: "specify the file to write the process id to" },
+      PID_FILE_FLAG,
       {
         name: "no-subreaper",
         kind: "bool",
         usage: "disable the use of the subreaper used to reap reparented processes",
       },
-      {
-        name: "no-pivot",
-        kind: "bool",
-        usage:
-          "do not use pivot root to jail process inside rootfs.  This should be used whenever the rootfs is on top of a ramdisk",
-      },
-      {
-        name: "no-new-keyring",
-        kind: "bool",
-        usage:
-          "do not create a new session keyring for the container.  This will cause the container to inherit the calling processes session key",
-      },
-      {
-        name: "preserve-fds",
-        kind: "int",
-        default: 0,
-        usage:
-          "Pass N additional file descriptors to the container (stdio + $LISTEN_FDS + N in total)",
-      },
+      NO_PIVOT_FLAG,
+      NO_NEW_KEYRING_FLAG,
+      PRESERVE_FDS_FLAG,
     ],
   },
   spec: {
