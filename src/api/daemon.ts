@@ -16,6 +16,43 @@ export interface DaemonOptions {
   defaultRuntime: string;
   liveRestore: boolean;
   logLevel: string;
+  /** TLS on tcp listeners: `tls` serves TLS; `tlsVerify` also requires client certificates. */
+  tls: boolean;
+  tlsVerify: boolean;
+  tlsCaCert?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Image registries: mirrors of docker.io, and hosts reached over plain http / unverified TLS. */
+  registryMirrors: string[];
+  insecureRegistries: string[];
+  /** Default log driver and options for containers that name none. */
+  logDriver: string;
+  logOpts: Record<string, string>;
+  /** Networking (dockerd's bridge driver options). */
+  network: NetworkOptions;
+}
+
+export interface AddressPool {
+  base: string;
+  size: number;
+}
+
+export interface NetworkOptions {
+  /** The default bridge's address and prefix (e.g. "172.17.0.1/16"); from the pools when unset. */
+  bip?: string;
+  defaultAddressPools: AddressPool[];
+  /** Manage netfilter rules (port publishing, masquerade, isolation). */
+  iptables: boolean;
+  /** Masquerade traffic leaving bridge networks. */
+  ipMasq: boolean;
+  /** Publish ports with a userland proxy instead of DNAT for loopback. */
+  userlandProxy: boolean;
+  /** Default host address published ports bind to. */
+  defaultBindIp: string;
+  mtu: number;
+  dns: string[];
+  dnsSearch: string[];
+  dnsOptions: string[];
 }
 
 export type ContainerSignal = "start" | "exit" | "removed";
