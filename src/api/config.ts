@@ -25,6 +25,7 @@ Options:
       --insecure-registry list  Registry reached over http or with unverified TLS
       --log-driver string       Default log driver for containers (default "json-file")
       --log-opt list            Default log driver options (KEY=VALUE)
+  -b, --bridge string           Linux bridge of the default network (default "engine0")
       --bip string              Address and prefix of the default bridge (e.g. 172.17.0.1/16)
       --default-address-pool list
                                 Pools for networks' subnets: base=CIDR,size=PREFIX
@@ -69,6 +70,7 @@ export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
       "insecure-registry": { type: "string", multiple: true },
       "log-driver": { type: "string" },
       "log-opt": { type: "string", multiple: true },
+      bridge: { type: "string", short: "b" },
       bip: { type: "string" },
       "default-address-pool": { type: "string", multiple: true },
       iptables: { type: "string" },
@@ -136,6 +138,7 @@ export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
         ? keyValues(values["log-opt"], "--log-opt")
         : stringMap(file, "log-opts"),
       network: {
+        bridgeName: values.bridge ?? str("bridge") ?? "engine0",
         bip: values.bip ?? str("bip"),
         defaultAddressPools: values["default-address-pool"]
           ? values["default-address-pool"].map(parsePool)

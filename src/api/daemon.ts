@@ -38,6 +38,8 @@ export interface AddressPool {
 }
 
 export interface NetworkOptions {
+  /** The default network's Linux bridge (--bridge). */
+  bridgeName: string;
   /** The default bridge's address and prefix (e.g. "172.17.0.1/16"); from the pools when unset. */
   bip?: string;
   defaultAddressPools: AddressPool[];
