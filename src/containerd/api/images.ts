@@ -49,6 +49,10 @@ export const commitRequestSchema = z.object({
   config: z.record(z.string(), z.unknown()).optional(),
   comment: z.string().max(4096).optional(),
   author: z.string().max(4096).optional(),
+  /** The history entry's created_by (Docker: the committing container's Cmd joined). */
+  createdBy: z.string().max(1 << 20).optional(),
+  /** Kept as the image config's container_config (the classic builder's cache compares it). */
+  containerConfig: z.record(z.string(), z.unknown()).optional(),
 });
 export type CommitRequest = z.infer<typeof commitRequestSchema>;
 

@@ -2,7 +2,9 @@
 // layer on top of its image. Overlay whiteouts (0/0 char devices, opaque dirs) are written
 // as AUFS whiteouts (.wh.name, .wh..wh..opq) as Docker's layer tars carry them. The layer
 // is spooled to a private temp file (its digest is its diff_id: uncompressed), then the
-// image is committed like an import (commitImages): all of it or nothing.
+// image is committed like an import (commitImages): all of it or nothing. As Docker's
+// NewChildImage, an empty diff (an empty tar) adds no layer: the history entry says
+// empty_layer instead (the classic builder's metadata-only steps commit this way).
 
 import { createHash, randomUUID } from "node:crypto";
 import { failedPrecondition, invalidArgument } from "../../lib/errors.ts";
@@ -25,7 +27,13 @@ export interface ContainerCommit {
   config?: Record<string, unknown>;
   comment?: string;
   author?: string;
+  createdBy?: string;
+  containerConfig?: Record<string, unknown>;
 }
+
+/** The diff_id of a layer without entries (1024 zero bytes), Docker's layer.EmptyLayer. */
+const EMPTY_LAYER_DIFF_ID =
+  "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 
 const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
@@ -42,6 +50,8 @@ export async function commitContainer(s: Services, busy: BusyChains, req: Contai
   const file = `${tmpRoot}/commit-${randomUUID()}`;
   try {
     const layer = await tarUpper(upper, file);
+    const empty = layer.digest === EMPTY_LAYER_DIFF_ID;
+    const diffIDs = [...parent.config.rootfs.diff_ids, ...(empty ? [] : [layer.digest])];
     const created = new Date().toISOString();
     const base = parent.config as Record<string, unknown>;
     const configBytes = encode({
@@ -50,10 +60,17 @@ export async function commitContainer(s: Services, busy: BusyChains, req: Contai
       ...(req.author ? { author: req.author } : {}),
       config: req.config ?? base.config ?? {},
       container: req.container,
-      rootfs: { type: "layers", diff_ids: [...parent.config.rootfs.diff_ids, layer.digest] },
+      ...(req.containerConfig ? { container_config: req.containerConfig } : {}),
+      rootfs: { type: "layers", diff_ids: diffIDs },
       history: [
         ...((base.history as unknown[]) ?? []),
-        { created, ...(req.author ? { author: req.author } : {}), comment: req.comment ?? "" },
+        {
+          created,
+          ...(req.author ? { author: req.author } : {}),
+          ...(req.createdBy !== undefined ? { created_by: req.createdBy } : {}),
+          ...(req.comment ? { comment: req.comment } : {}),
+          ...(empty ? { empty_layer: true } : {}),
+        },
       ],
     });
     const config: Descriptor = {
@@ -62,7 +79,7 @@ export async function commitContainer(s: Services, busy: BusyChains, req: Contai
       size: configBytes.length,
     };
     const newLayer: Descriptor = { mediaType: MediaType.ociLayer, ...layer };
-    const layers = [...parent.layers.map(plainDescriptor), newLayer];
+    const layers = [...parent.layers.map(plainDescriptor), ...(empty ? [] : [newLayer])];
     const manifestBytes = encode({
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
@@ -79,9 +96,9 @@ export async function commitContainer(s: Services, busy: BusyChains, req: Contai
       target,
       config,
       layers,
-      diffIDs: [...parent.config.rootfs.diff_ids, layer.digest],
+      diffIDs,
       blobs: [
-        { ...layer, data: { file } },
+        ...(empty ? [] : [{ ...layer, data: { file } }]),
         { digest: config.digest, size: config.size, data: configBytes },
         { digest: target.digest, size: target.size, data: manifestBytes },
       ],
