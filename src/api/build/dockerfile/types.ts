@@ -39,6 +39,11 @@ export interface CommandLine {
 
 export interface RunInstruction extends InstructionBase, CommandLine {
   kind: "run";
+  /**
+   * Builder flags written (only `mount` parses; Docker 20.10's classic builder then fails the
+   * step with "the --mount option requires BuildKit. Refer to …").
+   */
+  flagsUsed: string[];
 }
 
 export interface CmdInstruction extends InstructionBase, CommandLine {
