@@ -1,190 +1,435 @@
-// `engine daemon`'s flags and daemon.json, merged into DaemonOptions (flags win).
-import { parseArgs } from "node:util";
-import { invalidArgument } from "../lib/errors.ts";
+// `engine daemon`'s options: one table gives each option its flag, its daemon.json key, its
+// type and its help line. Flags and the file merge as dockerd's do: a directive given both
+// as a flag and in the file is an error, and so is an unknown key or a value of the wrong
+// type (moby daemon/config: findConfigurationConflicts, getConflictFreeConfiguration).
+import { errorMessage, invalidArgument } from "../lib/errors.ts";
+import { validateOptions } from "./config_validate.ts";
 import type { AddressPool, DaemonOptions } from "./daemon.ts";
 
-export const USAGE = `Usage:  engine daemon [OPTIONS]
+/**
+ * string, bool and int as themselves; list: a repeatable flag, a JSON array of strings;
+ * map: a repeatable KEY=VALUE flag, a JSON object of strings; runtimes: NAME=PATH flags,
+ * {"name": {"path": …}} in the file; pools: base=CIDR,size=N flags, [{base, size}] in the file.
+ */
+type Kind = "string" | "bool" | "int" | "list" | "map" | "runtimes" | "pools";
+
+export interface OptionSpec {
+  flag: string;
+  short?: string;
+  /** The daemon.json key (the flag's name unless given); null: a flag only. */
+  key?: string | null;
+  kind: Kind;
+  /** The word after the flag in the usage (string, list, int, …). */
+  arg?: string;
+  help: string;
+}
+
+export const OPTIONS: OptionSpec[] = [
+  {
+    flag: "add-runtime",
+    key: "runtimes",
+    kind: "runtimes",
+    help: "Register an OCI runtime: NAME=PATH",
+  },
+  {
+    flag: "bip",
+    kind: "string",
+    help: "Address and prefix of the default bridge (e.g. 172.17.0.1/16)",
+  },
+  {
+    flag: "bridge",
+    short: "b",
+    kind: "string",
+    help: 'Linux bridge of the default network (default "engine0")',
+  },
+  {
+    flag: "config-file",
+    key: null,
+    kind: "string",
+    help: 'Daemon configuration file (default "/etc/engine/daemon.json")',
+  },
+  {
+    flag: "containerd",
+    kind: "string",
+    help: "containerd's socket (default <exec-root>/containerd/containerd.sock)",
+  },
+  {
+    flag: "data-root",
+    kind: "string",
+    help: 'Root of persisted state (default "/var/lib/engine")',
+  },
+  { flag: "debug", short: "D", kind: "bool", help: "Enable debug mode" },
+  {
+    flag: "default-address-pool",
+    key: "default-address-pools",
+    kind: "pools",
+    help: "Pools for networks' subnets: base=CIDR,size=PREFIX",
+  },
+  {
+    flag: "default-runtime",
+    kind: "string",
+    help: 'Default OCI runtime for containers (default "engine")',
+  },
+  { flag: "dns", kind: "list", help: "DNS servers for containers" },
+  { flag: "dns-opt", key: "dns-opts", kind: "list", help: "DNS options for containers" },
+  { flag: "dns-search", kind: "list", help: "DNS search domains for containers" },
+  { flag: "exec-root", kind: "string", help: 'Root of runtime state (default "/run/engine")' },
+  { flag: "help", short: "h", key: null, kind: "bool", help: "Print usage" },
+  {
+    flag: "host",
+    short: "H",
+    key: "hosts",
+    kind: "list",
+    help:
+      "Sockets to listen on: unix://PATH or tcp://ADDR (loopback only without TLS) (default unix:///run/engine/engine.sock)",
+  },
+  {
+    flag: "insecure-registry",
+    key: "insecure-registries",
+    kind: "list",
+    help: "Registry reached over http or with unverified TLS",
+  },
+  {
+    flag: "ip",
+    kind: "string",
+    help: 'Default host address for published ports (default "0.0.0.0")',
+  },
+  {
+    flag: "ip-masq",
+    kind: "bool",
+    help: "Masquerade traffic leaving bridge networks (default true)",
+  },
+  { flag: "iptables", kind: "bool", help: "Manage netfilter rules (default true)" },
+  { flag: "label", key: "labels", kind: "list", help: "Labels of the daemon (KEY=VALUE)" },
+  { flag: "live-restore", kind: "bool", help: "Keep containers running while the daemon is down" },
+  {
+    flag: "log-driver",
+    kind: "string",
+    help: 'Default log driver for containers (default "json-file")',
+  },
+  {
+    flag: "log-format",
+    kind: "string",
+    help: 'Format of the daemon\'s logs: "text" or "json" (default "text")',
+  },
+  {
+    flag: "log-level",
+    short: "l",
+    kind: "string",
+    help: 'Logging level: "debug", "info", "warn", "error", "fatal" (default "info")',
+  },
+  {
+    flag: "log-opt",
+    key: "log-opts",
+    kind: "map",
+    help:
+      "Default log driver options (KEY=VALUE); json-file and local logs are capped at max-size=20m, max-file=5 unless set",
+  },
+  {
+    flag: "max-concurrent-downloads",
+    kind: "int",
+    help: "Layers pulled at once per pull (default 3)",
+  },
+  {
+    flag: "max-concurrent-uploads",
+    kind: "int",
+    help: "Layers pushed at once per push (default 5)",
+  },
+  { flag: "mtu", kind: "int", help: "MTU of container interfaces (default 1500)" },
+  {
+    flag: "registry-mirror",
+    key: "registry-mirrors",
+    kind: "list",
+    help: "Mirror of docker.io to try first",
+  },
+  {
+    flag: "shutdown-timeout",
+    kind: "int",
+    help: "Seconds to wait for containers to stop at shutdown (default 15)",
+  },
+  { flag: "tls", kind: "bool", help: "Serve TLS on tcp listeners (implied by --tlsverify)" },
+  { flag: "tlscacert", kind: "string", help: "CA that client certificates must chain to" },
+  { flag: "tlscert", kind: "string", help: "Server certificate" },
+  { flag: "tlskey", kind: "string", help: "Server key" },
+  {
+    flag: "tlsverify",
+    kind: "bool",
+    help: "Serve TLS and require client certificates signed by --tlscacert",
+  },
+  {
+    flag: "userland-proxy",
+    kind: "bool",
+    help: "Publish ports through a userland proxy (default false)",
+  },
+  { flag: "validate", key: null, kind: "bool", help: "Validate the daemon configuration and exit" },
+];
+
+/** Keys dockerd merges from both sides instead of calling a conflict (moby skipDuplicates). */
+const MERGED_KEYS = new Set(["runtimes"]);
+
+export const DEFAULT_CONFIG_FILE = "/etc/engine/daemon.json";
+
+const ARG_WORD: Record<Kind, string> = {
+  string: "string",
+  bool: "",
+  int: "int",
+  list: "list",
+  map: "map",
+  runtimes: "runtime",
+  pools: "pool-options",
+};
+
+/** The usage, from the table (pflag's layout). */
+export const USAGE = (() => {
+  const rows = OPTIONS.map((o) => {
+    const word = o.arg ?? ARG_WORD[o.kind];
+    return [`${o.short ? `-${o.short}, ` : "    "}--${o.flag}${word ? " " + word : ""}`, o.help];
+  });
+  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  return `Usage:  engine daemon [OPTIONS]
 
 The daemon (dockerd's role): the Docker Engine API for containers, exec, logs and events.
+Every option with a value can also be set in the configuration file under its key
+(the flag's name; lists in the plural: hosts, labels, registry-mirrors, log-opts, …).
+SIGHUP reloads the file's debug, log-level, labels, live-restore, max-concurrent-*,
+registry-mirrors, insecure-registries, default-runtime and shutdown-timeout.
 
 Options:
-      --data-root string        Root of persisted state (default "/var/lib/engine")
-      --exec-root string        Root of runtime state (default "/run/engine")
-  -H, --host list               Sockets to listen on: unix://PATH or tcp://ADDR (loopback
-                                only without TLS) (default unix:///run/engine/engine.sock)
-      --containerd string       containerd's socket (default <exec-root>/containerd/containerd.sock)
-      --add-runtime list        Register an OCI runtime: NAME=PATH
-      --default-runtime string  Default OCI runtime for containers (default "engine")
-      --live-restore            Keep containers running while the daemon is down
-      --tls                     Serve TLS on tcp listeners (implied by --tlsverify)
-      --tlsverify               Serve TLS and require client certificates signed by --tlscacert
-      --tlscacert string        CA that client certificates must chain to
-      --tlscert string          Server certificate
-      --tlskey string           Server key
-      --registry-mirror list    Mirror of docker.io to try first
-      --insecure-registry list  Registry reached over http or with unverified TLS
-      --log-driver string       Default log driver for containers (default "json-file")
-      --log-opt list            Default log driver options (KEY=VALUE)
-  -b, --bridge string           Linux bridge of the default network (default "engine0")
-      --bip string              Address and prefix of the default bridge (e.g. 172.17.0.1/16)
-      --default-address-pool list
-                                Pools for networks' subnets: base=CIDR,size=PREFIX
-      --iptables                Manage netfilter rules (default true)
-      --ip-masq                 Masquerade traffic leaving bridge networks (default true)
-      --userland-proxy          Publish ports through a userland proxy (default false)
-      --ip string               Default host address for published ports (default "0.0.0.0")
-      --mtu int                 MTU of container interfaces (default 1500)
-      --dns list                DNS servers for containers
-      --dns-search list         DNS search domains for containers
-      --dns-opt list            DNS options for containers
-      --config-file string      Daemon configuration file (default "/etc/engine/daemon.json")
-  -l, --log-level string        debug, info, warn, error (default "info")
-  -h, --help                    Print usage
+${rows.map(([l, h]) => `  ${l.padEnd(width)}${wrap(h, 98 - width, width + 2)}`).join("\n")}
 `;
+})();
 
-/** Boolean flags that also take =true/=false (Docker's --iptables=false). */
-const VALUED_BOOLEANS = ["--iptables", "--ip-masq", "--userland-proxy"];
+/** Words of `text` in lines of at most `cols`, continued lines indented by `indent`. */
+function wrap(text: string, cols: number, indent: number): string {
+  const lines = [""];
+  for (const w of text.split(" ")) {
+    const cur = lines[lines.length - 1];
+    if (cur && cur.length + 1 + w.length > cols) lines.push(w);
+    else lines[lines.length - 1] = cur ? `${cur} ${w}` : w;
+  }
+  return lines.join("\n" + " ".repeat(indent));
+}
 
-export interface ParsedArgs {
-  help: boolean;
+/** The flags given on the command line: each flag's raw values, in order. */
+export type FlagValues = Map<string, string[]>;
+
+export type ParsedArgs = { help: true } | DaemonConfig;
+
+export interface DaemonConfig {
+  help: false;
+  /** --validate: check the configuration and exit. */
+  validate: boolean;
+  /** The configuration file and whether --config-file named it (then it must exist). */
+  configFile: string;
+  configFileGiven: boolean;
+  flags: FlagValues;
   opts: DaemonOptions;
 }
 
-export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
-  const { values } = parseArgs({
-    args: args.map((a) => (VALUED_BOOLEANS.includes(a) ? `${a}=true` : a)),
-    options: {
-      "data-root": { type: "string" },
-      "exec-root": { type: "string" },
-      host: { type: "string", short: "H", multiple: true },
-      containerd: { type: "string" },
-      "add-runtime": { type: "string", multiple: true },
-      "default-runtime": { type: "string" },
-      "live-restore": { type: "boolean" },
-      tls: { type: "boolean" },
-      tlsverify: { type: "boolean" },
-      tlscacert: { type: "string" },
-      tlscert: { type: "string" },
-      tlskey: { type: "string" },
-      "registry-mirror": { type: "string", multiple: true },
-      "insecure-registry": { type: "string", multiple: true },
-      "log-driver": { type: "string" },
-      "log-opt": { type: "string", multiple: true },
-      bridge: { type: "string", short: "b" },
-      bip: { type: "string" },
-      "default-address-pool": { type: "string", multiple: true },
-      iptables: { type: "string" },
-      "ip-masq": { type: "string" },
-      "userland-proxy": { type: "string" },
-      ip: { type: "string" },
-      mtu: { type: "string" },
-      dns: { type: "string", multiple: true },
-      "dns-search": { type: "string", multiple: true },
-      "dns-opt": { type: "string", multiple: true },
-      "config-file": { type: "string" },
-      "log-level": { type: "string", short: "l" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  let file: Record<string, unknown> = {};
-  const cfgPath = values["config-file"] ?? "/etc/engine/daemon.json";
+const byFlag = new Map(OPTIONS.map((o) => [o.flag, o]));
+const byShort = new Map(OPTIONS.filter((o) => o.short).map((o) => [o.short!, o]));
+const keyOf = (o: OptionSpec) => (o.key === undefined ? o.flag : o.key);
+const byKey = new Map(OPTIONS.filter((o) => keyOf(o) !== null).map((o) => [keyOf(o)!, o]));
+
+/** pflag's parsing: --flag, --flag=v, --flag v, -f v, -fv, bools as --flag or --flag=false. */
+export function parseFlags(args: string[]): FlagValues {
+  const out: FlagValues = new Map();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    let spec: OptionSpec | undefined;
+    let value: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      spec = byFlag.get(name);
+      if (!spec) throw invalidArgument(`unknown flag: --${name}`);
+      if (eq >= 0) value = arg.slice(eq + 1);
+    } else if (arg.startsWith("-") && arg.length > 1) {
+      spec = byShort.get(arg[1]);
+      if (!spec) throw invalidArgument(`unknown shorthand flag: '${arg[1]}' in ${arg}`);
+      if (arg.length > 2) value = arg.slice(arg[2] === "=" ? 3 : 2);
+    } else {
+      throw invalidArgument(`"engine daemon" accepts no arguments: ${JSON.stringify(arg)}`);
+    }
+    if (value === undefined) {
+      if (spec.kind === "bool") value = "true";
+      else if (i + 1 < args.length) value = args[++i];
+      else throw invalidArgument(`flag needs an argument: --${spec.flag}`);
+    }
+    out.set(spec.flag, [...(out.get(spec.flag) ?? []), value]);
+  }
+  return out;
+}
+
+/** Reads daemon.json: {} when it is absent and was not named, an error otherwise. */
+export async function readConfigFile(
+  path: string,
+  required: boolean,
+): Promise<Record<string, unknown>> {
+  let text: string;
   try {
-    file = JSON.parse(await Deno.readTextFile(cfgPath));
+    text = await Deno.readTextFile(path);
   } catch (e) {
-    if (values["config-file"] || !(e instanceof Deno.errors.NotFound)) {
-      throw invalidArgument(
-        `unable to configure the daemon from ${cfgPath}: ${(e as Error).message}`,
-      );
-    }
+    if (!required && e instanceof Deno.errors.NotFound) return {};
+    throw fileError(path, errorMessage(e));
   }
-  const str = (k: string) => (typeof file[k] === "string" ? file[k] as string : undefined);
-  const runtimes: Record<string, string> = {};
-  const fileRuntimes = file["runtimes"];
-  if (fileRuntimes && typeof fileRuntimes === "object") {
-    for (const [n, v] of Object.entries(fileRuntimes as Record<string, { path?: string }>)) {
-      if (typeof v?.path === "string") runtimes[n] = v.path;
-    }
+  text = text.replace(/^\uFEFF/, "").trim();
+  if (text === "") return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw fileError(path, errorMessage(e));
   }
-  for (const r of values["add-runtime"] ?? []) {
-    const i = r.indexOf("=");
-    if (i <= 0 || !/^[\w.-]+$/.test(r.slice(0, i))) {
-      throw invalidArgument(`invalid --add-runtime ${JSON.stringify(r)}: expected NAME=PATH`);
-    }
-    runtimes[r.slice(0, i)] = r.slice(i + 1);
+  if (!json || typeof json !== "object" || Array.isArray(json)) {
+    throw fileError(path, "the configuration must be a JSON object");
   }
-  const execRoot = values["exec-root"] ?? str("exec-root") ?? "/run/engine";
-  const fileHosts = Array.isArray(file["hosts"]) ? (file["hosts"] as string[]) : undefined;
-  return {
-    help: values.help ?? false,
-    opts: {
-      dataRoot: values["data-root"] ?? str("data-root") ?? "/var/lib/engine",
-      execRoot,
-      hosts: values.host ?? fileHosts ?? ["unix:///run/engine/engine.sock"],
-      containerdSocket: values.containerd ?? str("containerd") ??
-        `${execRoot}/containerd/containerd.sock`,
-      runtimes,
-      defaultRuntime: values["default-runtime"] ?? str("default-runtime") ?? "engine",
-      liveRestore: values["live-restore"] ?? (file["live-restore"] === true),
-      logLevel: values["log-level"] ?? str("log-level") ?? "info",
-      tls: values.tls ?? values.tlsverify ?? (file["tls"] === true || file["tlsverify"] === true),
-      tlsVerify: values.tlsverify ?? (file["tlsverify"] === true),
-      tlsCaCert: values.tlscacert ?? str("tlscacert"),
-      tlsCert: values.tlscert ?? str("tlscert"),
-      tlsKey: values.tlskey ?? str("tlskey"),
-      registryMirrors: values["registry-mirror"] ?? strings(file, "registry-mirrors"),
-      insecureRegistries: values["insecure-registry"] ?? strings(file, "insecure-registries"),
-      logDriver: values["log-driver"] ?? str("log-driver") ?? "json-file",
-      logOpts: values["log-opt"]
-        ? keyValues(values["log-opt"], "--log-opt")
-        : stringMap(file, "log-opts"),
-      network: {
-        bridgeName: values.bridge ?? str("bridge") ?? "engine0",
-        bip: values.bip ?? str("bip"),
-        defaultAddressPools: values["default-address-pool"]
-          ? values["default-address-pool"].map(parsePool)
-          : Array.isArray(file["default-address-pools"])
-          ? (file["default-address-pools"] as unknown[]).map(filePool)
-          : DEFAULT_ADDRESS_POOLS,
-        iptables: flagBool(values.iptables, "--iptables") ?? (file["iptables"] !== false),
-        ipMasq: flagBool(values["ip-masq"], "--ip-masq") ?? (file["ip-masq"] !== false),
-        userlandProxy: flagBool(values["userland-proxy"], "--userland-proxy") ??
-          (file["userland-proxy"] === true),
-        defaultBindIp: values.ip ?? str("ip") ?? "0.0.0.0",
-        mtu: values.mtu !== undefined
-          ? positiveInt(values.mtu, "--mtu")
-          : typeof file["mtu"] === "number"
-          ? file["mtu"]
-          : 1500,
-        dns: values.dns ?? strings(file, "dns"),
-        dnsSearch: values["dns-search"] ?? strings(file, "dns-search"),
-        dnsOptions: values["dns-opt"] ?? strings(file, "dns-opts"),
-      },
-    },
-  };
+  return json as Record<string, unknown>;
 }
 
-/** dockerd's default pools: 172.17–172.31 as /16s, then 192.168.0.0/16 as /20s. */
-export const DEFAULT_ADDRESS_POOLS: AddressPool[] = [
-  ...Array.from({ length: 15 }, (_, i) => ({ base: `172.${17 + i}.0.0/16`, size: 16 })),
-  { base: "192.168.0.0/16", size: 20 },
-];
-
-function strings(file: Record<string, unknown>, key: string): string[] {
-  const v = file[key];
-  if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
-    throw invalidArgument(`daemon.json: ${key} must be a list of strings`);
-  }
-  return v as string[];
+function fileError(path: string, msg: string) {
+  return invalidArgument(`unable to configure the daemon with file ${path}: ${msg}`);
 }
 
-function stringMap(file: Record<string, unknown>, key: string): Record<string, string> {
-  const v = file[key];
-  if (v === undefined) return {};
-  if (!v || typeof v !== "object" || Object.values(v).some((x) => typeof x !== "string")) {
-    throw invalidArgument(`daemon.json: ${key} must be an object of strings`);
+/** Go's %v of a JSON value, as dockerd prints the file's side of a conflict. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(" ")}]`;
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    return `map[${Object.keys(o).sort().map((k) => `${k}:${goValue(o[k])}`).join(" ")}]`;
   }
-  return v as Record<string, string>;
+  return String(v);
+}
+
+/**
+ * Unknown keys, then keys also given as flags (moby's findConfigurationConflicts), then
+ * each value's type. Returns the file's values, typed.
+ */
+export function checkFile(
+  file: Record<string, unknown>,
+  flags: FlagValues,
+  path: string,
+): Map<string, unknown> {
+  const unknown = Object.keys(file).filter((k) => !byKey.has(k)).sort();
+  if (unknown.length) {
+    throw fileError(
+      path,
+      `the following directives don't match any configuration option: ${unknown.join(", ")}`,
+    );
+  }
+  const conflicts: string[] = [];
+  for (const [flag, raw] of flags) {
+    const spec = byFlag.get(flag)!;
+    const key = keyOf(spec);
+    if (key === null || !(key in file) || MERGED_KEYS.has(key)) continue;
+    const shown = spec.kind === "bool" || spec.kind === "int" || spec.kind === "string"
+      ? raw[raw.length - 1]
+      : goValue(raw);
+    conflicts.push(`${key}: (from flag: ${shown}, from file: ${goValue(file[key])})`);
+  }
+  if (conflicts.length) {
+    throw fileError(
+      path,
+      "the following directives are specified both as a flag and in the configuration file: " +
+        conflicts.join(", "),
+    );
+  }
+  const values = new Map<string, unknown>();
+  for (const [key, v] of Object.entries(file)) {
+    try {
+      values.set(key, fileValue(byKey.get(key)!, v));
+    } catch (e) {
+      throw fileError(path, `${key}: ${errorMessage(e)}`);
+    }
+  }
+  return values;
+}
+
+function fileValue(spec: OptionSpec, v: unknown): unknown {
+  const bad = (want: string) =>
+    invalidArgument(`expected ${want}, got ${JSON.stringify(v) ?? String(v)}`);
+  switch (spec.kind) {
+    case "string":
+      if (typeof v !== "string") throw bad("a string");
+      return v;
+    case "bool":
+      if (typeof v !== "boolean") throw bad("true or false");
+      return v;
+    case "int":
+      if (typeof v !== "number" || !Number.isInteger(v)) throw bad("an integer");
+      return v;
+    case "list":
+      if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw bad("a list of strings");
+      return v;
+    case "map":
+      if (!isObject(v) || Object.values(v).some((x) => typeof x !== "string")) {
+        throw bad("an object of strings");
+      }
+      return v;
+    case "runtimes": {
+      if (!isObject(v)) throw bad('an object of {"path": …} by runtime name');
+      const out: Record<string, string> = {};
+      for (const [name, r] of Object.entries(v)) {
+        if (!isObject(r) || typeof r.path !== "string") {
+          throw invalidArgument(`runtime ${name}: expected {"path": "/absolute/path"}`);
+        }
+        const extra = Object.keys(r).filter((k) => k !== "path");
+        if (extra.length) {
+          throw invalidArgument(`runtime ${name}: ${extra.join(", ")} not supported (only path)`);
+        }
+        out[name] = r.path;
+      }
+      return out;
+    }
+    case "pools":
+      if (!Array.isArray(v)) throw bad("a list of {base, size}");
+      return v.map((p) => {
+        if (!isObject(p) || typeof p.base !== "string" || typeof p.size !== "number") {
+          throw invalidArgument(`invalid default address pool ${JSON.stringify(p)}`);
+        }
+        return checkPool({ base: p.base, size: p.size }, JSON.stringify(p));
+      });
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v);
+
+/** A flag's raw values as the option's type. */
+function flagValue(spec: OptionSpec, raw: string[]): unknown {
+  const last = raw[raw.length - 1];
+  const label = `--${spec.flag}`;
+  switch (spec.kind) {
+    case "string":
+      return last;
+    case "bool":
+      if (["", "true", "1", "t", "TRUE", "True"].includes(last)) return true;
+      if (["false", "0", "f", "FALSE", "False"].includes(last)) return false;
+      throw invalidArgument(`invalid argument ${JSON.stringify(last)} for ${label}: not a boolean`);
+    case "int": {
+      const n = Number(last);
+      if (last.trim() === "" || !Number.isInteger(n)) {
+        throw invalidArgument(
+          `invalid argument ${JSON.stringify(last)} for ${label}: not an integer`,
+        );
+      }
+      return n;
+    }
+    case "list":
+      return raw;
+    case "map":
+      return keyValues(raw, label);
+    case "runtimes": {
+      const out: Record<string, string> = {};
+      for (const [name, path] of Object.entries(keyValues(raw, label))) out[name] = path;
+      return out;
+    }
+    case "pools":
+      return raw.map((text) => {
+        const kv = keyValues(text.split(","), label);
+        return checkPool({ base: kv.base, size: Number(kv.size) }, text);
+      });
+  }
 }
 
 function keyValues(list: string[], flag: string): Record<string, string> {
@@ -197,34 +442,96 @@ function keyValues(list: string[], flag: string): Record<string, string> {
   return out;
 }
 
-/** A boolean flag given as --flag, --flag=true or --flag=false. */
-function flagBool(v: string | undefined, flag: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (v === "" || v === "true" || v === "1") return true;
-  if (v === "false" || v === "0") return false;
-  throw invalidArgument(`invalid ${flag} value ${JSON.stringify(v)}: expected true or false`);
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw invalidArgument(`invalid ${flag} ${JSON.stringify(v)}`);
-  return n;
-}
-
-function parsePool(text: string): AddressPool {
-  const kv = keyValues(text.split(","), "--default-address-pool");
-  return checkPool({ base: kv.base, size: Number(kv.size) }, text);
-}
-
-function filePool(v: unknown): AddressPool {
-  const p = v as { base?: unknown; size?: unknown };
-  return checkPool({ base: String(p?.base ?? ""), size: Number(p?.size) }, JSON.stringify(v));
-}
-
 function checkPool(p: AddressPool, text: string): AddressPool {
   const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d+)$/.exec(p.base ?? "");
   if (!m || !Number.isInteger(p.size) || p.size < Number(m[2]) || p.size > 30) {
     throw invalidArgument(`invalid default address pool ${text}: expected base=A.B.C.D/N,size=M`);
   }
   return p;
+}
+
+/** dockerd's default pools: 172.17–172.31 as /16s, then 192.168.0.0/16 as /20s. */
+export const DEFAULT_ADDRESS_POOLS: AddressPool[] = [
+  ...Array.from({ length: 15 }, (_, i) => ({ base: `172.${17 + i}.0.0/16`, size: 16 })),
+  { base: "192.168.0.0/16", size: 20 },
+];
+
+/** Each option's value from the flags, else the file (keyed by the file's key). */
+export function mergeValues(flags: FlagValues, file: Map<string, unknown>): Map<string, unknown> {
+  const merged = new Map<string, unknown>();
+  for (const spec of OPTIONS) {
+    const key = keyOf(spec) ?? spec.flag;
+    const fromFlag = flags.has(spec.flag) ? flagValue(spec, flags.get(spec.flag)!) : undefined;
+    const fromFile = file.get(key);
+    if (MERGED_KEYS.has(key) && (fromFlag || fromFile)) {
+      merged.set(key, { ...(fromFile as object), ...(fromFlag as object) });
+    } else if (fromFlag !== undefined) merged.set(key, fromFlag);
+    else if (fromFile !== undefined) merged.set(key, fromFile);
+  }
+  return merged;
+}
+
+/** DaemonOptions from merged values, with dockerd's defaults for what is unset. */
+export function buildOptions(v: Map<string, unknown>): DaemonOptions {
+  const get = <T>(key: string, fallback: T): T => (v.has(key) ? v.get(key) as T : fallback);
+  const execRoot = get("exec-root", "/run/engine");
+  const tlsVerify = get("tlsverify", false);
+  const opts: DaemonOptions = {
+    dataRoot: get("data-root", "/var/lib/engine"),
+    execRoot,
+    hosts: get<string[]>("hosts", []).length
+      ? get<string[]>("hosts", [])
+      : ["unix:///run/engine/engine.sock"],
+    containerdSocket: get("containerd", `${execRoot}/containerd/containerd.sock`),
+    runtimes: get("runtimes", {}),
+    defaultRuntime: get("default-runtime", "engine"),
+    liveRestore: get("live-restore", false),
+    debug: get("debug", false),
+    logLevel: get("log-level", "info"),
+    logFormat: get("log-format", "text"),
+    labels: get("labels", []),
+    shutdownTimeout: get("shutdown-timeout", 15),
+    maxConcurrentDownloads: get("max-concurrent-downloads", 3),
+    maxConcurrentUploads: get("max-concurrent-uploads", 5),
+    tls: get("tls", false) || tlsVerify,
+    tlsVerify,
+    tlsCaCert: get<string | undefined>("tlscacert", undefined),
+    tlsCert: get<string | undefined>("tlscert", undefined),
+    tlsKey: get<string | undefined>("tlskey", undefined),
+    registryMirrors: get("registry-mirrors", []),
+    insecureRegistries: get("insecure-registries", []),
+    logDriver: get("log-driver", "json-file"),
+    logOpts: get("log-opts", {}),
+    network: {
+      bridgeName: get("bridge", "engine0"),
+      bip: get<string | undefined>("bip", undefined),
+      defaultAddressPools: get("default-address-pools", DEFAULT_ADDRESS_POOLS),
+      iptables: get("iptables", true),
+      ipMasq: get("ip-masq", true),
+      userlandProxy: get("userland-proxy", false),
+      defaultBindIp: get("ip", "0.0.0.0"),
+      mtu: get("mtu", 1500),
+      dns: get("dns", []),
+      dnsSearch: get("dns-search", []),
+      dnsOptions: get("dns-opts", []),
+    },
+  };
+  validateOptions(opts);
+  return opts;
+}
+
+export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
+  const flags = parseFlags(args);
+  const given = flags.get("config-file");
+  const configFile = given?.[given.length - 1] ?? DEFAULT_CONFIG_FILE;
+  const bool = (flag: string) =>
+    flags.has(flag) && flagValue(byFlag.get(flag)!, flags.get(flag)!) === true;
+  const help = bool("help");
+  const validate = bool("validate");
+  // Flags without a file key are not part of the merge.
+  for (const o of OPTIONS) if (keyOf(o) === null) flags.delete(o.flag);
+  if (help) return { help };
+  const file = await readConfigFile(configFile, !!given);
+  const opts = buildOptions(mergeValues(flags, checkFile(file, flags, configFile)));
+  return { help, validate, configFile, configFileGiven: !!given, flags, opts };
 }

@@ -15,7 +15,16 @@ export interface DaemonOptions {
   runtimes: Record<string, string>;
   defaultRuntime: string;
   liveRestore: boolean;
+  /** --debug: log at debug level whatever --log-level says. */
+  debug: boolean;
   logLevel: string;
+  logFormat: "text" | "json";
+  /** The daemon's labels (KEY=VALUE), shown by `info`. */
+  labels: string[];
+  /** Seconds shutdown waits for containers to stop before it goes on without them. */
+  shutdownTimeout: number;
+  maxConcurrentDownloads: number;
+  maxConcurrentUploads: number;
   /** TLS on tcp listeners: `tls` serves TLS; `tlsVerify` also requires client certificates. */
   tls: boolean;
   tlsVerify: boolean;

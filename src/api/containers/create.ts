@@ -4,12 +4,14 @@
 import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
 import { withUser } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
+import { validateLogOpts } from "../config_validate.ts";
 import { writeAtomic } from "./atomic.ts";
 import { snapshotReader } from "./rootfs_reader.ts";
 import { buildSpec } from "./spec.ts";
 import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
 import { randomName } from "./names.ts";
+import { type EndpointRequest, networking } from "../network/manager.ts";
 import {
   copyUpVolumes,
   type PreparedMounts,
@@ -65,21 +67,12 @@ function newId(): string {
   return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
-async function hostResolvConf(): Promise<string> {
-  try {
-    const text = await Deno.readTextFile("/etc/resolv.conf");
-    // A loopback resolver is unreachable from the container's own network namespace.
-    return text.split("\n").filter((l) => !/^\s*nameserver\s+(127\.|::1)/.test(l)).join("\n");
-  } catch {
-    return "";
-  }
-}
-
 export async function createContainer(
   d: Daemon,
   name: string | undefined,
   config: Config,
   host: HostConfig,
+  endpoints: Record<string, EndpointRequest> = {},
 ): Promise<{ Id: string; Warnings: string[] }> {
   if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
   let image;
@@ -91,7 +84,7 @@ export async function createContainer(
   }
   const id = newId();
   const cfg = mergeImageConfig(config, (image.config.config ?? {}) as ImageConfig);
-  if (!cfg.Hostname) cfg.Hostname = id.slice(0, 12);
+  if (!cfg.Hostname) cfg.Hostname = host.NetworkMode === "host" ? Deno.hostname() : id.slice(0, 12);
   const args = commandOf(cfg);
   if (!args.length) throw invalidArgument("No command specified");
   const restart = host.RestartPolicy;
@@ -103,12 +96,15 @@ export async function createContainer(
       `maximum retry count cannot be used with restart policy '${restart.Name}'`,
     );
   }
-  const logType = host.LogConfig.Type || "json-file";
-  if (!["json-file", "local", "none"].includes(logType)) {
-    throw invalidArgument(`logger: no log driver named '${logType}' is registered`);
-  }
-  host.LogConfig.Type = logType;
+  // The daemon's log driver and options fill what the container leaves unset (dockerd's
+  // mergeAndVerifyLogConfig).
+  const logType = host.LogConfig.Type || d.opts.logDriver;
   host.LogConfig.Config ??= {};
+  if (logType === d.opts.logDriver) {
+    host.LogConfig.Config = { ...d.opts.logOpts, ...host.LogConfig.Config };
+  }
+  validateLogOpts(logType, host.LogConfig.Config);
+  host.LogConfig.Type = logType;
   host.NetworkMode ||= "default";
   host.Runtime ||= d.opts.defaultRuntime;
   host.IpcMode ||= "private";
@@ -120,10 +116,13 @@ export async function createContainer(
     (name || randomName((n) => d.store.find(n) !== undefined)).replace(/^\//, "");
   d.store.reserveName(finalName, id);
   const dir = d.store.dir(id);
+  const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
+  host.NetworkMode = net.mode;
   const files = {
     hostname: `${dir}/hostname`,
-    hosts: `${dir}/hosts`,
+    hosts: host.NetworkMode === "host" ? "/etc/hosts" : `${dir}/hosts`,
     resolvConf: `${dir}/resolv.conf`,
+    netns: net.spec,
   };
   let created = false;
   let vols: PreparedMounts | undefined;
@@ -131,20 +130,7 @@ export async function createContainer(
     await Deno.mkdir(dir, { recursive: true, mode: 0o710 });
     vols = await prepareMounts(d, id, cfg, host);
     const spec = await buildSpec(id, cfg, host, args, files, vols.requests);
-    if (host.NetworkMode === "host") {
-      files.hosts = "/etc/hosts";
-    }
     await writeAtomic(files.hostname, `${cfg.Hostname}\n`, 0o644);
-    if (host.NetworkMode !== "host") {
-      await writeAtomic(
-        files.hosts,
-        `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n` +
-          `fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n` +
-          `ff02::2\tip6-allrouters\n`,
-        0o644,
-      );
-    }
-    await writeAtomic(files.resolvConf, await hostResolvConf(), 0o644);
     await d.containerd.containers.create({
       id,
       image: image.name,
@@ -195,9 +181,11 @@ export async function createContainer(
       HostsPath: files.hosts,
       ResolvConfPath: files.resolvConf,
       Runtime: host.Runtime,
+      NetworkSettings: net.settings,
     };
     setMountPoints(rec, vols.points);
     const c: Container = { rec, host, execs: new Set() };
+    await networking(d).writeFiles(c);
     await d.store.save(c);
     vols.commit();
     d.events.publish("container", "create", id, eventAttrs(c));
