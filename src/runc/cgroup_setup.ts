@@ -45,6 +45,11 @@ export class ContainerCgroup {
     return this.m.oomKills();
   }
 
+  /** See CgroupManager.prime: call early in create, then join with apply. */
+  prime(): Promise<void> {
+    return this.m.prime();
+  }
+
   apply(pid: number): Promise<void> {
     return this.m.apply(pid);
   }

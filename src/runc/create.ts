@@ -131,6 +131,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   let sync: SyncSocket | undefined;
   trace("create: state dir");
   const cgroup = await containerCgroup(spec, o.id);
+  let primed: Promise<void> | undefined;
   trace("create: cgroup opened");
   try {
     await Deno.chmod(dir, 0o711);
@@ -138,6 +139,8 @@ export async function create(o: CreateOptions): Promise<Created> {
     await Deno.chmod(fifoPath(o.root, o.id), 0o622);
     fifoFd = open(fifoPath(o.root, o.id), O_PATH);
     await cgroup.create(spec);
+    // Not earlier: the kernel holds cgroup_mutex (which mkdir needs) while the prime waits.
+    primed = cgroup.prime();
     trace("create: cgroup created");
     const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
     const plan: Plan = compileInit({
@@ -179,6 +182,7 @@ export async function create(o: CreateOptions): Promise<Created> {
     // the cgroup before it reports ready, and so before it can exec.
     const early = !newNamespace(spec, "user") && !newNamespace(spec, "cgroup");
     if (early) sync.ack();
+    await primed;
     await cgroup.apply(pid);
     await writeIdMaps(spec, pid);
     trace("create: cgroup joined");

@@ -47,6 +47,10 @@ export class FakeCgroupFs implements CgroupFs {
     return Promise.resolve();
   }
 
+  writeFileInBackground(path: string, data: string): Promise<void> {
+    return this.writeFile(path, data);
+  }
+
   mkdir(path: string): Promise<void> {
     const missing: string[] = [];
     for (let p = path; p !== "/" && !this.dirs.has(p); p = parent(p)) missing.unshift(p);

@@ -4,6 +4,8 @@
 export interface CgroupFs {
   readFile(path: string): Promise<string>;
   writeFile(path: string, data: string): Promise<void>;
+  /** writeFile on a worker thread: the caller's thread runs on while the kernel waits. */
+  writeFileInBackground(path: string, data: string): Promise<void>;
   /** mkdir -p; resolves when the directory exists. */
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
@@ -36,6 +38,7 @@ export const denoFs: CgroupFs = {
         throw new Error(`short write to ${path}: ${n} of ${bytes.length} bytes`);
       }
     }),
+  writeFileInBackground: (path, data) => Deno.writeTextFile(path, data, { create: false }),
   mkdir: (path) => now(() => Deno.mkdirSync(path, { recursive: true, mode: 0o755 })),
   rmdir: (path) => now(() => Deno.removeSync(path)),
   readdir: (path) =>

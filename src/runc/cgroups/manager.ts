@@ -25,6 +25,14 @@ export interface CgroupManager {
   readonly path: string;
   /** mkdir the cgroup in every hierarchy. */
   create(): Promise<void>;
+  /**
+   * Starts, in the background, a no-op attach: our own pid written to our own cgroup. The
+   * first cgroup.procs write after a quiet spell waits for an RCU grace period (the kernel's
+   * cgroup_threadgroup_rwsem, 5-12 ms here) and the next ones within ~15 ms do not: paid
+   * while the plan is compiled, it is off the path of the container's join. The wait holds
+   * cgroup_mutex: start it after the cgroup is created. Never fails.
+   */
+  prime(): Promise<void>;
   /** Moves `pid` into the cgroup (every hierarchy). */
   apply(pid: number): Promise<void>;
   /** Every pid in the cgroup and its descendants, sorted, without duplicates. */

@@ -21,6 +21,8 @@ interface Dir {
 
 export class V1Manager implements CgroupManager {
   readonly #dirs: Dir[];
+  /** Our own cgroup directory in the first hierarchy (for prime). */
+  readonly #ownDir: string | undefined;
 
   constructor(
     private readonly fs: CgroupFs,
@@ -33,6 +35,9 @@ export class V1Manager implements CgroupManager {
       mountpoint: h.mountpoint,
       dir: hierarchyDir(h.mountpoint, h.root, path, own.get(h.controllers.join(",")) ?? "/"),
     }));
+    const first = hierarchies[0];
+    const ownPath = first && own.get(first.controllers.join(","));
+    this.#ownDir = ownPath ? hierarchyDir(first.mountpoint, first.root, ownPath) : undefined;
   }
 
   paths(): Record<string, string> {
@@ -73,6 +78,12 @@ export class V1Manager implements CgroupManager {
       }
       parent = dir;
     }
+  }
+
+  prime(): Promise<void> {
+    if (!this.#ownDir) return Promise.resolve();
+    return this.fs.writeFileInBackground(`${this.#ownDir}/cgroup.procs`, String(Deno.pid))
+      .catch(() => {});
   }
 
   async apply(pid: number): Promise<void> {

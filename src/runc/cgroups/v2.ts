@@ -16,6 +16,7 @@ const FREEZE_TIMEOUT_MS = 5_000;
 export class V2Manager implements CgroupManager {
   readonly dir: string;
   readonly #mountpoint: string;
+  readonly #ownDir: string;
 
   constructor(
     private readonly fs: CgroupFs,
@@ -25,6 +26,7 @@ export class V2Manager implements CgroupManager {
   ) {
     this.#mountpoint = cleanPath(unified.mountpoint);
     this.dir = hierarchyDir(this.#mountpoint, unified.root, path, own);
+    this.#ownDir = hierarchyDir(this.#mountpoint, unified.root, own);
   }
 
   paths(): Record<string, string> {
@@ -72,6 +74,11 @@ export class V2Manager implements CgroupManager {
     } catch (err) {
       throw wrap(err, `cgroups: write ${JSON.stringify(value)} to ${file}`);
     }
+  }
+
+  prime(): Promise<void> {
+    return this.fs.writeFileInBackground(`${this.#ownDir}/cgroup.procs`, String(Deno.pid))
+      .catch(() => {});
   }
 
   apply(pid: number): Promise<void> {
