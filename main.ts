@@ -34,8 +34,26 @@ interface Layer {
 }
 
 async function layer(name: keyof typeof LAYER_ENTRIES): Promise<Layer> {
-  const specifier: string = LAYER_ENTRIES[name];
+  const specifier: string = (name === "runc" && currentBundle("runc")) || LAYER_ENTRIES[name];
   return await import(specifier);
+}
+
+/**
+ * libnsenter/build/<name>.bundle.js (scripts/bundle-runc) while every source it was built
+ * from has its recorded size and mtime: one module loads in ~3 ms where runc's 49 take ~12.
+ */
+function currentBundle(name: string): string | undefined {
+  const build = new URL("./libnsenter/build/", import.meta.url);
+  try {
+    const { sources } = JSON.parse(Deno.readTextFileSync(new URL(`${name}.bundle.json`, build)));
+    for (const [path, size, mtime] of sources as [string, number, number][]) {
+      const st = Deno.statSync(new URL(path, import.meta.url));
+      if (st.size !== size || st.mtime?.getTime() !== mtime) return undefined;
+    }
+    return new URL(`${name}.bundle.js`, build).href;
+  } catch {
+    return undefined; // no bundle (or the compiled binary): the sources
+  }
 }
 
 /** How the binary was invoked: a symlink named runc or engine-runc acts as `engine runc`. */
