@@ -1,5 +1,6 @@
-// What the test suite could leak: mounts, engine processes, cgroups. A baseline is taken
-// before the first test file and compared after the last (files run in name order).
+// What the test suite could leak: mounts, engine processes, cgroups, netfilter rules. A
+// baseline is taken before the first test file and compared after the last (files run in
+// name order).
 
 export const BASELINE = "/tmp/engine-test-leak-baseline.json";
 
@@ -7,6 +8,8 @@ export interface Snapshot {
   mounts: string[];
   processes: string[];
   cgroups: string[];
+  /** iptables rules carrying an engine daemon's comment (a network's or a container's). */
+  netfilter: string[];
 }
 
 /** This checkout: processes of other checkouts (another run beside ours) are not ours. */
@@ -43,5 +46,16 @@ export async function snapshot(): Promise<Snapshot> {
       for (const child of dirs(`/sys/fs/cgroup/pids/${name}`)) cgroups.push(`${name}/${child}`);
     } else cgroups.push(name);
   }
-  return { mounts: mounts.sort(), processes, cgroups: cgroups.sort() };
+  return { mounts: mounts.sort(), processes, cgroups: cgroups.sort(), netfilter: await rules() };
+}
+
+async function rules(): Promise<string[]> {
+  try {
+    const out = await new Deno.Command("iptables-save", { stdout: "piped", stderr: "null" })
+      .output();
+    return new TextDecoder().decode(out.stdout).split("\n")
+      .filter((l) => l.includes('--comment "engine/')).sort();
+  } catch {
+    return []; // no iptables here
+  }
 }

@@ -1,8 +1,9 @@
-// The whole suite leaked no mount, engine process or cgroup (checked after every other file).
+// The whole suite leaked no mount, engine process, cgroup or netfilter rule (checked after
+// every other file).
 import { deepStrictEqual } from "node:assert/strict";
 import { BASELINE, type Snapshot, snapshot } from "../helpers/leaks.ts";
 
-Deno.test("the suite left no mount, engine process or cgroup behind", async () => {
+Deno.test("the suite left no mount, engine process, cgroup or netfilter rule behind", async () => {
   let before: Snapshot;
   try {
     before = JSON.parse(await Deno.readTextFile(BASELINE));
@@ -23,6 +24,7 @@ Deno.test("the suite left no mount, engine process or cgroup behind", async () =
       before.processes.map((p) => p.slice(p.indexOf(" ") + 1)),
     ),
     cgroups: added(now.cgroups, before.cgroups),
-  }, { mounts: [], processes: [], cgroups: [] });
+    netfilter: added(now.netfilter, before.netfilter ?? []),
+  }, { mounts: [], processes: [], cgroups: [], netfilter: [] });
   await Deno.remove(BASELINE).catch(() => {});
 });
