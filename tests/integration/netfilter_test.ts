@@ -1,0 +1,344 @@
+// Netfilter with real iptables: a bridge and a network namespace of our own stand for a
+// container on a bridge network (busybox httpd inside), another namespace stands for a client
+// outside the host. Published ports are reached from the host through 127.0.0.1, the host's
+// address and the bridge's, and from outside; unpublish leaves no rule; conflicts fail
+// clearly; init() drops what a previous run left. No NAT to the outside (ipMasq off).
+import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
+import type { NetworkOptions } from "../../src/api/daemon.ts";
+import { Netfilter } from "../../src/api/network/netfilter.ts";
+import type { NetworkRecord } from "../../src/api/network/types.ts";
+import { command, missing, root } from "../helpers/require.ts";
+
+const skip = missing(root(), command("/usr/sbin/iptables-restore"), command("/bin/busybox"));
+
+async function sh(cmd: string, ...args: string[]): Promise<string> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
+  const dec = new TextDecoder();
+  if (!out.success) throw new Error(`${cmd} ${args.join(" ")}: ${dec.decode(out.stderr)}`);
+  return dec.decode(out.stdout);
+}
+
+/** curl's body, or "" when the connection fails. */
+async function get(url: string, netns?: string): Promise<string> {
+  const args = ["-s", "-m", "3", url];
+  const out = await new Deno.Command(netns ? "ip" : "curl", {
+    args: netns ? ["netns", "exec", netns, "curl", ...args] : args,
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return out.success ? new TextDecoder().decode(out.stdout) : "";
+}
+
+const opts = (over: Partial<NetworkOptions> = {}): NetworkOptions => ({
+  bridgeName: "engine0",
+  defaultAddressPools: [],
+  iptables: true,
+  ipMasq: false,
+  userlandProxy: false,
+  defaultBindIp: "0.0.0.0",
+  mtu: 1500,
+  dns: [],
+  dnsSearch: [],
+  dnsOptions: [],
+  ...over,
+});
+
+/** Our rules in iptables-save, by their comment's daemon mark. */
+async function ourRules(nf: Netfilter): Promise<string[]> {
+  return (await sh("iptables-save")).split("\n").filter((l) => l.includes(`engine/${nf.owner}`));
+}
+
+/** A bridge network with one "container" (a netns running httpd) and an outside netns. */
+class Lab implements AsyncDisposable {
+  readonly id = crypto.randomUUID().replaceAll("-", "").slice(0, 6);
+  readonly octet = 1 + Math.floor(Math.random() * 250);
+  readonly bridge = `ntb${this.id}`;
+  readonly ctr = `ntc${this.id}`;
+  readonly out = `nto${this.id}`;
+  readonly ip = `10.213.${this.octet}.2`;
+  readonly gateway = `10.213.${this.octet}.1`;
+  /** The host's address on the link to the outside namespace. */
+  readonly hostAddr = `10.214.${this.octet}.1`;
+  readonly www = Deno.makeTempDirSync({ prefix: "engine-nf-" });
+  httpd?: Deno.ChildProcess;
+
+  network(): NetworkRecord {
+    return {
+      Id: `${this.id}`.padEnd(64, "0"),
+      Name: `net${this.id}`,
+      Driver: "bridge",
+      Scope: "local",
+      Internal: false,
+      Attachable: false,
+      Labels: {},
+      Options: {},
+      Created: new Date().toISOString(),
+      bridge: this.bridge,
+      subnet: `10.213.${this.octet}.0/24`,
+      gateway: this.gateway,
+    };
+  }
+
+  async up(): Promise<void> {
+    await sh("ip", "link", "add", this.bridge, "type", "bridge");
+    await sh("ip", "addr", "add", `${this.gateway}/24`, "dev", this.bridge);
+    await sh("ip", "link", "set", this.bridge, "up");
+    for (const ns of [this.ctr, this.out]) await sh("ip", "netns", "add", ns);
+    await sh(
+      "ip",
+      "link",
+      "add",
+      `${this.ctr}h`,
+      "type",
+      "veth",
+      "peer",
+      "eth0",
+      "netns",
+      this.ctr,
+    );
+    await sh("ip", "link", "set", `${this.ctr}h`, "master", this.bridge, "up");
+    await sh("ip", "-n", this.ctr, "addr", "add", `${this.ip}/24`, "dev", "eth0");
+    await sh("ip", "-n", this.ctr, "link", "set", "eth0", "up");
+    await sh("ip", "-n", this.ctr, "link", "set", "lo", "up");
+    await sh("ip", "-n", this.ctr, "route", "add", "default", "via", this.gateway);
+    await sh(
+      "ip",
+      "link",
+      "add",
+      `${this.out}h`,
+      "type",
+      "veth",
+      "peer",
+      "eth0",
+      "netns",
+      this.out,
+    );
+    await sh("ip", "addr", "add", `${this.hostAddr}/30`, "dev", `${this.out}h`);
+    await sh("ip", "link", "set", `${this.out}h`, "up");
+    await sh("ip", "-n", this.out, "addr", "add", `10.214.${this.octet}.2/30`, "dev", "eth0");
+    await sh("ip", "-n", this.out, "link", "set", "eth0", "up");
+    await Deno.writeTextFile(`${this.www}/index.html`, `hello from ${this.id}\n`);
+    this.httpd = new Deno.Command("ip", {
+      args: ["netns", "exec", this.ctr, "busybox", "httpd", "-f", "-p", "80", "-h", this.www],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    for (let i = 0; i < 50 && !(await get(`http://${this.ip}/`)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.httpd?.kill("SIGKILL");
+      await this.httpd?.status;
+    } catch { /* gone */ }
+    for (const ns of [this.ctr, this.out]) {
+      await sh("ip", "netns", "del", ns).catch(() => {});
+    }
+    await sh("ip", "link", "del", this.bridge).catch(() => {});
+    await Deno.remove(this.www, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Removes every rule a test's Netfilter left (the test's own cleanup, even on failure). */
+async function scrub(nf: Netfilter): Promise<void> {
+  nf.close();
+  const lines = await ourRules(nf);
+  if (!lines.length) return;
+  const save = (await sh("iptables-save")).split("\n");
+  let table = "";
+  const byTable: Record<string, string[]> = {};
+  for (const l of save) {
+    if (l.startsWith("*")) table = l.slice(1);
+    else if (lines.includes(l)) (byTable[table] ??= []).push(l.replace(/^-A /, "-D "));
+  }
+  const script = Object.entries(byTable).map(([t, ls]) => `*${t}\n${ls.join("\n")}\nCOMMIT\n`)
+    .join("");
+  const p = new Deno.Command("iptables-restore", { args: ["--noflush"], stdin: "piped" }).spawn();
+  const w = p.stdin.getWriter();
+  await w.write(new TextEncoder().encode(script));
+  await w.close();
+  await p.status;
+}
+
+const CID = "c".repeat(60);
+
+Deno.test({
+  name:
+    "a published port is reached through 127.0.0.1, the host's and the bridge's addresses, and from outside; unpublish removes it",
+  ignore: skip,
+  async fn() {
+    await using lab = new Lab();
+    await lab.up();
+    const nf = new Netfilter(opts(), `/tmp/netfilter-test-${lab.id}`);
+    try {
+      await nf.init();
+      await nf.addNetwork(lab.network());
+      const id = `${CID}${lab.id.slice(0, 4)}`;
+      const ports = await nf.publish(
+        id,
+        { ip: lab.ip, bridge: lab.bridge },
+        {
+          "80/tcp": [{ HostIp: "", HostPort: "" }],
+        },
+        ["80/tcp", "443/tcp"],
+        false,
+      );
+      deepStrictEqual(Object.keys(ports).sort(), ["443/tcp", "80/tcp"]);
+      deepStrictEqual(ports["443/tcp"], null);
+      const [b] = ports["80/tcp"]!;
+      deepStrictEqual(b.HostIp, "0.0.0.0");
+      const port = Number(b.HostPort);
+      ok(port >= 1024, `dynamic port ${port}`);
+      const want = `hello from ${lab.id}\n`;
+      for (const addr of ["127.0.0.1", lab.hostAddr, lab.gateway]) {
+        deepStrictEqual(await get(`http://${addr}:${port}/`), want, `through ${addr}`);
+      }
+      deepStrictEqual(await get(`http://${lab.hostAddr}:${port}/`, lab.out), want, "from outside");
+      ok((await ourRules(nf)).some((l) => l.includes(`c:${id}`)));
+
+      await nf.unpublish(id);
+      deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "");
+      deepStrictEqual(await get(`http://${lab.hostAddr}:${port}/`, lab.out), "");
+      deepStrictEqual((await ourRules(nf)).filter((l) => l.includes(`c:${id}`)), []);
+
+      await nf.removeNetwork(lab.network());
+      deepStrictEqual(await ourRules(nf), []);
+    } finally {
+      await scrub(nf);
+    }
+  },
+});
+
+Deno.test({
+  name: "a host port taken by another container or a host process is a clear conflict",
+  ignore: skip,
+  async fn() {
+    await using lab = new Lab();
+    await lab.up();
+    const nf = new Netfilter(opts(), `/tmp/netfilter-test-${lab.id}`);
+    const host = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      await nf.init();
+      await nf.addNetwork(lab.network());
+      const a = `a${CID}${lab.id.slice(0, 3)}`;
+      const b = `b${CID}${lab.id.slice(0, 3)}`;
+      const got = await nf.publish(
+        a,
+        { ip: lab.ip, bridge: lab.bridge },
+        {
+          "80/tcp": [{ HostIp: "", HostPort: "" }],
+        },
+        [],
+        false,
+      );
+      const port = got["80/tcp"]![0].HostPort;
+      await rejects(
+        nf.publish(
+          b,
+          { ip: lab.ip, bridge: lab.bridge, name: "web2", endpointId: "e".repeat(64) },
+          {
+            "80/tcp": [{ HostIp: "127.0.0.1", HostPort: port }],
+          },
+          [],
+          false,
+        ),
+        (err: Error) => {
+          deepStrictEqual(
+            err.message,
+            `driver failed programming external connectivity on endpoint web2 (${
+              "e".repeat(64)
+            }): Bind for 127.0.0.1:${port} failed: port is already allocated`,
+          );
+          return true;
+        },
+      );
+      const taken = (host.addr as Deno.NetAddr).port;
+      await rejects(
+        nf.publish(
+          b,
+          { ip: lab.ip, bridge: lab.bridge },
+          {
+            "80/tcp": [{ HostIp: "", HostPort: String(taken) }],
+          },
+          [],
+          false,
+        ),
+        (err: Error) => {
+          match(err.message, new RegExp(`0\\.0\\.0\\.0:${taken}: bind: address already in use`));
+          return true;
+        },
+      );
+      // Nothing of b was applied; a range skips the taken port.
+      deepStrictEqual((await ourRules(nf)).filter((l) => l.includes(`c:${b}`)), []);
+      const ranged = await nf.publish(
+        b,
+        { ip: lab.ip, bridge: lab.bridge },
+        {
+          "80/tcp": [{ HostIp: "", HostPort: `${taken}-${taken + 1}` }],
+        },
+        [],
+        false,
+      );
+      deepStrictEqual(ranged["80/tcp"]![0].HostPort, String(taken + 1));
+      deepStrictEqual(await get(`http://127.0.0.1:${taken + 1}/`), `hello from ${lab.id}\n`);
+      await nf.unpublish(a);
+      await nf.unpublish(b);
+      await nf.removeNetwork(lab.network());
+    } finally {
+      host.close();
+      await scrub(nf);
+    }
+  },
+});
+
+Deno.test({
+  name: "init() drops the rules a previous run left, except those it is told to keep",
+  ignore: skip,
+  async fn() {
+    await using lab = new Lab();
+    await lab.up();
+    const owner = `/tmp/netfilter-test-${lab.id}`;
+    const before = new Netfilter(opts(), owner);
+    const other = new Netfilter(opts(), `${owner}-other`);
+    const after = new Netfilter(opts(), owner);
+    try {
+      await before.init();
+      await before.addNetwork(lab.network());
+      const kept = `k${CID}${lab.id.slice(0, 3)}`;
+      const gone = `g${CID}${lab.id.slice(0, 3)}`;
+      const ep = { ip: lab.ip, bridge: lab.bridge };
+      const p1 = await before.publish(kept, ep, { "80/tcp": null }, [], false);
+      await before.publish(gone, ep, { "81/tcp": null }, [], false);
+      const o = await other.publish(gone, ep, { "80/tcp": null }, [], false);
+      before.close(); // the daemon went away, its rules stayed
+
+      await after.init(new Set([kept, lab.network().Id]));
+      const left = await ourRules(after);
+      ok(left.some((l) => l.includes(`c:${kept}`)), "kept container");
+      ok(left.some((l) => l.includes(`n:${lab.network().Id}`)), "kept network");
+      ok(!left.some((l) => l.includes(`c:${gone}`)), "stale container");
+      ok((await ourRules(other)).some((l) => l.includes(`c:${gone}`)), "another daemon's rules");
+      deepStrictEqual(
+        await get(`http://127.0.0.1:${o["80/tcp"]![0].HostPort}/`),
+        `hello from ${lab.id}\n`,
+      );
+      const port = p1["80/tcp"]![0].HostPort;
+      deepStrictEqual(await get(`http://127.0.0.1:${port}/`), `hello from ${lab.id}\n`);
+      // Publishing the kept container again (live-restore) replaces its rules.
+      await after.publish(kept, ep, { "80/tcp": [{ HostIp: "", HostPort: port }] }, [], false);
+      deepStrictEqual(
+        (await ourRules(after)).filter((l) => l.includes(`c:${kept}`) && l.includes("DNAT")).length,
+        1,
+      );
+      await after.unpublish(kept);
+      await after.removeNetwork(lab.network());
+      deepStrictEqual(await ourRules(after), []);
+      await other.unpublish(gone);
+    } finally {
+      await scrub(before);
+      await scrub(other);
+    }
+  },
+});
