@@ -15,7 +15,9 @@ Options:
       --root string      persistent state (default "/var/lib/engine/containerd")
       --state string     runtime state (default "/run/engine/containerd")
       --address string   API socket (default "/run/engine/containerd/containerd.sock")
-      --insecure-registry list   registries reached over plain HTTP
+      --insecure-registry list   registries reached over unverified TLS or plain HTTP
+      --certs-dir list   registry certificates, <dir>/<host[:port]>/ (default
+                         /etc/docker/certs.d and /etc/engine/certs.d)
       --runtime list     extra OCI runtimes, name=/path (engine, runc and crun are known)
   -h, --help             Print usage
 `;
@@ -30,6 +32,7 @@ export async function main(args: string[]): Promise<number> {
         state: { type: "string", default: "/run/engine/containerd" },
         address: { type: "string" },
         "insecure-registry": { type: "string", multiple: true, default: [] },
+        "certs-dir": { type: "string", multiple: true, default: [] },
         runtime: { type: "string", multiple: true, default: [] },
         help: { type: "boolean", short: "h" },
       },
@@ -49,6 +52,7 @@ export async function main(args: string[]): Promise<number> {
     state: values.state,
     address,
     insecureRegistries: values["insecure-registry"],
+    certsDirs: values["certs-dir"],
     runtimes: values.runtime,
   });
   await services.tasks.restore();

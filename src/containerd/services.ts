@@ -16,8 +16,10 @@ export interface ContainerdOptions {
   state: string;
   /** The API socket. */
   address: string;
-  /** Registries reached over plain HTTP (besides loopback). */
+  /** Insecure registries (host, host:port, CIDR) besides 127.0.0.0/8. */
   insecureRegistries?: string[];
+  /** certs.d roots for registry certificates (default /etc/docker/certs.d, /etc/engine/certs.d). */
+  certsDirs?: string[];
   /** Extra runtimes, name=path. */
   runtimes?: string[];
 }
@@ -44,6 +46,7 @@ export async function openServices(opts: ContainerdOptions): Promise<Services> {
   const registries = new Registries({
     credentials: await loadDockerConfig(configPath()).catch(() => undefined),
     insecure: opts.insecureRegistries,
+    certsDirs: opts.certsDirs?.length ? opts.certsDirs : undefined,
   });
   const events = new EventLog(meta.db);
   const containers = new ContainerStore(meta.db);

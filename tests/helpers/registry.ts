@@ -10,8 +10,8 @@ import { makeBusyboxRootfs } from "./rootfs.ts";
 export const REGISTRY_BIN = "/usr/bin/docker-registry";
 export const HTPASSWD_BIN = "/usr/bin/htpasswd";
 
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+export function freePort(hostname = "127.0.0.1"): number {
+  const l = Deno.listen({ hostname, port: 0 });
   const { port } = l.addr as Deno.NetAddr;
   l.close();
   return port;
@@ -36,12 +36,14 @@ export interface RegistryOptions {
   /** htpasswd basic auth with these users. */
   htpasswd?: Record<string, string>;
   token?: TokenAuth;
-  /** Serve HTTPS with this PEM certificate and key. */
-  tls?: { certPath: string; keyPath: string };
+  /** Serve HTTPS with this PEM certificate and key; with `clientCAs`, require a client cert. */
+  tls?: { certPath: string; keyPath: string; clientCAs?: string[] };
+  /** Listen address (default 127.0.0.1): one of this machine's. */
+  address?: string;
 }
 
 export interface Registry extends AsyncDisposable {
-  /** "127.0.0.1:PORT" */
+  /** "127.0.0.1:PORT" or "[::1]:PORT" */
   host: string;
   pid: number;
   dir: string;
@@ -56,7 +58,9 @@ export interface Registry extends AsyncDisposable {
 /** Starts docker-registry in its own temp dir; stop() (or dispose) kills it by pid. */
 export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = await Deno.makeTempDir({ prefix: "engine-registry-" });
-  const port = freePort();
+  const address = opts.address ?? "127.0.0.1";
+  const port = freePort(address);
+  const host = address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
   let auth = "";
   if (opts.htpasswd) {
     let lines = "";
@@ -85,10 +89,13 @@ storage:
     uploadpurging:
       enabled: false
 http:
-  addr: 127.0.0.1:${port}
+  addr: ${JSON.stringify(host)}
 ${
       opts.tls
-        ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n`
+        ? `  tls:\n    certificate: ${opts.tls.certPath}\n    key: ${opts.tls.keyPath}\n` +
+          (opts.tls.clientCAs?.length
+            ? `    clientcas:\n${opts.tls.clientCAs.map((c) => `      - ${c}\n`).join("")}`
+            : "")
         : ""
     }  secret: engine-test-secret
 ${auth}`,
@@ -118,13 +125,13 @@ ${auth}`,
   };
   const log = () => Deno.readTextFile(logPath).catch(() => "");
   try {
-    await waitReady(port, !!opts.tls, child, log);
+    await waitReady(address, port, !!opts.tls, child, log);
   } catch (err) {
     await stop();
     throw err;
   }
   return {
-    host: `127.0.0.1:${port}`,
+    host,
     pid: child.pid,
     dir,
     storage: `${dir}/data/docker/registry/v2`,
@@ -139,6 +146,7 @@ ${auth}`,
 }
 
 async function waitReady(
+  hostname: string,
   port: number,
   tls: boolean,
   child: Deno.ChildProcess,
@@ -150,21 +158,23 @@ async function waitReady(
     if (exited) throw new Error(`docker-registry exited early:\n${await log()}`);
     try {
       if (tls) {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        (await Deno.connect({ hostname, port })).close();
         return;
       }
-      const r = await fetch(`http://127.0.0.1:${port}/v2/`);
+      const h = hostname.includes(":") ? `[${hostname}]` : hostname;
+      const r = await fetch(`http://${h}:${port}/v2/`);
       await r.body?.cancel();
       if (r.status === 200 || r.status === 401) return;
     } catch { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`docker-registry did not answer on 127.0.0.1:${port}:\n${await log()}`);
+  throw new Error(`docker-registry did not answer on ${hostname} ${port}:\n${await log()}`);
 }
 
-/** A CA and a server certificate for 127.0.0.1 signed by it (openssl), as PEM paths. */
+/** A CA and a server certificate for `ips` signed by it (openssl), as PEM paths. */
 export async function makeServerCert(
   dir: string,
+  ips: string[] = ["127.0.0.1", "::1"],
 ): Promise<{ caPath: string; certPath: string; keyPath: string }> {
   const caPath = `${dir}/ca.crt`;
   const certPath = `${dir}/server.crt`;
@@ -197,7 +207,7 @@ export async function makeServerCert(
   await Deno.writeTextFile(
     `${dir}/server.ext`,
     "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n" +
-      "subjectAltName=IP:127.0.0.1\n",
+      `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(",")}\n`,
   );
   await run("openssl", [
     "x509",
@@ -217,6 +227,49 @@ export async function makeServerCert(
     `${dir}/server.ext`,
   ]);
   return { caPath, certPath, keyPath };
+}
+
+/** A client certificate (CN `cn`) signed by the CA makeServerCert wrote in `dir`. */
+export async function makeClientCert(
+  dir: string,
+  cn = "engine-test-client",
+): Promise<{ certPath: string; keyPath: string }> {
+  const certPath = `${dir}/client.cert`;
+  const keyPath = `${dir}/client.key`;
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await run("openssl", [
+    "req",
+    "-new",
+    ...ec,
+    "-keyout",
+    keyPath,
+    "-out",
+    `${dir}/client.csr`,
+    "-subj",
+    `/CN=${cn}`,
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/client.ext`,
+    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+  );
+  await run("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    `${dir}/client.csr`,
+    "-CA",
+    `${dir}/ca.crt`,
+    "-CAkey",
+    `${dir}/ca.key`,
+    "-CAcreateserial",
+    "-out",
+    certPath,
+    "-days",
+    "2",
+    "-extfile",
+    `${dir}/client.ext`,
+  ]);
+  return { certPath, keyPath };
 }
 
 /** Path of a blob's data file inside the registry's storage (to corrupt it). */

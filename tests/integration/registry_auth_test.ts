@@ -10,7 +10,11 @@ import {
   loadDockerConfig,
   parseDockerConfig,
 } from "../../src/containerd/registry/credentials.ts";
-import { baseUrl } from "../../src/containerd/registry/hosts.ts";
+import {
+  endpoints,
+  type HostsConfig,
+  validateInsecureEntry,
+} from "../../src/containerd/registry/hosts.ts";
 import { pull } from "../../src/containerd/registry/pull.ts";
 import { push } from "../../src/containerd/registry/push.ts";
 import { Registries } from "../../src/containerd/registry/registries.ts";
@@ -72,11 +76,47 @@ Deno.test("registry auth: WWW-Authenticate and hosts", () => {
     { scheme: "basic", params: { realm: 'a "b"' } },
     { scheme: "bearer", params: { realm: "x" } },
   ]);
-  assert.equal(baseUrl("docker.io"), "https://registry-1.docker.io");
-  assert.equal(baseUrl("localhost:5000"), "http://localhost:5000");
-  assert.equal(baseUrl("127.1.2.3:80"), "http://127.1.2.3:80");
-  assert.equal(baseUrl("reg.example:5000"), "https://reg.example:5000");
-  assert.equal(baseUrl("reg.example:5000", ["reg.example:5000"]), "http://reg.example:5000");
+  const bases = (domain: string, cfg: HostsConfig = {}) =>
+    endpoints(domain, cfg).map((e) => `${e.base} ${e.tls}${e.mirror ? " mirror" : ""}`);
+  assert.deepEqual(bases("docker.io"), ["https://registry-1.docker.io verify"]);
+  assert.deepEqual(bases("localhost:5000"), [
+    "https://localhost:5000 skip",
+    "http://localhost:5000 none",
+  ]);
+  assert.deepEqual(bases("127.1.2.3:80"), [
+    "https://127.1.2.3:80 skip",
+    "http://127.1.2.3:80 none",
+  ]);
+  assert.deepEqual(
+    bases("[::1]:5000"),
+    ["https://[::1]:5000 verify"],
+    "only 127.0.0.0/8, as dockerd",
+  );
+  assert.deepEqual(bases("reg.example:5000"), ["https://reg.example:5000 verify"]);
+  assert.deepEqual(bases("reg.example:5000", { insecure: ["reg.example:5000"] }), [
+    "https://reg.example:5000 skip",
+    "http://reg.example:5000 none",
+  ]);
+  assert.deepEqual(bases("reg.example", { insecure: ["reg.example"] }).length, 2);
+  assert.deepEqual(bases("10.1.2.3:5000", { insecure: ["10.0.0.0/8"] }).length, 2);
+  assert.deepEqual(bases("[fd00::5]:5000", { insecure: ["fd00::/64"] }).length, 2);
+  assert.deepEqual(bases("11.1.2.3:5000", { insecure: ["10.0.0.0/8"] }).length, 1);
+  assert.deepEqual(bases("127.0.0.1:5000", { secure: ["127.0.0.1:5000"] }), [
+    "https://127.0.0.1:5000 verify",
+  ]);
+  assert.deepEqual(
+    bases("docker.io", { mirrors: ["http://127.0.0.1:5001/", "https://m.example"] }),
+    [
+      "http://127.0.0.1:5001 none mirror",
+      "https://m.example verify mirror",
+      "https://registry-1.docker.io verify",
+    ],
+  );
+  assert.deepEqual(bases("quay.io", { mirrors: ["https://m.example"] }), [
+    "https://quay.io verify",
+  ]);
+  assert.throws(() => validateInsecureEntry("10.0.0.0/99"), /invalid CIDR/);
+  assert.throws(() => validateInsecureEntry("a b"), /host\[:port\]/);
 });
 
 async function setup(dir: string, host: string, user: string, pass: string, key = host) {

@@ -43,8 +43,9 @@ Deno.test({ name: "registry: push and pull against docker-registry", ignore }, a
 
     await t.step("ping", async () => {
       const repo = registries.repository({ domain: reg.host, path: "test/busybox" });
-      assert.equal(repo.transport.base, `http://${reg.host}`);
+      assert.equal(repo.transport.base, `https://${reg.host}`, "loopback: HTTPS first");
       assert.deepEqual((await repo.ping()).status, 200);
+      assert.equal(repo.transport.base, `http://${reg.host}`, "then plain HTTP");
     });
 
     await t.step("push, pull back, re-pull from the local store", async () => {

@@ -17,6 +17,7 @@ import type { ProgressLine, PullDone } from "../../containerd/api/images.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Ctx, Reply } from "../http/router.ts";
 import { registryAuth } from "./auth.ts";
+import { registryConfig } from "./registry.ts";
 import { type JSONMessage, layerMessage, messageStream } from "./jsonmessage.ts";
 
 /** A rootfs tarball to import: far above a real one; containerd caps it again. */
@@ -78,6 +79,7 @@ export async function createImage(d: Daemon, ctx: Ctx): Promise<Reply> {
   const pulling = d.containerd.images.pull(referenceString(ref), {
     platform,
     auth,
+    registry: registryConfig(d),
     signal: abort.signal,
     onProgress: (l) => {
       if (live) return live(l);

@@ -1,13 +1,19 @@
 // POST /auth: dockerd's loginV2. GET <registry>/v2/; on a Basic challenge, again with the
 // credentials; on a Bearer challenge, a token from the realm (Basic credentials, account=)
 // then /v2/ with it. Answers {"Status":"Login Succeeded","IdentityToken":""} or a 401 with
-// Docker's message. Loopback and insecure registries are reached over plain HTTP.
+// Docker's message. The registry's endpoints are the pull's (certs.d, insecure registries:
+// HTTPS without verification then plain HTTP), tried in order while they do not answer.
 
-import { EngineError, errorMessage, invalidArgument } from "../../lib/errors.ts";
+import { EngineError, invalidArgument } from "../../lib/errors.ts";
+import {
+  type Endpoint,
+  endpointFetcher,
+  endpoints,
+  type HostsConfig,
+  networkError,
+} from "../../containerd/registry/mod.ts";
 import type { AuthConfig } from "./auth.ts";
 
-const HUB = "https://index.docker.io/v1/";
-const HUB_API = "https://registry-1.docker.io";
 const TIMEOUT_MS = 15_000;
 const MAX_BODY = 1 << 20;
 
@@ -17,24 +23,24 @@ export class LoginError extends EngineError {
   }
 }
 
-function isLoopback(host: string): boolean {
-  const h = host.startsWith("[") ? host.slice(1, host.indexOf("]")) : host.replace(/:\d+$/, "");
-  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+export interface LoginOptions extends HostsConfig {
+  certsDirs?: readonly string[];
 }
 
-/** "127.0.0.1:5000", "http://x:5000/", "https://index.docker.io/v1/" → the API base URL. */
-export function registryBase(server: string, insecure: readonly string[] = []): string {
+/**
+ * "127.0.0.1:5000", "http://x:5000/", "https://index.docker.io/v1/" → the endpoints to try:
+ * as dockerd's ConvertToHostname, a scheme or path given does not matter.
+ */
+export function loginEndpoints(server: string, o: LoginOptions = {}): Endpoint[] {
   const s = server.trim();
-  if (!s || s === HUB || /^(https?:\/\/)?(index\.)?docker\.io\/?/.test(s)) return HUB_API;
-  const m = /^(https?):\/\/([^/]+)/.exec(s);
-  if (m) return `${m[1]}://${m[2]}`;
-  const host = s.split("/")[0];
+  const host = s.replace(/^https?:\/\//, "").split("/")[0];
+  if (!host || /^(index\.|registry-1\.)?docker\.io$/.test(host)) {
+    return endpoints("docker.io", { ...o, mirrors: [] });
+  }
   if (!/^[A-Za-z0-9.\-\[\]:]+$/.test(host)) {
     throw invalidArgument(`invalid registry address ${JSON.stringify(s.slice(0, 200))}`);
   }
-  const plain = isLoopback(host) || insecure.includes(host) ||
-    insecure.includes(host.replace(/:\d+$/, ""));
-  return `${plain ? "http" : "https"}://${host}`;
+  return endpoints(host, { ...o, mirrors: [] });
 }
 
 function challenge(header: string | null): { scheme: string; params: Record<string, string> } {
@@ -45,28 +51,57 @@ function challenge(header: string | null): { scheme: string; params: Record<stri
   return { scheme, params };
 }
 
-async function get(url: string, headers: Record<string, string>, signal: AbortSignal) {
-  try {
-    const resp = await fetch(url, { headers, signal });
+type Get = (
+  url: string,
+  headers: Record<string, string>,
+) => Promise<{ resp: Response; text: string }>;
+
+function getter(fetcher: (u: string, i?: RequestInit) => Promise<Response>, signal: AbortSignal) {
+  return async (url: string, headers: Record<string, string>) => {
+    const resp = await fetcher(url, { headers, signal });
     const body = new Uint8Array(await resp.arrayBuffer()).slice(0, MAX_BODY);
     return { resp, text: new TextDecoder().decode(body) };
-  } catch (err) {
-    const cause = err instanceof Error && err.cause ? `: ${errorMessage(err.cause)}` : "";
-    throw new EngineError("unavailable", `Get "${url}": ${errorMessage(err)}${cause}`);
-  }
+  };
 }
+
+const unavailable = (url: string, err: unknown) =>
+  new EngineError("unavailable", `Get "${url}": ${networkError(err)}`);
 
 /** Checks the credentials; resolves with the identity token ("" here), throws LoginError. */
 export async function login(
   cfg: AuthConfig,
-  insecure: readonly string[],
+  o: LoginOptions,
   parent: AbortSignal,
 ): Promise<string> {
-  const base = registryBase(cfg.serveraddress ?? "", insecure);
-  const url = `${base}/v2/`;
   const signal = AbortSignal.any([parent, AbortSignal.timeout(TIMEOUT_MS)]);
+  const eps = loginEndpoints(cfg.serveraddress ?? "", o);
+  for (const [i, e] of eps.entries()) {
+    const get = getter(endpointFetcher(e, o), signal);
+    const url = `${e.base}/v2/`;
+    let first;
+    try {
+      first = await get(url, {});
+    } catch (err) {
+      if (i < eps.length - 1 && !signal.aborted) continue;
+      throw unavailable(url, err);
+    }
+    try {
+      return await loginAt(url, cfg, first, get);
+    } catch (err) {
+      if (err instanceof LoginError) throw err;
+      throw unavailable(url, err);
+    }
+  }
+  throw invalidArgument("login: no registry endpoint");
+}
+
+async function loginAt(
+  url: string,
+  cfg: AuthConfig,
+  first: { resp: Response; text: string },
+  get: Get,
+): Promise<string> {
   const basic = "Basic " + btoa(`${cfg.username ?? ""}:${cfg.password ?? ""}`);
-  const first = await get(url, {}, signal);
   if (first.resp.ok) return "";
   if (first.resp.status !== 401) {
     throw new LoginError(
@@ -79,7 +114,7 @@ export async function login(
     if (ch.params.service) realm.searchParams.set("service", ch.params.service);
     if (cfg.username) realm.searchParams.set("account", cfg.username);
     realm.searchParams.set("client_id", "docker");
-    const tok = await get(realm.href, { authorization: basic }, signal);
+    const tok = await get(realm.href, { authorization: basic });
     if (!tok.resp.ok) {
       const detail = /"(?:details|message)"\s*:\s*"([^"]*)"/.exec(tok.text)?.[1];
       throw new LoginError(
@@ -92,13 +127,13 @@ export async function login(
       token = j.token ?? j.access_token ?? "";
     } catch { /* checked below */ }
     if (!token) throw new LoginError(`Get "${url}": unauthorized: no token in the answer`);
-    const second = await get(url, { authorization: `Bearer ${token}` }, signal);
+    const second = await get(url, { authorization: `Bearer ${token}` });
     if (second.resp.ok) return "";
     throw new LoginError(
       `login attempt to ${url} failed with status: ${second.resp.status} ${second.resp.statusText}`,
     );
   }
-  const second = await get(url, { authorization: basic }, signal);
+  const second = await get(url, { authorization: basic });
   if (second.resp.ok) return "";
   throw new LoginError(
     `login attempt to ${url} failed with status: ${second.resp.status} ${second.resp.statusText}`,

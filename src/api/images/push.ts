@@ -14,6 +14,7 @@ import {
 import type { Daemon } from "../daemon.ts";
 import type { Ctx, Reply } from "../http/router.ts";
 import { registryAuth } from "./auth.ts";
+import { registryConfig } from "./registry.ts";
 import { progressMessage } from "./create.ts";
 import { messageStream } from "./jsonmessage.ts";
 import { allImages, findIn, primaryName } from "./lookup.ts";
@@ -51,6 +52,7 @@ export async function pushImage(d: Daemon, ctx: Ctx, name: string): Promise<Repl
       );
       const done = await d.containerd.images.push(referenceString(ref), {
         auth,
+        registry: registryConfig(d),
         signal: s.signal,
         onProgress: (l) => s.send(progressMessage({ ...l, id: ids.get(l.id) ?? l.id })),
       });

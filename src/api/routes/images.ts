@@ -15,6 +15,7 @@ import { imageHistory, inspectImage } from "../images/inspect.ts";
 import { listImages } from "../images/list.ts";
 import { login, LoginError } from "../images/login.ts";
 import { pushImage } from "../images/push.ts";
+import { loginOptions } from "../images/registry.ts";
 import { deleteImage, pruneImages, tagImage } from "../images/remove.ts";
 
 /** Image names hold up to this many "/"-separated components in a route's path. */
@@ -41,7 +42,6 @@ function named(method: string, path: string, handler: Route["handler"]): Route[]
 }
 
 export function imageRoutes(d: Daemon): Route[] {
-  const insecure = () => (d.opts as { insecureRegistries?: string[] }).insecureRegistries ?? [];
   return [
     { method: "POST", path: "/images/create", handler: (ctx) => createImage(d, ctx) },
     {
@@ -88,7 +88,7 @@ export function imageRoutes(d: Daemon): Route[] {
       handler: async (ctx) => {
         const cfg = await jsonBody(ctx, authConfigSchema, "auth");
         try {
-          const token = await login(cfg, insecure(), ctx.signal);
+          const token = await login(cfg, loginOptions(d), ctx.signal);
           return { status: 200, json: { Status: "Login Succeeded", IdentityToken: token } };
         } catch (err) {
           if (err instanceof LoginError) return { status: 401, json: { message: err.message } };

@@ -26,11 +26,21 @@ export const authSchema = z.union([
 ]);
 export type Auth = z.infer<typeof authSchema>;
 
+/** The daemon's registry configuration at the time of a request (it may be reloaded). */
+export const registryConfigSchema = z.object({
+  /** Mirrors of docker.io, tried in order. */
+  mirrors: z.array(z.string().min(1).max(2048)).max(64).optional(),
+  /** Insecure registries: host, host:port or CIDR. */
+  insecure: z.array(z.string().min(1).max(1024)).max(256).optional(),
+});
+export type RegistryConfig = z.infer<typeof registryConfigSchema>;
+
 export const pullRequestSchema = z.object({
   ref: z.string().min(1).max(REF_MAX),
   /** "linux/amd64", "linux/arm64/v8"; default: this host's. */
   platform: z.string().max(256).optional(),
   auth: authSchema.optional(),
+  registry: registryConfigSchema.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -38,6 +48,7 @@ export const pushRequestSchema = z.object({
   /** A local image name, also the destination ("127.0.0.1:5000/x:1"). */
   ref: z.string().min(1).max(REF_MAX),
   auth: authSchema.optional(),
+  registry: registryConfigSchema.optional(),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 

@@ -15,6 +15,7 @@ import {
   progressLineSchema,
   pullDoneSchema,
   pushDoneSchema,
+  type RegistryConfig,
   streamErrorSchema,
   tagRequestSchema,
 } from "../api/images.ts";
@@ -22,6 +23,8 @@ import { checkShape, type ContainerdHttp, ndjsonLines, streamError } from "./htt
 
 export interface StreamOptions {
   auth?: Auth;
+  /** Mirrors and insecure registries as the daemon has them now. */
+  registry?: RegistryConfig;
   onProgress?: (line: ProgressLine) => void;
   signal?: AbortSignal;
 }
@@ -34,7 +37,7 @@ export class ImagesClient {
   /** Pulls `ref` ("busybox", "127.0.0.1:5000/x:1"); platform like "linux/arm64". */
   async pull(ref: string, o: StreamOptions & { platform?: string } = {}) {
     const resp = await this.http.request("POST", "/v1/images/pull", {
-      json: { ref, platform: o.platform, auth: o.auth },
+      json: { ref, platform: o.platform, auth: o.auth, registry: o.registry },
       signal: o.signal,
     });
     return await this.#stream(resp, pullDoneSchema, `pull ${ref}`, o.onProgress);
@@ -43,7 +46,7 @@ export class ImagesClient {
   /** Pushes the local image `ref` to the registry it names. */
   async push(ref: string, o: StreamOptions = {}) {
     const resp = await this.http.request("POST", "/v1/images/push", {
-      json: { ref, auth: o.auth },
+      json: { ref, auth: o.auth, registry: o.registry },
       signal: o.signal,
     });
     return await this.#stream(resp, pushDoneSchema, `push ${ref}`, o.onProgress);

@@ -3,9 +3,9 @@
 
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import { parseNormalized, referenceString } from "../../lib/reference.ts";
-import type { Auth } from "../api/images.ts";
+import type { Auth, RegistryConfig } from "../api/images.ts";
 import type { Image } from "../metadata/store.ts";
-import { Registries } from "../registry/mod.ts";
+import { Registries, validateInsecureEntry } from "../registry/mod.ts";
 import type { Services } from "../services.ts";
 
 /** "busybox" → "docker.io/library/busybox:latest". */
@@ -22,14 +22,29 @@ export function findImage(s: Services, raw: string): Image {
   return s.meta.images.find(raw) ?? s.meta.images.get(normalizeName(raw));
 }
 
-/** The shared registries, or ones carrying this request's credentials. */
-export function registriesFor(s: Services, auth: Auth | undefined): Registries {
-  if (!auth) return s.registries;
-  if ("identitytoken" in auth) {
+/**
+ * The shared registries, or ones for this request: its credentials, and the daemon's
+ * mirrors and insecure registries (added to containerd's own).
+ */
+export function registriesFor(
+  s: Services,
+  auth: Auth | undefined,
+  registry?: RegistryConfig,
+): Registries {
+  if (!auth && !registry) return s.registries;
+  if (auth && "identitytoken" in auth) {
     throw invalidArgument(
       "registry auth: identity tokens (OAuth refresh tokens) are not supported",
     );
   }
-  const creds = { username: auth.username, password: auth.password };
-  return new Registries({ ...s.registries.opts, credentials: () => creds });
+  const opts = { ...s.registries.opts };
+  if (auth) {
+    const creds = { username: auth.username, password: auth.password };
+    opts.credentials = () => creds;
+  }
+  if (registry?.insecure) {
+    opts.insecure = [...(opts.insecure ?? []), ...registry.insecure.map(validateInsecureEntry)];
+  }
+  if (registry?.mirrors) opts.mirrors = [...(opts.mirrors ?? []), ...registry.mirrors];
+  return new Registries(opts);
 }

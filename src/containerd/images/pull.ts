@@ -35,7 +35,7 @@ export async function pullImage(
     const pulled = await pull(name, {
       content: s.content,
       meta: s.meta,
-      registries: registriesFor(s, req.auth),
+      registries: registriesFor(s, req.auth, req.registry),
       platform,
       concurrency: CONCURRENCY,
       signal,

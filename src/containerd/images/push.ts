@@ -34,7 +34,7 @@ export async function pushImage(
   });
   const result = await push(reference, {
     content: s.content,
-    registries: registriesFor(s, req.auth),
+    registries: registriesFor(s, req.auth, req.registry),
     target,
     meta: s.meta,
     concurrency: CONCURRENCY,

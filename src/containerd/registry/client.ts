@@ -30,11 +30,11 @@ export class Repository {
 
   /** GET /v2/: true when the registry speaks the v2 API (200, or 401 with a challenge). */
   async ping(): Promise<{ ok: boolean; status: number; authenticate?: string }> {
-    const url = this.transport.url("/v2/");
     let resp: Response;
     try {
-      resp = await this.transport.fetcher(url, { method: "GET" });
+      resp = await this.transport.send("/v2/", { method: "GET" });
     } catch (err) {
+      const url = this.transport.url("/v2/");
       throw new EngineError("unavailable", `ping ${url}: ${networkError(err)}`);
     }
     await drain(resp);

@@ -20,5 +20,13 @@ export {
   platformMatches,
   selectManifest,
 } from "./platform.ts";
-export { RegistryHttpError } from "./transport.ts";
+export { endpointFetcher, networkError, RegistryHttpError } from "./transport.ts";
+export {
+  type Endpoint,
+  endpoints,
+  type HostsConfig,
+  isInsecure,
+  validateInsecureEntry,
+} from "./hosts.ts";
+export { DEFAULT_CERTS_DIRS } from "./tls.ts";
 export { UnauthorizedError } from "./auth.ts";

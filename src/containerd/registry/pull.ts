@@ -3,7 +3,7 @@
 // records the image and drops the lease. A kill at any point leaves only verified blobs,
 // stale ingest files and an expiring lease, all reclaimed by GC; a re-pull resumes.
 
-import { EngineError, invalidArgument, wrap } from "../../lib/errors.ts";
+import { EngineError, errorMessage, invalidArgument, wrap } from "../../lib/errors.ts";
 import { parseNormalized, type Reference, referenceString } from "../../lib/reference.ts";
 import {
   type Descriptor,
@@ -67,8 +67,31 @@ export async function pull(ref: string | Reference, o: PullOptions): Promise<Pul
   }
 }
 
+/**
+ * The top manifest, from the first source that has it: a mirror failing in any way (down,
+ * no such image, denied) falls back to the next source, as dockerd's continueOnError.
+ */
+async function resolveTop(reference: Reference, o: PullOptions) {
+  const sources = o.registries.pullSources(reference);
+  const tagOrDigest = reference.digest ?? reference.tag!;
+  for (const repo of sources.slice(0, -1)) {
+    try {
+      return { repo, top: await repo.manifest(tagOrDigest, o.signal) };
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      // dockerd logs the mirror's failure and goes on with the next endpoint.
+      console.error(
+        `level=info msg="pull ${referenceString(reference)}: mirror ${repo.transport.base} ` +
+          `failed, falling back" error=${JSON.stringify(errorMessage(err))}`,
+      );
+    }
+  }
+  const repo = sources[sources.length - 1];
+  return { repo, top: await repo.manifest(tagOrDigest, o.signal) };
+}
+
 async function pullInner(reference: Reference, name: string, o: PullOptions) {
-  const repo = o.registries.repository(reference);
+  const { repo, top } = await resolveTop(reference, o);
   const lease = await o.meta.guard(() =>
     o.meta.leases.create({ ttlMs: o.leaseTtlMs ?? 3600_000, labels: { "engine.pull": name } })
   );
@@ -76,7 +99,6 @@ async function pullInner(reference: Reference, name: string, o: PullOptions) {
     o.meta.guard(() => o.meta.leases.addResource(lease.id, { kind: "content", key: digest }));
   let recorded = false;
   try {
-    const top = await repo.manifest(reference.digest ?? reference.tag!, o.signal);
     await hold(top.descriptor.digest);
     await o.content.write(top.descriptor, top.bytes);
     const blobs = [top.descriptor.digest];

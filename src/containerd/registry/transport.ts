@@ -2,19 +2,20 @@
 // backoff on network errors, 429 and 5xx for replayable requests. Redirects are followed
 // by fetch (which drops Authorization on cross-origin hops).
 
-import { EngineError, errorMessage } from "../../lib/errors.ts";
+import { EngineError, errorMessage, invalidArgument } from "../../lib/errors.ts";
 import { Authorizer, type Fetcher, UnauthorizedError } from "./auth.ts";
 import { drain, errorText } from "./body.ts";
 import type { Credentials } from "./credentials.ts";
-import { baseUrl } from "./hosts.ts";
+import { type Endpoint, endpoints, type HostsConfig } from "./hosts.ts";
+import { hostCerts, tlsFetcher } from "./tls.ts";
 
-export interface TransportOptions {
+export interface TransportOptions extends HostsConfig {
   credentials?: Credentials;
-  /** Domains reachable over plain HTTP besides loopback (dockerd --insecure-registry). */
-  insecure?: readonly string[];
-  /** Loopback domains to reach over HTTPS anyway (loopback defaults to plain HTTP). */
-  secure?: readonly string[];
-  /** Extra PEM CA certificates for HTTPS (system CAs are always trusted). */
+  /** The endpoints to try in order (default: endpoints(domain, this config)). */
+  endpoints?: Endpoint[];
+  /** certs.d roots (default DEFAULT_CERTS_DIRS). */
+  certsDirs?: readonly string[];
+  /** Extra PEM CA certificates for verified HTTPS (system CAs are always trusted). */
   caCerts?: string[];
   /** Attempts for replayable requests on network errors, 429 and 5xx (default 4). */
   attempts?: number;
@@ -51,29 +52,6 @@ export class RegistryHttpError extends EngineError {
   }
 }
 
-const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-let tlsClient: Deno.HttpClient | undefined;
-
-function httpsFetcher(caCerts: string[] | undefined): Fetcher {
-  return (input, init) => {
-    if (!input.startsWith("https:")) return fetch(input, init);
-    if (caCerts?.length) {
-      const client = Deno.createHttpClient({ caCerts: [...systemCAs(), ...caCerts] });
-      return fetch(input, { ...init, client }).finally(() => client.close());
-    }
-    tlsClient ??= Deno.createHttpClient({ caCerts: systemCAs() });
-    return fetch(input, { ...init, client: tlsClient });
-  };
-}
-
-function systemCAs(): string[] {
-  try {
-    return [Deno.readTextFileSync(SYSTEM_CA_BUNDLE)];
-  } catch {
-    return []; // Deno's bundled roots still apply
-  }
-}
-
 /** fetch's TypeError says "fetch failed"; the reason (TLS, refused, DNS) is in its cause. */
 export function networkError(err: unknown): string {
   const msg = errorMessage(err);
@@ -83,19 +61,47 @@ export function networkError(err: unknown): string {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The fetcher for one endpoint, with its certs.d certificates (read now). */
+export function endpointFetcher(
+  e: Endpoint,
+  o: Pick<TransportOptions, "certsDirs" | "caCerts"> = {},
+): Fetcher {
+  if (e.tls !== "verify") return tlsFetcher(e.tls);
+  const certs = hostCerts(e.host, o.certsDirs);
+  return tlsFetcher("verify", { ...certs, caCerts: [...(o.caCerts ?? []), ...certs.caCerts] });
+}
+
 export class Transport {
-  readonly base: string;
   readonly auth: Authorizer;
-  readonly fetcher: Fetcher;
   readonly attempts: number;
   readonly backoffMs: number;
+  readonly endpoints: Endpoint[];
+  #fetchers: Fetcher[];
+  #current = 0;
+  /** Set once an endpoint answered: no more falling back to the next one. */
+  #confirmed = false;
 
   constructor(readonly domain: string, readonly opts: TransportOptions = {}) {
-    this.base = baseUrl(domain, opts.insecure, opts.secure);
-    this.fetcher = opts.fetch ?? httpsFetcher(opts.caCerts);
-    this.auth = new Authorizer(domain, opts.credentials, this.fetcher);
+    this.endpoints = opts.endpoints ?? endpoints(domain, opts);
+    if (!this.endpoints.length) throw invalidArgument(`registry ${domain}: no endpoint`);
+    this.#fetchers = this.endpoints.map((e) => opts.fetch ?? endpointFetcher(e, opts));
+    this.auth = new Authorizer(domain, opts.credentials, (u, i) => this.fetcher(u, i));
     this.attempts = Math.max(1, opts.attempts ?? 4);
     this.backoffMs = opts.backoffMs ?? 200;
+  }
+
+  /** The endpoint in use: the first that answered (or the one being tried). */
+  get endpoint(): Endpoint {
+    return this.endpoints[this.#current];
+  }
+
+  get base(): string {
+    return this.endpoint.base;
+  }
+
+  /** fetch through the current endpoint's TLS settings. */
+  fetcher(input: string, init?: RequestInit): Promise<Response> {
+    return this.#fetchers[this.#current](input, init);
   }
 
   /** An absolute URL for a path ("/v2/…") or a Location header value. */
@@ -104,13 +110,42 @@ export class Transport {
   }
 
   /**
+   * fetch of a path on the registry; while no endpoint has answered yet, a network error
+   * (refused, TLS handshake) moves on to the next endpoint, as dockerd falls back from
+   * HTTPS to HTTP for insecure registries and from an unreachable mirror.
+   */
+  async send(pathOrUrl: string, init: RequestInit): Promise<Response> {
+    const errors: string[] = [];
+    for (;;) {
+      const base = this.base;
+      const url = this.url(pathOrUrl);
+      try {
+        const resp = await this.fetcher(url, init);
+        this.#confirmed = true;
+        return resp;
+      } catch (err) {
+        const last = this.#current >= this.endpoints.length - 1;
+        if (this.#confirmed || last || init.signal?.aborted) {
+          if (errors.length) {
+            throw new TypeError(`${errors.join("; ")}; ${networkError(err)}`, { cause: err });
+          }
+          throw err;
+        }
+        errors.push(`${init.method ?? "GET"} ${url}: ${networkError(err)}`);
+        this.#current++;
+        // A URL on the failed endpoint moves to the next one with its path.
+        if (pathOrUrl.startsWith(base)) pathOrUrl = pathOrUrl.slice(base.length);
+      }
+    }
+  }
+
+  /**
    * Sends a request. Returns 2xx responses and those in `accept`; throws RegistryHttpError
    * for the rest (with the registry's error text), after retrying what may be retried.
    */
   async request(pathOrUrl: string, o: RequestOptions): Promise<Response> {
-    const url = this.url(pathOrUrl);
     const method = o.method ?? "GET";
-    const what = `${method} ${url}`;
+    let what = `${method} ${this.url(pathOrUrl)}`;
     let authRetried = false;
     for (let attempt = 1;; attempt++) {
       const headers: Record<string, string> = { ...o.headers };
@@ -119,7 +154,8 @@ export class Transport {
       if (authorization) headers.authorization = authorization;
       let resp: Response;
       try {
-        resp = await this.fetcher(url, { method, headers, body: o.body, signal: o.signal });
+        resp = await this.send(pathOrUrl, { method, headers, body: o.body, signal: o.signal });
+        what = `${method} ${this.url(pathOrUrl)}`;
       } catch (err) {
         if (o.signal?.aborted || attempt >= this.attempts) {
           throw new EngineError("unavailable", `${what}: ${networkError(err)}`, { cause: err });
