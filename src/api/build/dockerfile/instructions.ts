@@ -23,13 +23,19 @@ const VALID_STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
 
 /** Docker's BFlags: the flags an instruction declares, checked against those written. */
 class Flags {
-  private readonly declared = new Map<string, "bool" | "string">();
+  private readonly declared = new Map<string, "string" | "strings">();
   private readonly values = new Map<string, string>();
 
   constructor(private readonly written: string[]) {}
 
   string(name: string): this {
     this.declared.set(name, "string");
+    return this;
+  }
+
+  /** A flag that may be repeated (RUN --mount). */
+  strings(name: string): this {
+    this.declared.set(name, "strings");
     return this;
   }
 
@@ -42,7 +48,9 @@ class Flags {
       const name = eq >= 0 ? body.slice(0, eq) : body;
       const type = this.declared.get(name);
       if (!type) throw new Error(`Unknown flag: ${name}`);
-      if (this.values.has(name)) throw new Error(`Duplicate flag specified: ${name}`);
+      if (this.values.has(name) && type === "string") {
+        throw new Error(`Duplicate flag specified: ${name}`);
+      }
       if (eq < 0) throw new Error(`Missing a value on flag: ${name}`);
       this.values.set(name, body.slice(eq + 1));
     }
@@ -236,7 +244,7 @@ export function parseInstruction(node: Node): StageHeader | Instruction {
       plain();
       return { kind: "workdir", ...b, path: node.args[0] };
     case "run": {
-      const f = new Flags(node.flags).string("mount").parse();
+      const f = new Flags(node.flags).strings("mount").parse();
       return { kind: "run", ...b, ...commandLine(node), flagsUsed: f.used() };
     }
     case "cmd":

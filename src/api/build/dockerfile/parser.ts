@@ -220,13 +220,34 @@ export function parseWords(rest: string, escape: string): string[] {
 
 const splitWhitespace = (rest: string) => (rest === "" ? [] : rest.split(WHITESPACE));
 
-/** A JSON array of strings, undefined when `rest` is no JSON array at all. */
+/**
+ * The length of the JSON value at the start of `text` (brackets and strings balanced), as
+ * far as Go's json.Decoder reads: Docker decodes the first value and ignores what follows.
+ */
+function firstValueLength(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inString) {
+      if (ch === "\\") i++;
+      else if (ch === '"') inString = false;
+    } else if (ch === '"') inString = true;
+    else if (ch === "[" || ch === "{") depth++;
+    else if (ch === "]" || ch === "}") {
+      if (--depth === 0) return i + 1;
+    }
+  }
+  return text.length;
+}
+
+/** A JSON array of strings, undefined when `rest` does not start with a JSON array. */
 function parseJson(rest: string): string[] | undefined {
   const text = trimLeft(rest);
   if (!text.startsWith("[")) return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text.slice(0, firstValueLength(text)));
   } catch {
     return undefined;
   }
