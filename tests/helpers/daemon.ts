@@ -30,6 +30,20 @@ export interface TestDaemon {
 
 let subreaper = false;
 
+/** The Linux bridges of the daemon's networks (they outlive the daemon, as docker0 does). */
+async function removeBridges(dir: string): Promise<void> {
+  const root = `${dir}/data/network/networks`;
+  try {
+    for await (const e of Deno.readDir(root)) {
+      const f = JSON.parse(await Deno.readTextFile(`${root}/${e.name}`));
+      const bridge = f?.network?.bridge;
+      if (typeof bridge === "string" && bridge) {
+        await new Deno.Command("ip", { args: ["link", "del", bridge], stderr: "null" }).output();
+      }
+    }
+  } catch { /* no networks */ }
+}
+
 function daemonCommand(): { cmd: string; args: string[] } {
   return { cmd: ENGINE, args: ["daemon"] };
 }
@@ -51,7 +65,8 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
     subreaper = true;
   }
   // Short: shim and console socket paths under it hold at most 107 bytes.
-  const dir = `/tmp/ed${crypto.randomUUID().slice(0, 6)}`;
+  const tag = crypto.randomUUID().slice(0, 6);
+  const dir = `/tmp/ed${tag}`;
   await Deno.mkdir(dir, { mode: 0o700 });
   const socket = `${dir}/e.sock`;
   const { cmd, args } = daemonCommand();
@@ -67,6 +82,13 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
         `${dir}/r`,
         "-H",
         `unix://${socket}`,
+        // Its own default bridge and pool (no clash with a real daemon or another test's);
+        // nothing masqueraded: test containers never reach out.
+        "--bridge",
+        `et${tag}`,
+        "--default-address-pool",
+        `base=10.${64 + (parseInt(tag.slice(0, 2), 16) % 190)}.0.0/16,size=24`,
+        "--ip-masq=false",
         ...more,
       ],
       env: { ENGINE_SELF: ENGINE },
@@ -139,6 +161,7 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
           if (cmdline.includes(`${dir}/`)) Deno.kill(Number(e.name), "SIGKILL");
         } catch { /* gone */ }
       }
+      await removeBridges(dir);
       const mounts = await Deno.readTextFile("/proc/self/mountinfo");
       for (const line of mounts.split("\n").reverse()) {
         const target = line.split(" ")[4];
