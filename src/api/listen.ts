@@ -1,5 +1,6 @@
-// The daemon's listeners: unix sockets (0660, group docker when it exists) and tcp on
-// loopback only (no TLS yet: anything else is refused with a clear error).
+// The daemon's listeners: unix sockets (0660, group docker when it exists) and tcp. A tcp
+// listener reaches root on this machine: without --tlsverify (client certificates) it may
+// only bind a loopback address; TLS itself is set up by the server (see tls.ts).
 import type http from "node:http";
 import { invalidArgument } from "../lib/errors.ts";
 
@@ -22,7 +23,7 @@ function dockerGid(): number | undefined {
   }
 }
 
-export function checkHost(host: string): { kind: "unix"; path: string } | {
+export function checkHost(host: string, tlsVerify = false): { kind: "unix"; path: string } | {
   kind: "tcp";
   host: string;
   port: number;
@@ -32,10 +33,11 @@ export function checkHost(host: string): { kind: "unix"; path: string } | {
   if (host.startsWith("tcp://")) {
     const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(host);
     if (!m) throw invalidArgument(`invalid tcp address ${host}: expected tcp://HOST:PORT`);
-    if (!LOOPBACK.has(m[1])) {
+    if (!LOOPBACK.has(m[1]) && !tlsVerify) {
       throw invalidArgument(
-        `refusing to listen on ${host} without TLS: only loopback addresses ` +
-          `(127.0.0.1, ::1, localhost) may be used, TLS is not supported yet`,
+        `refusing to listen on ${host} without --tlsverify: anyone reaching it would be root ` +
+          `on this machine; use a loopback address (127.0.0.1, ::1, localhost) or ` +
+          `--tlsverify with --tlscacert, --tlscert and --tlskey`,
       );
     }
     return { kind: "tcp", host: m[1].replace(/^\[|\]$/g, ""), port: Number(m[2]) };
@@ -43,8 +45,12 @@ export function checkHost(host: string): { kind: "unix"; path: string } | {
   throw invalidArgument(`invalid host ${host}: expected unix://PATH or tcp://HOST:PORT`);
 }
 
-export async function listen(server: http.Server, host: string): Promise<Listener> {
-  const h = checkHost(host);
+export async function listen(
+  server: http.Server,
+  host: string,
+  tlsVerify = false,
+): Promise<Listener> {
+  const h = checkHost(host, tlsVerify);
   if (h.kind === "unix") {
     const dir = h.path.slice(0, h.path.lastIndexOf("/")) || "/";
     await Deno.mkdir(dir, { recursive: true, mode: 0o711 });

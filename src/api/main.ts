@@ -12,6 +12,7 @@ import { createApiServer } from "./http/server.ts";
 import { checkHost, listen, type Listener } from "./listen.ts";
 import { log, setLogLevel } from "./log.ts";
 import { restoreContainers, stopAll } from "./restore.ts";
+import { serverTlsOptions } from "./tls.ts";
 import { ROUTE_MODULES } from "./routes/mod.ts";
 
 export async function main(args: string[]): Promise<number> {
@@ -28,8 +29,10 @@ export async function main(args: string[]): Promise<number> {
   }
   const o = parsed.opts;
   setLogLevel(o.logLevel);
+  let tls;
   try {
-    for (const h of o.hosts) checkHost(h);
+    for (const h of o.hosts) checkHost(h, o.tlsVerify);
+    tls = await serverTlsOptions(o);
   } catch (e) {
     console.error(`engine daemon: ${errorMessage(e)}`);
     return 1;
@@ -52,7 +55,13 @@ export async function main(args: string[]): Promise<number> {
   for (const m of ROUTE_MODULES) router.add(m(d));
   const listeners: Listener[] = [];
   try {
-    for (const h of o.hosts) listeners.push(await listen(createApiServer(router), h));
+    for (const h of o.hosts) {
+      const server = createApiServer(
+        router,
+        checkHost(h, o.tlsVerify).kind === "tcp" ? tls : undefined,
+      );
+      listeners.push(await listen(server, h, o.tlsVerify));
+    }
   } catch (e) {
     console.error(`engine daemon: listen: ${errorMessage(e)}`);
     for (const l of listeners) await l.close();

@@ -51,20 +51,73 @@ export interface Endpoint {
   address: string;
   /** What to put in the Host header. */
   hostHeader: string;
+  /** TLS on tcp (PEM text): the CA to verify the daemon with, and a client certificate. */
+  tls?: TlsMaterial;
+}
+
+export interface TlsMaterial {
+  caCert?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** The TLS flags of docker's CLI (--tls, --tlsverify, --tlscacert, --tlscert, --tlskey). */
+export interface TlsFlags {
+  tls: boolean;
+  tlsverify: boolean;
+  tlscacert: string;
+  tlscert: string;
+  tlskey: string;
+}
+
+/**
+ * Docker's CLI rules: DOCKER_TLS_VERIFY (non-empty) implies --tlsverify, which implies --tls;
+ * files default to $DOCKER_CERT_PATH (or ~/.docker)/{ca,cert,key}.pem and default ones that
+ * do not exist are skipped. Deno's fetch cannot skip server verification per client, so
+ * --tls without --tlsverify still verifies the daemon (with the CA when one is found).
+ */
+export function tlsFromFlags(flags: TlsFlags | undefined): TlsMaterial | undefined {
+  const verify = (flags?.tlsverify ?? false) || !!Deno.env.get("DOCKER_TLS_VERIFY");
+  if (!verify && !flags?.tls && !Deno.env.get("DOCKER_TLS")) return undefined;
+  const dir = Deno.env.get("DOCKER_CERT_PATH") ||
+    `${Deno.env.get("HOME") ?? "/root"}/.docker`;
+  const read = (given: string | undefined, fallback: string): string | undefined => {
+    if (given) {
+      try {
+        return Deno.readTextFileSync(given);
+      } catch (e) {
+        throw new Error(`could not read ${given}: ${(e as Error).message}`);
+      }
+    }
+    try {
+      return Deno.readTextFileSync(`${dir}/${fallback}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const material = {
+    caCert: read(flags?.tlscacert, "ca.pem"),
+    cert: read(flags?.tlscert, "cert.pem"),
+    key: read(flags?.tlskey, "key.pem"),
+  };
+  if (!material.cert !== !material.key) {
+    throw new Error("TLS: a client certificate needs its key and a key its certificate");
+  }
+  return material;
 }
 
 /** Parse `-H`/DOCKER_HOST values: unix:///path, tcp://host:port, /path. */
-export function parseHost(host: string): Endpoint {
+export function parseHost(host: string, tls?: TlsMaterial): Endpoint {
   if (host.startsWith("unix://")) {
     return { transport: "unix", address: host.slice(7), hostHeader: "api.moby.localhost" };
   }
   if (host.startsWith("/")) {
     return { transport: "unix", address: host, hostHeader: "api.moby.localhost" };
   }
-  const m = /^(?:tcp|http):\/\/([^/]*)\/?$/.exec(host);
+  const m = /^(?:tcp|http|https):\/\/([^/]*)\/?$/.exec(host);
   if (m) {
-    const address = m[1].includes(":") ? m[1] : `${m[1]}:2375`;
-    return { transport: "tcp", address, hostHeader: address };
+    const address = /:\d+$/.test(m[1]) ? m[1] : `${m[1]}:${tls ? 2376 : 2375}`;
+    return { transport: "tcp", address, hostHeader: address, tls };
   }
   throw new Error(`unable to parse docker host \`${host}\``);
 }
@@ -127,14 +180,21 @@ export class EngineClient {
   #negotiation: Promise<string> | undefined;
   #ping: PingInfo | undefined;
 
-  constructor(readonly host: string = DEFAULT_HOST, readonly fixedVersion?: string) {
-    this.endpoint = parseHost(host);
+  constructor(
+    readonly host: string = DEFAULT_HOST,
+    readonly fixedVersion?: string,
+    tls?: TlsMaterial,
+  ) {
+    this.endpoint = parseHost(host, tls);
   }
 
   /** The client for this invocation: -H, then DOCKER_HOST, then the default socket. */
-  static fromEnvironment(hosts: string[] = []): EngineClient {
+  static fromEnvironment(hosts: string[] = [], tlsFlags?: TlsFlags): EngineClient {
     const host = hosts[0] ?? Deno.env.get("DOCKER_HOST") ?? DEFAULT_HOST;
-    return new EngineClient(host, Deno.env.get("DOCKER_API_VERSION") || undefined);
+    const tls = host.startsWith("unix://") || host.startsWith("/")
+      ? undefined
+      : tlsFromFlags(tlsFlags);
+    return new EngineClient(host, Deno.env.get("DOCKER_API_VERSION") || undefined, tls);
   }
 
   close(): void {
@@ -221,16 +281,22 @@ export class EngineClient {
   }
 
   #httpClient(): Deno.HttpClient | undefined {
-    if (this.endpoint.transport !== "unix") return undefined;
-    this.#http ??= Deno.createHttpClient({
-      proxy: { transport: "unix", path: this.endpoint.address },
-    });
+    const { transport, address, tls } = this.endpoint;
+    if (transport === "unix") {
+      this.#http ??= Deno.createHttpClient({ proxy: { transport: "unix", path: address } });
+    } else if (tls) {
+      this.#http ??= Deno.createHttpClient({
+        caCerts: tls.caCert ? [tls.caCert] : undefined,
+        ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+      });
+    }
     return this.#http;
   }
 
   async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
     const query = encodeQuery(options.query);
-    const url = `http://${this.endpoint.hostHeader}${path}${query ? "?" + query : ""}`;
+    const scheme = this.endpoint.tls ? "https" : "http";
+    const url = `${scheme}://${this.endpoint.hostHeader}${path}${query ? "?" + query : ""}`;
     const headers = new Headers({ "User-Agent": USER_AGENT, ...options.headers });
     let body: BodyInit | undefined;
     if (options.json !== undefined) {

@@ -52,15 +52,7 @@ export async function hijack(
   headers: [string, string][],
   body: Uint8Array,
 ): Promise<Hijacked> {
-  const conn = endpoint.transport === "unix"
-    ? await Deno.connect({ transport: "unix", path: endpoint.address })
-    : await Deno.connect({
-      hostname: endpoint.address.slice(0, endpoint.address.lastIndexOf(":")).replace(
-        /^\[|\]$/g,
-        "",
-      ),
-      port: Number(endpoint.address.slice(endpoint.address.lastIndexOf(":") + 1)),
-    });
+  const conn = await connect(endpoint);
   try {
     const head = `${method} ${target} HTTP/1.1\r\n` +
       headers.map(([k, v]) => `${k}: ${v}\r\n`).join("") + "\r\n";
@@ -95,6 +87,23 @@ export async function hijack(
     } catch { /* already closed */ }
     throw err;
   }
+}
+
+function connect(endpoint: Endpoint): Promise<Deno.Conn> {
+  if (endpoint.transport === "unix") {
+    return Deno.connect({ transport: "unix", path: endpoint.address });
+  }
+  const colon = endpoint.address.lastIndexOf(":");
+  const hostname = endpoint.address.slice(0, colon).replace(/^\[|\]$/g, "");
+  const port = Number(endpoint.address.slice(colon + 1));
+  const tls = endpoint.tls;
+  if (!tls) return Deno.connect({ hostname, port });
+  return Deno.connectTls({
+    hostname,
+    port,
+    caCerts: tls.caCert ? [tls.caCert] : undefined,
+    ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+  });
 }
 
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
@@ -153,7 +162,7 @@ function upgraded(
     readable,
     write: (data) => writeAll(conn, data),
     closeWrite: async () => {
-      if (!closed) await (conn as Deno.UnixConn | Deno.TcpConn).closeWrite();
+      if (!closed) await (conn as Deno.UnixConn | Deno.TcpConn | Deno.TlsConn).closeWrite();
     },
     close,
   };

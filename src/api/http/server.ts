@@ -2,6 +2,7 @@
 // hijacked connection). Versioned (/v1.NN/…) and unversioned paths; Docker's headers on
 // every answer; errors as {"message": …}; bodies capped; streams end with their client.
 import http from "node:http";
+import https from "node:https";
 import type { Duplex } from "node:stream";
 import { EngineError, errorMessage, invalidArgument } from "../../lib/errors.ts";
 import { ENGINE_VERSION } from "../../lib/version.ts";
@@ -382,8 +383,9 @@ function hijackSocket(
     .finally(() => conn.end());
 }
 
-export function createApiServer(router: Router): http.Server {
-  const server = http.createServer(async (req, res) => {
+/** The API server: plain HTTP, or HTTPS with `tls` (tcp listeners with --tls/--tlsverify). */
+export function createApiServer(router: Router, tls?: https.ServerOptions): http.Server {
+  const handler = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const ac = new AbortController();
     res.on("close", () => {
       if (!res.writableFinished) ac.abort();
@@ -401,7 +403,12 @@ export function createApiServer(router: Router): http.Server {
       if (!res.writableEnded) res.end();
     }
     if (ac.signal.aborted || req.destroyed) return;
-  });
+  };
+  // https.Server emits the same request/upgrade/clientError events as http.Server. Half-open:
+  // a hijacked client's close_notify ends stdin only, the output still flows back.
+  const server = tls
+    ? https.createServer({ allowHalfOpen: true, ...tls }, handler) as unknown as http.Server
+    : http.createServer(handler);
   server.on("upgrade", async (req: http.IncomingMessage, socket: Duplex, head: Uint8Array) => {
     const ac = new AbortController();
     socket.on("close", () => ac.abort());

@@ -19,7 +19,7 @@ export function writeErr(s: string): void {
 }
 
 export function clientFor(inv: Invocation): EngineClient {
-  return EngineClient.fromEnvironment(inv.globals.hosts);
+  return EngineClient.fromEnvironment(inv.globals.hosts, inv.globals);
 }
 
 /** Run `fn` for each target in order; print the target on success; join errors (exit 1). */
