@@ -1,11 +1,13 @@
-// Daemon start: reconnect to the containers that were running (--live-restore), or stop
-// what is left of them, then start those whose restart policy asks for it.
+// Daemon start: networks restored, then reconnect to the containers that were running
+// (--live-restore), or stop what is left of them, then start those whose restart policy asks
+// for it.
 import type { Daemon } from "./daemon.ts";
 import { handleExit, watchExit } from "./containers/monitor.ts";
 import { startHealthcheck } from "./containers/health.ts";
 import { save, start } from "./containers/lifecycle.ts";
 import { log } from "./log.ts";
 import type { Container } from "./containers/store.ts";
+import { initNetworking, networking } from "./network/manager.ts";
 
 async function taskRunning(d: Daemon, c: Container): Promise<{ running: boolean; code: number }> {
   try {
@@ -20,6 +22,7 @@ async function taskRunning(d: Daemon, c: Container): Promise<{ running: boolean;
 }
 
 export async function restoreContainers(d: Daemon): Promise<void> {
+  await initNetworking(d);
   for (const c of d.store.all()) {
     const s = c.rec.State;
     if (s.Restarting) {
@@ -42,6 +45,8 @@ export async function restoreContainers(d: Daemon): Promise<void> {
     await handleExit(d, c, t.code, new Date().toISOString()).catch(() => {});
     d.shuttingDown = false;
   }
+  // Endpoints of containers that did not survive are released before any restarts.
+  await networking(d).sweep();
   for (const c of d.store.all()) {
     const p = c.host.RestartPolicy.Name;
     if (c.rec.State.Running) continue;

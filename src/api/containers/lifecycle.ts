@@ -17,6 +17,7 @@ import type { Container } from "./store.ts";
 import { parseSize } from "./units.ts";
 import { anonymousVolumes } from "../volumes/mounts.ts";
 import { removeAnonymousVolumes } from "../volumes/service.ts";
+import { networking } from "../network/manager.ts";
 
 const DEFAULT_LOG_MAX_SIZE = 20 * 1024 * 1024;
 const DEFAULT_LOG_MAX_FILE = 5;
@@ -55,6 +56,8 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   const id = c.rec.ID;
   // A task left from an earlier run (daemon restart) goes first.
   await d.containerd.tasks.delete(id).catch(() => {});
+  // The network namespace and endpoints exist before the task: the runtime joins them.
+  await networking(d).setupContainer(c);
   try {
     const { pid } = await d.containerd.tasks.create(id, {
       terminal: c.rec.Config.Tty,
@@ -66,6 +69,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
     s.Pid = pid;
   } catch (e) {
     await d.containerd.tasks.delete(id).catch(() => {});
+    await networking(d).teardownContainer(c).catch(() => {});
     const err = startError(e);
     s.Error = err.message;
     s.ExitCode = /not found|no such file/i.test(err.message)
@@ -246,6 +250,7 @@ export async function removeLocked(d: Daemon, c: Container, volumes = c.host.Aut
     if (errorKind(e) !== "not_found") throw e;
   });
   for (const e of c.execs) d.execs.delete(e);
+  await networking(d).forgetContainer(c).catch(() => {});
   await d.store.remove(id);
   if (volumes) await removeAnonymousVolumes(d, anonymousVolumes(c)).catch(() => {});
   d.events.publish("container", "destroy", id, eventAttrs(c));

@@ -7,6 +7,7 @@ import { log } from "../log.ts";
 import { eventAttrs } from "./create.ts";
 import { removeLocked, save, startLocked } from "./lifecycle.ts";
 import type { Container } from "./store.ts";
+import { networking } from "../network/manager.ts";
 
 const watching = new Set<string>();
 const backoff = new Map<string, number>();
@@ -60,6 +61,9 @@ export function handleExit(d: Daemon, c: Container, code: number, exitedAt: stri
     if (!s.Running) return;
     const deleted = await d.containerd.tasks.delete(id).catch(() => undefined);
     if (deleted) code = deleted.exitStatus;
+    await networking(d).teardownContainer(c).catch((e) =>
+      log("warn", `network teardown of ${id}: ${(e as Error).message}`)
+    );
     const ranFor = Date.now() - Date.parse(s.StartedAt);
     Object.assign(s, {
       Status: "exited",

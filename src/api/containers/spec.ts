@@ -40,6 +40,8 @@ export interface SpecFiles {
   hostname: string;
   hosts: string;
   resolvConf: string;
+  /** The network namespace: "host", "none" (a new one), or a namespace file to join. */
+  netns: string;
 }
 
 /** -v host:ctr[:opts] and --mount/--tmpfs as the builders' mount requests. */
@@ -108,12 +110,6 @@ export function mountRequests(host: HostConfig): MountRequest[] {
   return out;
 }
 
-function networkMode(mode: string): string {
-  if (["", "default", "bridge", "none"].includes(mode)) return "none";
-  if (mode === "host") return "host";
-  throw invalidArgument(`network ${mode} not found`);
-}
-
 export async function buildSpec(
   id: string,
   cfg: Config,
@@ -127,8 +123,7 @@ export async function buildSpec(
     withEnv(cfg.Env ?? []),
   ];
   if (cfg.WorkingDir) opts.push(withWorkingDir(cfg.WorkingDir));
-  const net = networkMode(host.NetworkMode);
-  opts.push(withNetworkMode(net));
+  opts.push(withNetworkMode(files.netns));
   opts.push(withIpcMode(host.IpcMode));
   opts.push(withPidMode(host.PidMode));
   opts.push(withUtsMode(host.UTSMode));

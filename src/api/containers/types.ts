@@ -1,6 +1,7 @@
 // The Engine API's container types (Config, HostConfig, the create body) validated with
 // zod at the boundary. Unknown fields are kept (inspect shows what the client sent) and
 // fields newer than our version are ignored, as dockerd does.
+import type { ContainerNetworkSettings } from "../network/types.ts";
 import { z } from "zod";
 
 const Str = z.string().max(1 << 16);
@@ -214,6 +215,8 @@ export interface ContainerRecord {
   HostsPath: string;
   ResolvConfPath: string;
   Runtime: string;
+  /** Networks, endpoints and ports (src/api/network/). */
+  NetworkSettings?: ContainerNetworkSettings;
 }
 
 export const ZERO_TIME = "0001-01-01T00:00:00Z";

@@ -5,24 +5,50 @@ import { mountsView } from "../volumes/mounts.ts";
 import { ZERO_TIME } from "./types.ts";
 
 function networks(c: Container) {
-  const name = c.host.NetworkMode === "host" ? "host" : "none";
+  return c.rec.NetworkSettings?.Networks ?? {};
+}
+
+/** GET /containers/json's Ports: one entry per published binding or exposed port. */
+function portList(c: Container) {
+  const out: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] = [];
+  for (const [key, bindings] of Object.entries(c.rec.NetworkSettings?.Ports ?? {})) {
+    const [port, type = "tcp"] = key.split("/");
+    if (!bindings?.length) out.push({ PrivatePort: Number(port), Type: type });
+    for (const b of bindings ?? []) {
+      out.push({
+        IP: b.HostIp || "0.0.0.0",
+        PrivatePort: Number(port),
+        PublicPort: Number(b.HostPort),
+        Type: type,
+      });
+    }
+  }
+  return out;
+}
+
+/** NetworkSettings' top-level fields: the default bridge's endpoint, as dockerd shows them. */
+function networkSettings(c: Container) {
+  const s = c.rec.NetworkSettings;
+  const br = s?.Networks["bridge"];
   return {
-    [name]: {
-      IPAMConfig: null,
-      Links: null,
-      Aliases: null,
-      MacAddress: "",
-      DriverOpts: null,
-      NetworkID: "",
-      EndpointID: "",
-      Gateway: "",
-      IPAddress: "",
-      IPPrefixLen: 0,
-      IPv6Gateway: "",
-      GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0,
-      DNSNames: null,
-    },
+    Bridge: "",
+    SandboxID: s?.SandboxKey ? c.rec.ID : "",
+    HairpinMode: false,
+    LinkLocalIPv6Address: "",
+    LinkLocalIPv6PrefixLen: 0,
+    Ports: s?.Ports ?? {},
+    SandboxKey: s?.SandboxKey ?? "",
+    SecondaryIPAddresses: null,
+    SecondaryIPv6Addresses: null,
+    EndpointID: br?.EndpointID ?? "",
+    Gateway: br?.Gateway ?? "",
+    GlobalIPv6Address: "",
+    GlobalIPv6PrefixLen: 0,
+    IPAddress: br?.IPAddress ?? "",
+    IPPrefixLen: br?.IPPrefixLen ?? 0,
+    IPv6Gateway: "",
+    MacAddress: br?.MacAddress ?? "",
+    Networks: networks(c),
   };
 }
 
@@ -78,26 +104,7 @@ export function inspectView(c: Container, graph?: Record<string, string>) {
     GraphDriver: { Data: graph ?? null, Name: "overlay2" },
     Mounts: mounts(c),
     Config: { ...r.Config, Volumes: r.Config.Volumes ?? null, OnBuild: r.Config.OnBuild ?? null },
-    NetworkSettings: {
-      Bridge: "",
-      SandboxID: "",
-      HairpinMode: false,
-      LinkLocalIPv6Address: "",
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
-      SandboxKey: "",
-      SecondaryIPAddresses: null,
-      SecondaryIPv6Addresses: null,
-      EndpointID: "",
-      Gateway: "",
-      GlobalIPv6Address: "",
-      GlobalIPv6PrefixLen: 0,
-      IPAddress: "",
-      IPPrefixLen: 0,
-      IPv6Gateway: "",
-      MacAddress: "",
-      Networks: networks(c),
-    },
+    NetworkSettings: networkSettings(c),
   };
 }
 
@@ -149,7 +156,7 @@ export function summaryView(c: Container, size?: { rw: number; rootfs: number })
     ImageID: r.Image,
     Command: cmd,
     Created: Math.floor(Date.parse(r.Created) / 1000),
-    Ports: [],
+    Ports: portList(c),
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootfs } : {}),
     Labels: r.Config.Labels ?? {},
     State: r.State.Status,

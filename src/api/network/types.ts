@@ -37,3 +37,55 @@ export interface EndpointRecord {
   /** Host side of the veth pair. */
   hostVeth?: string;
 }
+
+/** Docker's PortMap: {"80/tcp": [{HostIp, HostPort}]} (null: exposed, not published). */
+export type PortMap = Record<string, { HostIp: string; HostPort: string }[] | null>;
+
+/** Docker's EndpointSettings, as inspect shows it under NetworkSettings.Networks. */
+export interface EndpointSettings {
+  IPAMConfig: { IPv4Address?: string } | null;
+  Links: null;
+  Aliases: string[] | null;
+  MacAddress: string;
+  DriverOpts: null;
+  NetworkID: string;
+  EndpointID: string;
+  Gateway: string;
+  IPAddress: string;
+  IPPrefixLen: number;
+  IPv6Gateway: string;
+  GlobalIPv6Address: string;
+  GlobalIPv6PrefixLen: number;
+  DNSNames: string[] | null;
+}
+
+/** The networking part of a container's config.v2.json (Docker's NetworkSettings). */
+export interface ContainerNetworkSettings {
+  /** By network name; the first is the primary network (eth0). */
+  Networks: Record<string, EndpointSettings>;
+  Ports: PortMap | null;
+  SandboxKey: string;
+}
+
+/** N2's netfilter.ts, as the manager calls it. */
+export interface NetfilterApi {
+  init(): Promise<void>;
+  addNetwork(n: NetworkRecord): Promise<void>;
+  removeNetwork(n: NetworkRecord): Promise<void>;
+  publish(
+    containerId: string,
+    ep: { ip: string; bridge: string },
+    portBindings: PortMap,
+    exposed: string[],
+    publishAll: boolean,
+  ): Promise<PortMap>;
+  unpublish(containerId: string): Promise<void>;
+}
+
+/** N2's dns.ts (the embedded resolver on each user network's gateway). */
+export interface DnsApi {
+  listen(networkId: string, address: string): Promise<void>;
+  close(networkId: string): Promise<void>;
+  setRecords(networkId: string, records: { ip: string; names: string[] }[]): void;
+  closeAll(): Promise<void>;
+}

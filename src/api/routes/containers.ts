@@ -1,4 +1,5 @@
 // /containers/*: create, list, inspect, lifecycle, wait, attach, logs, resize, update.
+import { networkingConfigSchema } from "../network/schema.ts";
 import { z } from "zod";
 import { invalidArgument } from "../../lib/errors.ts";
 import { attach } from "../containers/attach.ts";
@@ -45,10 +46,14 @@ export function containerRoutes(d: Daemon): Route[] {
       path: "/containers/create",
       handler: async (ctx) => {
         const body = await jsonBody(ctx, createBodySchema, "create container");
-        const { HostConfig, NetworkingConfig: _n, ...config } = body;
+        const { HostConfig, NetworkingConfig, ...config } = body;
         const host = hostConfigSchema.parse(HostConfig ?? {});
+        const net = networkingConfigSchema.parse(NetworkingConfig ?? {});
         const name = ctx.query.get("name") ?? undefined;
-        return { status: 201, json: await createContainer(d, name, config, host) };
+        return {
+          status: 201,
+          json: await createContainer(d, name, config, host, net.EndpointsConfig ?? {}),
+        };
       },
     },
     {

@@ -5,12 +5,14 @@ import { containerRoutes } from "./containers.ts";
 import { execRoutes } from "./exec.ts";
 import { fileRoutes } from "./files.ts";
 import { imageRoutes } from "./images.ts";
+import { networkRoutes } from "./networks.ts";
 import { systemRoutes } from "./system.ts";
 import { volumeRoutes } from "./volumes.ts";
 
 export type RouteModule = (d: Daemon) => Route[];
 
 export const ROUTE_MODULES: RouteModule[] = [
+  networkRoutes, // before systemRoutes too (its 404 stubs)
   volumeRoutes, // before systemRoutes: its GET /volumes/:name 404 stub predates volumes
   systemRoutes,
   containerRoutes,

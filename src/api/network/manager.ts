@@ -1,0 +1,824 @@
+// The daemon's networks (libnetwork's controller, bridge driver only): the predefined
+// bridge/host/none networks, user-defined bridge networks, and each container's sandbox —
+// its network namespace, an endpoint (veth + address) per network, /etc/hosts and
+// /etc/resolv.conf — set up before its task is created and torn down after it exits.
+// Port publishing and isolation (netfilter.ts) and the embedded resolver (dns.ts) are called
+// through the interfaces in types.ts.
+import { conflict, invalidArgument, notFound } from "../../lib/errors.ts";
+import type { Daemon } from "../daemon.ts";
+import { writeAtomic } from "../containers/atomic.ts";
+import type { Container } from "../containers/store.ts";
+import { log } from "../log.ts";
+import {
+  attachVeth,
+  bridgeAddress,
+  deleteLink,
+  ensureBridge,
+  routedSubnets,
+  vethName,
+} from "./bridge.ts";
+import {
+  extraHostLines,
+  hostsFile,
+  readHostResolvConf,
+  resolvConf,
+  upstreamServers,
+} from "./files.ts";
+import {
+  allocateIp,
+  checkRequestedIp,
+  chooseSubnet,
+  type Cidr,
+  contains,
+  formatCidr,
+  intToIp,
+  ipToInt,
+  macFor,
+  overlaps,
+  parseCidr,
+} from "./ipam.ts";
+import { createNetns, removeNetns } from "../../sys/netlink.ts";
+import { NetworkStore } from "./store.ts";
+import type {
+  ContainerNetworkSettings,
+  DnsApi,
+  EndpointRecord,
+  EndpointSettings,
+  NetfilterApi,
+  NetworkRecord,
+  PortMap,
+} from "./types.ts";
+
+export const PREDEFINED = ["bridge", "host", "none"];
+const BRIDGE_NAME_OPT = "com.docker.network.bridge.name";
+const MTU_OPT = "com.docker.network.driver.mtu";
+const IFNAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
+export const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+function randomHex(bytes: number): string {
+  return [...crypto.getRandomValues(new Uint8Array(bytes))].map((x) =>
+    x.toString(16).padStart(2, "0")
+  ).join("");
+}
+
+/** How a container's HostConfig.NetworkMode is served. */
+export type ModeKind = "bridge" | "host" | "none" | "container";
+
+export function modeKind(mode: string): ModeKind {
+  if (mode === "host") return "host";
+  if (mode === "none") return "none";
+  if (mode.startsWith("container:")) return "container";
+  return "bridge"; // default, bridge, or a user network
+}
+
+export interface NetworkCreate {
+  Name: string;
+  CheckDuplicate?: boolean | null;
+  Driver?: string | null;
+  Internal?: boolean | null;
+  Attachable?: boolean | null;
+  EnableIPv6?: boolean | null;
+  Labels?: Record<string, string> | null;
+  Options?: Record<string, string> | null;
+  IPAM?: {
+    Driver?: string | null;
+    Config?: { Subnet?: string | null; IPRange?: string | null; Gateway?: string | null }[] | null;
+    Options?: Record<string, string> | null;
+  } | null;
+}
+
+export interface EndpointRequest {
+  Aliases?: string[] | null;
+  IPAMConfig?: { IPv4Address?: string | null } | null;
+}
+
+export class NetworkManager {
+  readonly store: NetworkStore;
+  netfilter?: NetfilterApi;
+  dns?: DnsApi;
+  #hostResolv = "";
+
+  constructor(readonly d: Daemon) {
+    this.store = new NetworkStore(`${d.opts.dataRoot}/network/networks`);
+  }
+
+  get netnsDir(): string {
+    return `${this.d.opts.execRoot}/netns`;
+  }
+
+  netnsPath(containerId: string): string {
+    return `${this.netnsDir}/${containerId}`;
+  }
+
+  /** Daemon start: the predefined networks, every bridge up, netfilter and resolvers. */
+  async init(): Promise<void> {
+    await this.store.load();
+    await Deno.mkdir(this.netnsDir, { recursive: true, mode: 0o711 });
+    this.#hostResolv = await readHostResolvConf();
+    await this.#ensureDefaultBridge();
+    for (const [name, driver] of [["host", "host"], ["none", "null"]] as const) {
+      if (!this.store.find(name)) {
+        await this.store.save(this.#record(name, driver, "", "", "", {}, {}));
+      }
+    }
+    await this.netfilter?.init();
+    for (const n of this.store.all()) {
+      if (n.Driver !== "bridge") continue;
+      ensureBridge(n.bridge, n.gateway, parseCidr(n.subnet).prefix, this.#mtu(n));
+      await this.netfilter?.addNetwork(n);
+      if (n.Name !== "bridge") await this.dns?.listen(n.Id, n.gateway);
+      this.#refreshDns(n);
+    }
+  }
+
+  /** Upstream servers for the embedded resolver (the daemon's --dns or the host's). */
+  upstreams(): string[] {
+    return upstreamServers(this.#hostResolv, this.d.opts.network.dns);
+  }
+
+  async #ensureDefaultBridge(): Promise<void> {
+    const o = this.d.opts.network;
+    const existing = this.store.find("bridge");
+    let gateway: string, subnet: Cidr;
+    if (o.bip) {
+      const [ip, p] = o.bip.split("/");
+      gateway = intToIp(ipToInt(ip));
+      subnet = parseCidr(`${gateway}/${p ?? "16"}`, false);
+    } else if (existing?.subnet) {
+      subnet = parseCidr(existing.subnet);
+      gateway = existing.gateway;
+    } else if (bridgeAddress(o.bridgeName)) {
+      // An existing bridge keeps its address (dockerd reuses docker0's the same way).
+      const [ip, p] = bridgeAddress(o.bridgeName)!.split("/");
+      gateway = ip;
+      subnet = parseCidr(`${ip}/${p}`, false);
+    } else {
+      subnet = chooseSubnet(o.defaultAddressPools, this.#takenSubnets(o.bridgeName));
+      gateway = intToIp(subnet.base + 1);
+    }
+    const options = {
+      "com.docker.network.bridge.default_bridge": "true",
+      "com.docker.network.bridge.enable_icc": "true",
+      "com.docker.network.bridge.enable_ip_masquerade": String(o.ipMasq),
+      "com.docker.network.bridge.host_binding_ipv4": o.defaultBindIp,
+      [BRIDGE_NAME_OPT]: o.bridgeName,
+      [MTU_OPT]: String(o.mtu),
+    };
+    const rec = existing ?? this.#record("bridge", "bridge", o.bridgeName, "", "", {}, options);
+    Object.assign(rec, {
+      bridge: o.bridgeName,
+      subnet: formatCidr(subnet),
+      gateway,
+      Options: options,
+    });
+    await this.store.save(rec);
+  }
+
+  /** Subnets in use: routed on the host (but not by `ownBridge`) or held by a network. */
+  #takenSubnets(ownBridge?: string): Cidr[] {
+    const own = this.store.all().find((n) => n.bridge === ownBridge);
+    const ownSubnet = own?.subnet ? parseCidr(own.subnet) : undefined;
+    return [
+      ...routedSubnets().filter((r) => !(ownSubnet && overlaps(r, ownSubnet))),
+      ...this.store.all().filter((n) => n.subnet && n !== own).map((n) => parseCidr(n.subnet)),
+    ];
+  }
+
+  #record(
+    name: string,
+    driver: NetworkRecord["Driver"],
+    bridge: string,
+    subnet: string,
+    gateway: string,
+    labels: Record<string, string>,
+    options: Record<string, string>,
+  ): NetworkRecord {
+    return {
+      Id: randomHex(32),
+      Name: name,
+      Driver: driver,
+      Scope: "local",
+      Internal: false,
+      Attachable: false,
+      Labels: labels,
+      Options: options,
+      Created: new Date().toISOString(),
+      bridge,
+      subnet,
+      gateway,
+    };
+  }
+
+  #mtu(n: NetworkRecord): number {
+    const v = Number(n.Options[MTU_OPT]);
+    return Number.isInteger(v) && v >= 68 ? v : this.d.opts.network.mtu;
+  }
+
+  defaultBridge(): NetworkRecord {
+    return this.store.get("bridge");
+  }
+
+  // ---- the network API ----
+
+  async create(body: NetworkCreate): Promise<{ Id: string; Warning: string }> {
+    const name = body.Name;
+    if (!name || !NETWORK_NAME_RE.test(name) || name.length > 128) {
+      throw invalidArgument(
+        `invalid network name ${
+          JSON.stringify(name.slice(0, 130))
+        }: only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      );
+    }
+    const driver = body.Driver || "bridge";
+    if (driver !== "bridge") {
+      if (PREDEFINED.includes(driver)) {
+        throw conflict(`only one instance of "${driver}" network is allowed`);
+      }
+      throw notFound(`plugin "${driver}" not found`);
+    }
+    if (this.store.all().some((n) => n.Name === name)) {
+      throw conflict(`network with name ${name} already exists`);
+    }
+    if (body.EnableIPv6) throw invalidArgument("IPv6 networks are not supported");
+    if (body.IPAM?.Driver && body.IPAM.Driver !== "default") {
+      throw notFound(`plugin "${body.IPAM.Driver}" not found`);
+    }
+    const configs = body.IPAM?.Config ?? [];
+    if (configs.length > 1) throw invalidArgument("only one IPv4 IPAM config is supported");
+    const cfg = configs[0] ?? {};
+    const options = { ...(body.Options ?? {}) };
+    const id = randomHex(32);
+    const bridge = options[BRIDGE_NAME_OPT] ?? `br-${id.slice(0, 12)}`;
+    if (!IFNAME_RE.test(bridge)) {
+      throw invalidArgument(`invalid bridge name ${JSON.stringify(bridge.slice(0, 32))}`);
+    }
+    if (this.store.all().some((n) => n.bridge === bridge)) {
+      throw conflict(`bridge name ${bridge} is already used by another network`);
+    }
+    if (options[MTU_OPT] !== undefined) {
+      const mtu = Number(options[MTU_OPT]);
+      if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) {
+        throw invalidArgument(`invalid MTU ${JSON.stringify(options[MTU_OPT])}`);
+      }
+    }
+    let subnet: Cidr;
+    if (cfg.Subnet) {
+      subnet = parseCidr(cfg.Subnet);
+      checkUsableSubnet(subnet);
+      for (const n of this.store.all()) {
+        if (n.subnet && overlaps(parseCidr(n.subnet), subnet)) {
+          throw conflict(`Pool overlaps with other one on this address space`);
+        }
+      }
+    } else {
+      if (cfg.Gateway || cfg.IPRange) {
+        throw invalidArgument("a gateway or an IP range needs a subnet");
+      }
+      subnet = chooseSubnet(this.d.opts.network.defaultAddressPools, this.#takenSubnets());
+    }
+    let gateway = intToIp(subnet.base + 1);
+    if (cfg.Gateway) {
+      const g = ipToInt(cfg.Gateway);
+      if (!contains(subnet, g) || g === subnet.base) {
+        throw invalidArgument(
+          `invalid gateway ${cfg.Gateway}: it does not belong to ${formatCidr(subnet)}`,
+        );
+      }
+      gateway = intToIp(g);
+    }
+    let ipRange: string | undefined;
+    if (cfg.IPRange) {
+      const r = parseCidr(cfg.IPRange);
+      if (!contains(subnet, r.base) || r.prefix < subnet.prefix) {
+        throw invalidArgument(`invalid ip-range ${cfg.IPRange}: outside ${formatCidr(subnet)}`);
+      }
+      ipRange = formatCidr(r);
+    }
+    const rec = this.#record(
+      name,
+      "bridge",
+      bridge,
+      formatCidr(subnet),
+      gateway,
+      body.Labels ?? {},
+      options,
+    );
+    rec.Id = id;
+    rec.Internal = body.Internal ?? false;
+    rec.Attachable = body.Attachable ?? false;
+    if (ipRange) rec.ipRange = ipRange;
+    ensureBridge(bridge, gateway, subnet.prefix, this.#mtu(rec));
+    try {
+      await this.netfilter?.addNetwork(rec);
+      await this.dns?.listen(rec.Id, gateway);
+      await this.store.save(rec);
+    } catch (e) {
+      await this.dns?.close(rec.Id).catch(() => {});
+      await this.netfilter?.removeNetwork(rec).catch(() => {});
+      deleteLink(bridge);
+      throw e;
+    }
+    this.d.events.publish("network", "create", id, { name, type: "bridge" });
+    return { Id: id, Warning: "" };
+  }
+
+  /** Containers (ids) that use network `n`: running endpoints and configured attachments. */
+  users(n: NetworkRecord): string[] {
+    const ids = new Set(this.store.endpoints(n.Id).map((e) => e.containerId));
+    return [...ids];
+  }
+
+  async remove(ref: string): Promise<void> {
+    const n = this.store.get(ref);
+    if (PREDEFINED.includes(n.Name)) {
+      throw conflict(`${n.Name} is a pre-defined network and cannot be removed`);
+    }
+    const eps = this.store.endpoints(n.Id);
+    if (eps.length) {
+      throw conflict(
+        `error while removing network: network ${n.Name} id ${n.Id} has active endpoints`,
+      );
+    }
+    await this.dns?.close(n.Id).catch((e) => log("warn", `dns close ${n.Name}: ${e}`));
+    await this.netfilter?.removeNetwork(n);
+    deleteLink(n.bridge);
+    await this.store.remove(n.Id);
+    this.d.events.publish("network", "destroy", n.Id, { name: n.Name, type: n.Driver });
+  }
+
+  /** GET /networks/{id}: Docker's NetworkResource. */
+  view(n: NetworkRecord, withContainers = true) {
+    const containers: Record<string, unknown> = {};
+    if (withContainers) {
+      for (const e of this.store.endpoints(n.Id)) {
+        containers[e.containerId] = {
+          Name: e.containerName,
+          EndpointID: e.endpointId,
+          MacAddress: e.mac,
+          IPv4Address: `${e.ip}/${e.prefixLen}`,
+          IPv6Address: "",
+        };
+      }
+    }
+    const ipam = n.subnet
+      ? [{ Subnet: n.subnet, Gateway: n.gateway, ...(n.ipRange ? { IPRange: n.ipRange } : {}) }]
+      : [];
+    return {
+      Name: n.Name,
+      Id: n.Id,
+      Created: n.Created,
+      Scope: n.Scope,
+      Driver: n.Driver,
+      EnableIPv6: false,
+      IPAM: { Driver: "default", Options: PREDEFINED.includes(n.Name) ? null : {}, Config: ipam },
+      Internal: n.Internal,
+      Attachable: n.Attachable,
+      Ingress: false,
+      ConfigFrom: { Network: "" },
+      ConfigOnly: false,
+      Containers: containers,
+      Options: n.Options,
+      Labels: n.Labels,
+    };
+  }
+
+  // ---- containers ----
+
+  /**
+   * Create: the container's network mode resolved (a user network by name or id, or
+   * container:<ref> to the full id) and its NetworkSettings; returns the value for the spec's
+   * network namespace ("host", "none", or a namespace file's path).
+   */
+  prepareContainer(
+    id: string,
+    mode: string,
+    endpoints: Record<string, EndpointRequest>,
+  ): { mode: string; spec: string; settings: ContainerNetworkSettings } {
+    const settings: ContainerNetworkSettings = { Networks: {}, Ports: null, SandboxKey: "" };
+    const kind = modeKind(mode);
+    if (kind === "container") {
+      const ref = mode.slice("container:".length);
+      const other = this.d.store.find(ref);
+      if (!other) throw notFound(`No such container: ${ref}`);
+      if (other.rec.ID === id) throw invalidArgument("cannot join own network namespace");
+      const otherKind = modeKind(other.host.NetworkMode);
+      const spec = otherKind === "host"
+        ? "host"
+        : otherKind === "container"
+        ? this.netnsPath(other.host.NetworkMode.slice("container:".length))
+        : otherKind === "none"
+        ? "none"
+        : this.netnsPath(other.rec.ID);
+      if (Object.keys(endpoints).length) {
+        throw invalidArgument("conflicting options: networking config and container network mode");
+      }
+      return { mode: `container:${other.rec.ID}`, spec, settings };
+    }
+    const primary = mode === "default" || mode === "" ? "bridge" : mode;
+    const net = this.store.get(primary);
+    // The docker CLI keys the primary network's settings by the mode ("default" too).
+    const req = (ref: string) => endpoints[ref] ?? (ref === primary ? endpoints[mode] : undefined);
+    settings.Networks[net.Name] = this.#configured(net, req(primary) ?? endpoints[net.Name]);
+    if (kind === "bridge") {
+      for (const [ref, req] of Object.entries(endpoints)) {
+        if (ref === mode) continue;
+        const n = this.store.get(ref);
+        if (n.Id === net.Id) continue;
+        if (n.Driver !== "bridge") {
+          throw invalidArgument(`container cannot be connected to network ${n.Name}`);
+        }
+        settings.Networks[n.Name] = this.#configured(n, req);
+      }
+    }
+    return {
+      mode,
+      spec: kind === "host" ? "host" : kind === "none" ? "none" : this.netnsPath(id),
+      settings,
+    };
+  }
+
+  #configured(n: NetworkRecord, req?: EndpointRequest): EndpointSettings {
+    const aliases = (req?.Aliases ?? []).filter((a) => a);
+    const ip = req?.IPAMConfig?.IPv4Address || "";
+    if (aliases.length && (n.Name === "bridge" || n.Driver !== "bridge")) {
+      throw invalidArgument(
+        "network-scoped aliases are only supported for user-defined networks",
+      );
+    }
+    for (const a of aliases) {
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,253}$/.test(a)) {
+        throw invalidArgument(`invalid alias ${JSON.stringify(a.slice(0, 64))}`);
+      }
+    }
+    if (ip) {
+      if (n.Name === "bridge" || n.Driver !== "bridge") {
+        throw invalidArgument(
+          "user specified IP address is supported on user defined networks only",
+        );
+      }
+      checkRequestedIp(parseCidr(n.subnet), ip, new Set());
+    }
+    return {
+      IPAMConfig: ip ? { IPv4Address: ip } : null,
+      Links: null,
+      Aliases: aliases.length ? aliases : null,
+      MacAddress: "",
+      DriverOpts: null,
+      NetworkID: n.Id,
+      EndpointID: "",
+      Gateway: "",
+      IPAddress: "",
+      IPPrefixLen: 0,
+      IPv6Gateway: "",
+      GlobalIPv6Address: "",
+      GlobalIPv6PrefixLen: 0,
+      DNSNames: null,
+    };
+  }
+
+  /** Before the task is created: the namespace, the endpoints, hosts/resolv.conf, ports. */
+  async setupContainer(c: Container): Promise<void> {
+    const kind = modeKind(c.host.NetworkMode);
+    const s = settingsOf(c);
+    if (kind === "host") {
+      await this.#writeResolv(c, undefined);
+      return;
+    }
+    if (kind === "container") {
+      const otherId = c.host.NetworkMode.slice("container:".length);
+      const other = this.d.store.find(otherId);
+      if (!other || !other.rec.State.Running) {
+        throw conflict(`cannot join network of a non running container: ${otherId}`);
+      }
+      for (const f of ["HostsPath", "ResolvConfPath"] as const) {
+        if (other.rec[f] && c.rec[f] && other.rec[f] !== c.rec[f]) {
+          await writeAtomic(c.rec[f], await Deno.readTextFile(other.rec[f]), 0o644);
+        }
+      }
+      return;
+    }
+    if (kind === "none") {
+      await this.#writeHosts(c, []);
+      await this.#writeResolv(c, undefined);
+      return;
+    }
+    const nsPath = this.netnsPath(c.rec.ID);
+    removeNetns(nsPath); // a leftover of a crash
+    createNetns(nsPath);
+    s.SandboxKey = nsPath;
+    try {
+      let routed = false;
+      for (const [name, es] of Object.entries(s.Networks)) {
+        const n = this.store.find(es.NetworkID) ?? this.store.find(name);
+        if (!n) throw notFound(`network ${name} not found`);
+        const withRoute: boolean = !n.Internal && !routed;
+        await this.#attach(c, n, withRoute);
+        routed ||= withRoute;
+      }
+      const primary = this.#primaryEndpoint(c);
+      await this.#writeHosts(
+        c,
+        primary ? [{ ip: primary.ip, names: [c.rec.Config.Hostname] }] : [],
+      );
+      const primaryNet = primary ? this.store.find(primary.networkId) : undefined;
+      await this.#writeResolv(
+        c,
+        primaryNet && primaryNet.Name !== "bridge" && this.dns ? primaryNet.gateway : undefined,
+      );
+      s.Ports = await this.#publish(c, primary);
+    } catch (e) {
+      await this.teardownContainer(c).catch((err) =>
+        log("warn", `network teardown of ${c.rec.ID}: ${err}`)
+      );
+      throw e;
+    }
+  }
+
+  #primaryEndpoint(c: Container): EndpointRecord | undefined {
+    const eps = this.store.endpointsOf(c.rec.ID);
+    return eps.find((e) => e.ifname === "eth0") ?? eps[0];
+  }
+
+  async #publish(c: Container, ep: EndpointRecord | undefined): Promise<PortMap | null> {
+    const exposed = Object.keys(c.rec.Config.ExposedPorts ?? {});
+    const bindings = (c.host.PortBindings ?? {}) as PortMap;
+    const n = ep ? this.store.find(ep.networkId) : undefined;
+    if (ep && n && this.netfilter) {
+      return await this.netfilter.publish(
+        c.rec.ID,
+        { ip: ep.ip, bridge: n.bridge },
+        bindings,
+        exposed,
+        c.host.PublishAllPorts ?? false,
+      );
+    }
+    if (!exposed.length && !Object.keys(bindings).length) return {};
+    return Object.fromEntries([...exposed, ...Object.keys(bindings)].map((p) => [p, null]));
+  }
+
+  /** An endpoint of `c` on `n`: address allocated (persisted), veth attached. */
+  async #attach(c: Container, n: NetworkRecord, withRoute: boolean): Promise<EndpointRecord> {
+    const s = settingsOf(c);
+    const es = s.Networks[n.Name] ?? this.#configured(n);
+    const subnet = parseCidr(n.subnet);
+    const used = new Set([n.gateway, ...this.store.endpoints(n.Id).map((e) => e.ip)]);
+    const requested = es.IPAMConfig?.IPv4Address;
+    const ip = requested
+      ? checkRequestedIp(subnet, requested, used)
+      : allocateIp(subnet, n.ipRange ? parseCidr(n.ipRange) : undefined, used);
+    const taken = new Set(this.store.endpointsOf(c.rec.ID).map((e) => e.ifname));
+    let i = 0;
+    while (taken.has(`eth${i}`)) i++;
+    const ep: EndpointRecord = {
+      containerId: c.rec.ID,
+      containerName: c.rec.Name.replace(/^\//, ""),
+      networkId: n.Id,
+      endpointId: randomHex(32),
+      ip,
+      prefixLen: subnet.prefix,
+      mac: macFor(ip),
+      ifname: `eth${i}`,
+      aliases: es.Aliases ?? [],
+      hostVeth: vethName(),
+    };
+    const saved = this.store.addEndpoint(ep); // in memory at once: no double allocation
+    try {
+      await saved;
+      attachVeth({
+        nsPath: this.netnsPath(c.rec.ID),
+        bridge: n.bridge,
+        hostVeth: ep.hostVeth!,
+        ifname: ep.ifname,
+        ip,
+        prefixLen: subnet.prefix,
+        mac: ep.mac,
+        mtu: this.#mtu(n),
+        gateway: withRoute ? n.gateway : undefined,
+      });
+    } catch (e) {
+      await this.store.removeEndpoint(n.Id, c.rec.ID).catch(() => {});
+      throw new Error(`attach container ${c.rec.ID.slice(0, 12)} to network ${n.Name}: ${e}`);
+    }
+    s.Networks[n.Name] = {
+      ...es,
+      NetworkID: n.Id,
+      EndpointID: ep.endpointId,
+      Gateway: n.Internal ? "" : n.gateway,
+      IPAddress: ip,
+      IPPrefixLen: subnet.prefix,
+      MacAddress: ep.mac,
+      DNSNames: n.Name === "bridge" ? null : this.#dnsNames(c, ep),
+    };
+    this.#refreshDns(n);
+    return ep;
+  }
+
+  #dnsNames(c: Container, ep: EndpointRecord): string[] {
+    const names = [ep.containerName, ...ep.aliases, c.rec.ID.slice(0, 12)];
+    if (c.rec.Config.Hostname) names.push(c.rec.Config.Hostname);
+    return [...new Set(names)];
+  }
+
+  #refreshDns(n: NetworkRecord): void {
+    if (!this.dns || n.Name === "bridge" || n.Driver !== "bridge") return;
+    const records = this.store.endpoints(n.Id).map((ep) => {
+      const c = this.d.store.find(ep.containerId);
+      return { ip: ep.ip, names: c ? this.#dnsNames(c, ep) : [ep.containerName, ...ep.aliases] };
+    });
+    this.dns.setRecords(n.Id, records);
+  }
+
+  async #detach(c: Container, ep: EndpointRecord): Promise<void> {
+    try {
+      if (ep.hostVeth) deleteLink(ep.hostVeth);
+    } catch (e) {
+      log("warn", `delete ${ep.hostVeth} of ${c.rec.ID.slice(0, 12)}: ${e}`);
+    }
+    await this.store.removeEndpoint(ep.networkId, c.rec.ID);
+    const n = this.store.find(ep.networkId);
+    if (n) this.#refreshDns(n);
+    const s = settingsOf(c);
+    for (const es of Object.values(s.Networks)) {
+      if (es.NetworkID !== ep.networkId) continue;
+      Object.assign(es, {
+        EndpointID: "",
+        Gateway: "",
+        IPAddress: "",
+        IPPrefixLen: 0,
+        MacAddress: "",
+        DNSNames: null,
+      });
+    }
+  }
+
+  /** After the task is gone: ports, endpoints and the namespace released. */
+  async teardownContainer(c: Container): Promise<void> {
+    const s = settingsOf(c);
+    if (this.netfilter) {
+      await this.netfilter.unpublish(c.rec.ID).catch((e) =>
+        log("warn", `unpublish ports of ${c.rec.ID.slice(0, 12)}: ${e}`)
+      );
+    }
+    for (const ep of this.store.endpointsOf(c.rec.ID)) await this.#detach(c, ep);
+    if (modeKind(c.host.NetworkMode) === "bridge") removeNetns(this.netnsPath(c.rec.ID));
+    s.SandboxKey = "";
+    s.Ports = null;
+  }
+
+  /** POST /networks/{id}/connect. */
+  async connect(ref: string, c: Container, req: EndpointRequest): Promise<void> {
+    const n = this.store.get(ref);
+    const kind = modeKind(c.host.NetworkMode);
+    if (n.Driver !== "bridge" || kind !== "bridge") {
+      throw invalidArgument(
+        kind === "bridge"
+          ? `container cannot be connected to network ${n.Name}`
+          : `container sharing network namespace with another container or host cannot be connected to any other network`,
+      );
+    }
+    await this.d.lock.run(c.rec.ID, async () => {
+      const s = settingsOf(c);
+      if (s.Networks[n.Name]) {
+        throw conflict(
+          `endpoint with name ${c.rec.Name.slice(1)} already exists in network ${n.Name}`,
+        );
+      }
+      s.Networks[n.Name] = this.#configured(n, req);
+      if (c.rec.State.Running) {
+        try {
+          await this.#attach(c, n, !n.Internal && !this.#hasRoute(c, n));
+        } catch (e) {
+          delete s.Networks[n.Name];
+          throw e;
+        }
+      }
+      await this.d.store.save(c);
+    });
+    this.d.events.publish("network", "connect", n.Id, {
+      container: c.rec.ID,
+      name: n.Name,
+      type: n.Driver,
+    });
+  }
+
+  #hasRoute(c: Container, except: NetworkRecord): boolean {
+    return this.store.endpointsOf(c.rec.ID).some((e) => {
+      const n = this.store.find(e.networkId);
+      return n && n.Id !== except.Id && !n.Internal;
+    });
+  }
+
+  /** POST /networks/{id}/disconnect. */
+  async disconnect(ref: string, c: Container, force: boolean): Promise<void> {
+    const n = this.store.get(ref);
+    await this.d.lock.run(c.rec.ID, async () => {
+      const s = settingsOf(c);
+      const name = Object.keys(s.Networks).find((k) => s.Networks[k].NetworkID === n.Id);
+      if (!name) {
+        if (force) return;
+        throw invalidArgument(`container ${c.rec.ID} is not connected to network ${n.Name}`);
+      }
+      if (modeKind(c.host.NetworkMode) !== "bridge") {
+        throw invalidArgument(`container cannot be disconnected from network ${n.Name}`);
+      }
+      const ep = this.store.endpoint(n.Id, c.rec.ID);
+      if (ep) await this.#detach(c, ep);
+      delete s.Networks[name];
+      await this.d.store.save(c);
+    });
+    this.d.events.publish("network", "disconnect", n.Id, {
+      container: c.rec.ID,
+      name: n.Name,
+      type: n.Driver,
+    });
+  }
+
+  /** Container removal: whatever is left of its endpoints. */
+  async forgetContainer(c: Container): Promise<void> {
+    if (this.store.endpointsOf(c.rec.ID).length) await this.teardownContainer(c);
+  }
+
+  /**
+   * After the containers were restored: endpoints and namespaces of containers that do not
+   * run any more are released (running ones, kept by --live-restore, stay untouched).
+   */
+  async sweep(): Promise<void> {
+    for (const n of this.store.all()) {
+      for (const ep of [...this.store.endpoints(n.Id)]) {
+        const c = this.d.store.find(ep.containerId);
+        if (c?.rec.State.Running) continue;
+        try {
+          if (ep.hostVeth) deleteLink(ep.hostVeth);
+        } catch { /* gone with its namespace */ }
+        await this.store.removeEndpoint(n.Id, ep.containerId);
+      }
+      this.#refreshDns(n);
+    }
+    for await (const e of Deno.readDir(this.netnsDir)) {
+      const c = this.d.store.find(e.name);
+      if (c?.rec.ID === e.name && c.rec.State.Running) continue;
+      removeNetns(`${this.netnsDir}/${e.name}`);
+    }
+  }
+
+  // ---- files ----
+
+  /** Create: /etc/hosts and /etc/resolv.conf as they are until the first start. */
+  async writeFiles(c: Container): Promise<void> {
+    await this.#writeHosts(c, []);
+    await this.#writeResolv(c, undefined);
+  }
+
+  #hostGateway(): string {
+    return this.store.find("bridge")?.gateway ?? "";
+  }
+
+  async #writeHosts(c: Container, own: { ip: string; names: string[] }[]): Promise<void> {
+    if (!c.rec.HostsPath || c.rec.HostsPath === "/etc/hosts") return;
+    const extra = extraHostLines(c.host.ExtraHosts ?? [], this.#hostGateway());
+    await writeAtomic(c.rec.HostsPath, hostsFile(own, extra), 0o644);
+  }
+
+  async #writeResolv(c: Container, embedded: string | undefined): Promise<void> {
+    if (!c.rec.ResolvConfPath) return;
+    const o = this.d.opts.network;
+    const host = await readHostResolvConf();
+    const text = modeKind(c.host.NetworkMode) === "host" && !c.host.Dns?.length
+      ? host
+      : resolvConf({
+        host,
+        dns: c.host.Dns?.length ? c.host.Dns : o.dns,
+        search: c.host.DnsSearch?.length ? c.host.DnsSearch : o.dnsSearch,
+        options: c.host.DnsOptions?.length ? c.host.DnsOptions : o.dnsOptions,
+        embedded,
+      });
+    await writeAtomic(c.rec.ResolvConfPath, text, 0o644);
+  }
+}
+
+/** Loopback, multicast, "this network" and the like cannot be a network's subnet. */
+function checkUsableSubnet(c: Cidr): void {
+  const first = c.base >>> 24;
+  if (c.prefix < 8 || c.prefix > 30 || first === 0 || first === 127 || first >= 224) {
+    throw invalidArgument(`invalid subnet ${formatCidr(c)}: not usable for a bridge network`);
+  }
+}
+
+/** The container's NetworkSettings (created empty for containers made before networking). */
+export function settingsOf(c: Container): ContainerNetworkSettings {
+  return c.rec.NetworkSettings ??= { Networks: {}, Ports: null, SandboxKey: "" };
+}
+
+const managers = new WeakMap<Daemon, NetworkManager>();
+
+/** Daemon start: the networks restored (containers are restored after this). */
+export async function initNetworking(d: Daemon): Promise<void> {
+  await networking(d).init();
+}
+
+/** The daemon's network manager (init() runs at daemon start, see initNetworking). */
+export function networking(d: Daemon): NetworkManager {
+  let m = managers.get(d);
+  if (!m) managers.set(d, m = new NetworkManager(d));
+  return m;
+}
