@@ -112,12 +112,12 @@ export async function createContainer(
   host.ShmSize ||= 64 * 1024 * 1024;
   if (!host.RestartPolicy.Name) host.RestartPolicy.Name = "no";
 
+  const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
+  host.NetworkMode = net.mode;
   const finalName = "/" +
     (name || randomName((n) => d.store.find(n) !== undefined)).replace(/^\//, "");
   d.store.reserveName(finalName, id);
   const dir = d.store.dir(id);
-  const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
-  host.NetworkMode = net.mode;
   const files = {
     hostname: `${dir}/hostname`,
     hosts: host.NetworkMode === "host" ? "/etc/hosts" : `${dir}/hosts`,
