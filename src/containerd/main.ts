@@ -17,7 +17,7 @@ Options:
       --address string   API socket (default "/run/engine/containerd/containerd.sock")
       --insecure-registry list   registries reached over unverified TLS or plain HTTP
       --certs-dir list   registry certificates, <dir>/<host[:port]>/ (default
-                         /etc/docker/certs.d and /etc/engine/certs.d)
+                         $ENGINE_CERTS_DIRS, else /etc/docker/certs.d and /etc/engine/certs.d)
       --runtime list     extra OCI runtimes, name=/path (engine, runc and crun are known)
   -h, --help             Print usage
 `;

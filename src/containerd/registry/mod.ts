@@ -28,5 +28,5 @@ export {
   isInsecure,
   validateInsecureEntry,
 } from "./hosts.ts";
-export { DEFAULT_CERTS_DIRS } from "./tls.ts";
+export { certsDirs, DEFAULT_CERTS_DIRS } from "./tls.ts";
 export { UnauthorizedError } from "./auth.ts";

@@ -13,6 +13,15 @@ import type { TlsMode } from "./hosts.ts";
 /** dockerd's and ours: where per-registry certificates live. */
 export const DEFAULT_CERTS_DIRS = ["/etc/docker/certs.d", "/etc/engine/certs.d"];
 
+/**
+ * The certs.d roots: ENGINE_CERTS_DIRS (":"-separated; the daemon and the containerd it
+ * starts both see it, so tests never touch /etc), else the defaults.
+ */
+export function certsDirs(): string[] {
+  const env = Deno.env.get("ENGINE_CERTS_DIRS");
+  return env ? env.split(":").filter(Boolean) : DEFAULT_CERTS_DIRS;
+}
+
 const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 const MAX_PEM = 1 << 20;
 const MAX_REDIRECTS = 10;
@@ -30,7 +39,7 @@ function readPem(path: string): string {
 }
 
 /** The certificates certs.d holds for `hostPort`, over every directory given. */
-export function hostCerts(hostPort: string, dirs: readonly string[] = DEFAULT_CERTS_DIRS) {
+export function hostCerts(hostPort: string, dirs: readonly string[] = certsDirs()) {
   const out: HostCerts = { caCerts: [] };
   if (!/^[A-Za-z0-9.\-\[\]:]+$/.test(hostPort) || hostPort.includes("..")) return out;
   for (const root of dirs) {

@@ -13,7 +13,7 @@ export interface TransportOptions extends HostsConfig {
   credentials?: Credentials;
   /** The endpoints to try in order (default: endpoints(domain, this config)). */
   endpoints?: Endpoint[];
-  /** certs.d roots (default DEFAULT_CERTS_DIRS). */
+  /** certs.d roots (default certsDirs(): ENGINE_CERTS_DIRS or /etc/{docker,engine}/certs.d). */
   certsDirs?: readonly string[];
   /** Extra PEM CA certificates for verified HTTPS (system CAs are always trusted). */
   caCerts?: string[];
