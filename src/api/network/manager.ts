@@ -38,6 +38,7 @@ import {
   parseCidr,
 } from "./ipam.ts";
 import { createNetns, removeNetns } from "../../sys/netlink.ts";
+import { Netfilter } from "./netfilter.ts";
 import { NetworkStore } from "./store.ts";
 import type {
   ContainerNetworkSettings,
@@ -121,7 +122,14 @@ export class NetworkManager {
         await this.store.save(this.#record(name, driver, "", "", "", {}, {}));
       }
     }
-    await this.netfilter?.init();
+    // With --live-restore, the rules of containers that may still run are kept.
+    const keep = new Set([
+      ...this.store.all().map((n) => n.Id),
+      ...(this.d.opts.liveRestore
+        ? this.d.store.all().filter((c) => c.rec.State.Running).map((c) => c.rec.ID)
+        : []),
+    ]);
+    await this.netfilter?.init(keep);
     for (const n of this.store.all()) {
       if (n.Driver !== "bridge") continue;
       ensureBridge(n.bridge, n.gateway, parseCidr(n.subnet).prefix, this.#mtu(n));
@@ -546,7 +554,7 @@ export class NetworkManager {
     if (ep && n && this.netfilter) {
       return await this.netfilter.publish(
         c.rec.ID,
-        { ip: ep.ip, bridge: n.bridge },
+        { ip: ep.ip, bridge: n.bridge, name: ep.containerName, endpointId: ep.endpointId },
         bindings,
         exposed,
         c.host.PublishAllPorts ?? false,
@@ -754,6 +762,15 @@ export class NetworkManager {
       }
       this.#refreshDns(n);
     }
+    for (const c of this.d.store.all()) {
+      if (!c.rec.State.Running || !this.store.endpointsOf(c.rec.ID).length) continue;
+      // Live-restored: its host ports are held again (their rules were kept).
+      const s = settingsOf(c);
+      s.Ports = await this.#publish(c, this.#primaryEndpoint(c)).catch((e) => {
+        log("warn", `ports of live-restored ${c.rec.ID.slice(0, 12)}: ${e}`);
+        return s.Ports;
+      });
+    }
     for await (const e of Deno.readDir(this.netnsDir)) {
       const c = this.d.store.find(e.name);
       if (c?.rec.ID === e.name && c.rec.State.Running) continue;
@@ -813,7 +830,9 @@ const managers = new WeakMap<Daemon, NetworkManager>();
 
 /** Daemon start: the networks restored (containers are restored after this). */
 export async function initNetworking(d: Daemon): Promise<void> {
-  await networking(d).init();
+  const m = networking(d);
+  m.netfilter = new Netfilter(d.opts.network, d.opts.dataRoot);
+  await m.init();
 }
 
 /** The daemon's network manager (init() runs at daemon start, see initNetworking). */

@@ -69,12 +69,12 @@ export interface ContainerNetworkSettings {
 
 /** N2's netfilter.ts, as the manager calls it. */
 export interface NetfilterApi {
-  init(): Promise<void>;
+  init(keep?: Set<string>): Promise<void>;
   addNetwork(n: NetworkRecord): Promise<void>;
   removeNetwork(n: NetworkRecord): Promise<void>;
   publish(
     containerId: string,
-    ep: { ip: string; bridge: string },
+    ep: { ip: string; bridge: string; name?: string; endpointId?: string },
     portBindings: PortMap,
     exposed: string[],
     publishAll: boolean,
