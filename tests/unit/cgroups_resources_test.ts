@@ -198,12 +198,27 @@ Deno.test("v2: bfq weight, quota-only cpu.max, swap edge cases", async () => {
   ]);
 });
 
-Deno.test("v2: refusals are clear (device rules, swap without memory, hugetlb, unified)", async () => {
-  const { m, fs } = await v2();
+Deno.test("v2: device rules attach a device program to the cgroup; update replaces it", async () => {
+  const { m, fs, dir } = await v2();
+  await m.setResources({
+    devices: [{ allow: false }, { allow: true, type: "c", major: 1, minor: 3 }],
+  });
+  const first = fs.devicePrograms.get(dir)!;
+  assertEquals(fs.ops.filter((o) => o.op === "bpf"), [{ op: "bpf", path: dir, license: "Apache" }]);
+  assertEquals(first.length > 0 && first.length % 8 === 0, true);
+  await m.setResources({ devices: [{ allow: true }] });
+  assertEquals(fs.ops.filter((o) => o.op === "bpf").length, 2);
+  assertEquals(fs.devicePrograms.get(dir)!.length < first.length, true, "allow-all: no blocks");
+  await m.setResources({ pids: { limit: 5 } });
+  assertEquals(fs.ops.filter((o) => o.op === "bpf").length, 2, "no devices: program kept");
   await rejects(
-    () => m.setResources({ devices: [{ allow: false, access: "rwm" }] }),
-    /device rules on cgroup v2 need an eBPF device program/,
+    () => m.setResources({ devices: [{ allow: true, type: "x" }] }),
+    /invalid type "x"/,
   );
+});
+
+Deno.test("v2: refusals are clear (swap without memory, hugetlb, unified)", async () => {
+  const { m, fs } = await v2();
   await rejects(() => m.setResources({ memory: { swap: 100 } }), /without memory limit/);
   await rejects(() => m.setResources({ memory: { limit: 200, swap: 100 } }), /should be >= memory/);
   await rejects(

@@ -58,20 +58,36 @@ export function ruleString(rule: DeviceRule): string {
   return `${type} ${num(rule.major, "major")}:${num(rule.minor, "minor")} ${access}`;
 }
 
-/** Folds the rules into a default and its ordered exceptions (runc's emulator, simplified). */
-export function deviceWrites(rules: readonly DeviceRule[]): DeviceWrites {
+/** A default action and its exceptions, each with the action opposite to the default. */
+export interface DeviceRuleSet {
+  defaultAllow: boolean;
+  /** Rules of type "c" or "b", in order, without duplicates. */
+  exceptions: DeviceRule[];
+}
+
+/**
+ * Folds the rules into a default and its ordered exceptions (runc's emulator, simplified):
+ * the v1 cgroup writes and the v2 device program (device_filter.ts) both start from this.
+ */
+export function deviceRuleSet(rules: readonly DeviceRule[]): DeviceRuleSet {
   let defaultAllow = false;
-  let exceptions: string[] = [];
+  let exceptions: { text: string; rule: DeviceRule }[] = [];
   for (const rule of rules) {
     const text = ruleString(rule);
     if ((rule.type ?? "a") === "a") {
       defaultAllow = rule.allow;
       exceptions = [];
     } else if (rule.allow !== defaultAllow) {
-      if (!exceptions.includes(text)) exceptions.push(text);
+      if (!exceptions.some((e) => e.text === text)) exceptions.push({ text, rule });
     } else {
-      exceptions = exceptions.filter((e) => e !== text);
+      exceptions = exceptions.filter((e) => e.text !== text);
     }
   }
-  return { defaultAllow, exceptions };
+  return { defaultAllow, exceptions: exceptions.map((e) => e.rule) };
+}
+
+/** The rule set in v1 cgroup syntax: the default and the exceptions as `c 1:3 rwm`. */
+export function deviceWrites(rules: readonly DeviceRule[]): DeviceWrites {
+  const { defaultAllow, exceptions } = deviceRuleSet(rules);
+  return { defaultAllow, exceptions: exceptions.map(ruleString) };
 }

@@ -6,12 +6,15 @@ import type { CgroupFs } from "./fs.ts";
 export type FsOp =
   | { op: "write"; path: string; data: string }
   | { op: "mkdir"; path: string }
-  | { op: "rmdir"; path: string };
+  | { op: "rmdir"; path: string }
+  | { op: "bpf"; path: string; license: string };
 
 export class FakeCgroupFs implements CgroupFs {
   readonly files = new Map<string, string>();
   readonly dirs = new Set<string>(["/"]);
   readonly ops: FsOp[] = [];
+  /** The device program attached to each cgroup directory (setDeviceProgram). */
+  readonly devicePrograms = new Map<string, Uint8Array>();
   /** Called on each write; may update other files (e.g. cgroup.events after cgroup.freeze). */
   onWrite?: (path: string, data: string, fs: FakeCgroupFs) => void;
   /** Paths whose rmdir fails with EBUSY this many more times. */
@@ -49,6 +52,15 @@ export class FakeCgroupFs implements CgroupFs {
 
   writeFileInBackground(path: string, data: string): Promise<void> {
     return this.writeFile(path, data);
+  }
+
+  setDeviceProgram(dir: string, program: Uint8Array, license: string): Promise<void> {
+    if (!this.dirs.has(dir)) {
+      return Promise.reject(new Deno.errors.NotFound(`fake: no cgroup ${dir}`));
+    }
+    this.ops.push({ op: "bpf", path: dir, license });
+    this.devicePrograms.set(dir, program);
+    return Promise.resolve();
   }
 
   mkdir(path: string): Promise<void> {

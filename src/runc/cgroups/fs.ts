@@ -6,6 +6,11 @@ export interface CgroupFs {
   writeFile(path: string, data: string): Promise<void>;
   /** writeFile on a worker thread: the caller's thread runs on while the kernel waits. */
   writeFileInBackground(path: string, data: string): Promise<void>;
+  /**
+   * Makes `program` (struct bpf_insn[], see device_filter.ts) the cgroup v2 directory's only
+   * device program, replacing any attached before.
+   */
+  setDeviceProgram(dir: string, program: Uint8Array<ArrayBuffer>, license: string): Promise<void>;
   /** mkdir -p; resolves when the directory exists. */
   mkdir(path: string): Promise<void>;
   rmdir(path: string): Promise<void>;
@@ -39,6 +44,10 @@ export const denoFs: CgroupFs = {
       }
     }),
   writeFileInBackground: (path, data) => Deno.writeTextFile(path, data, { create: false }),
+  setDeviceProgram: async (dir, program, license) => {
+    const { setDeviceProgram } = await import("../../sys/bpf.ts"); // v2 only
+    setDeviceProgram(dir, program, license);
+  },
   mkdir: (path) => now(() => Deno.mkdirSync(path, { recursive: true, mode: 0o755 })),
   rmdir: (path) => now(() => Deno.removeSync(path)),
   readdir: (path) =>

@@ -1,7 +1,7 @@
 // cgroup v2: one unified directory. Creating it enables every available controller in
 // each ancestor's cgroup.subtree_control (as runc does); the freezer is cgroup.freeze
 // with cgroup.events reporting `frozen 1` once it has settled. Resources: v2_resources.ts
-// (device rules other than allow-all need an eBPF program: refused there, not built yet).
+// (device rules: an eBPF program, device_filter.ts).
 
 import { failedPrecondition, wrap } from "../../lib/errors.ts";
 import type { CgroupFs } from "./fs.ts";

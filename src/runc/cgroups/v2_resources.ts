@@ -3,14 +3,13 @@
 // (memory+swap minus memory), cpu.shares becomes cpu.weight, blkio weight becomes
 // io.bfq.weight as is or io.weight converted.
 //
-// Device rules: v2 enforces them with an eBPF program attached to the cgroup, which this
-// runtime does not build yet. Rules that amount to "allow everything" need no program;
-// any other rule set fails with a clear error rather than run the container unconfined.
+// Device rules: v2 enforces them with an eBPF program attached to the cgroup
+// (device_filter.ts compiles it, src/sys/bpf.ts loads it and replaces the previous one).
 // Settings v2 has no file for (disableOOMKiller, swappiness, realtime cpu) are reported
 // back, as runc ignores them there.
 
 import { failedPrecondition, wrap } from "../../lib/errors.ts";
-import { deviceWrites } from "./devices.ts";
+import { DEVICE_PROGRAM_LICENSE, deviceFilter, encodeProgram } from "./device_filter.ts";
 import type { CgroupFs } from "./fs.ts";
 import {
   blkioToIoWeight,
@@ -62,12 +61,11 @@ export async function setV2Resources(
   await setIo(w, r);
   await setCpu(w, r, notes);
   if (r.devices) {
-    const { defaultAllow, exceptions } = deviceWrites(r.devices);
-    if (!defaultAllow || exceptions.length) {
-      throw failedPrecondition(
-        `cgroups: ${dir}: device rules on cgroup v2 need an eBPF device program, ` +
-          `which this runtime does not build yet (only an allow-all rule set is supported)`,
-      );
+    const program = encodeProgram(deviceFilter(r.devices));
+    try {
+      await fs.setDeviceProgram(dir, program, DEVICE_PROGRAM_LICENSE);
+    } catch (err) {
+      throw wrap(err, `cgroups: ${dir}: attach the device program`);
     }
   }
   if (r.cpu?.cpus) await w.write("cpuset.cpus", r.cpu.cpus);
