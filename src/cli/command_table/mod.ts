@@ -5,6 +5,7 @@ import type { CommandDef } from "../command.ts";
 import { CONTAINER_COMMANDS } from "./containers.ts";
 import { CONTAINER_OPS_COMMANDS } from "./container_ops.ts";
 import { IMAGE_COMMANDS } from "./images.ts";
+import { NETWORK_COMMANDS } from "./networks.ts";
 import { SYSTEM_COMMANDS } from "./system.ts";
 import { VOLUME_COMMANDS } from "./volumes.ts";
 
@@ -12,6 +13,7 @@ export const COMMANDS: CommandDef[] = [
   ...CONTAINER_COMMANDS,
   ...CONTAINER_OPS_COMMANDS,
   ...IMAGE_COMMANDS,
+  ...NETWORK_COMMANDS,
   ...SYSTEM_COMMANDS,
   ...VOLUME_COMMANDS,
 ];
@@ -20,6 +22,7 @@ export const COMMANDS: CommandDef[] = [
 export const GROUPS: Record<string, string> = {
   container: "Manage containers",
   image: "Manage images",
+  network: "Manage networks",
   system: "Manage Engine",
   volume: "Manage volumes",
 };

@@ -10,6 +10,7 @@ const img = () => import("./image_verbs.ts");
 const sys = () => import("./system_verbs.ts");
 const run = () => import("./run.ts");
 const vol = () => import("./volume_verbs.ts");
+const net = () => import("./network_verbs.ts");
 
 export const VERBS: Record<string, () => Promise<Verb>> = {
   run: async () => (await run()).run,
@@ -54,6 +55,13 @@ export const VERBS: Record<string, () => Promise<Verb>> = {
   cp: async () => (await sys()).cp,
   login: async () => (await sys()).login,
   logout: async () => (await sys()).logout,
+  network_create: async () => (await net()).networkCreate,
+  network_ls: async () => (await net()).networkLs,
+  network_inspect: async () => (await net()).networkInspect,
+  network_rm: async () => (await net()).networkRm,
+  network_connect: async () => (await net()).networkConnect,
+  network_disconnect: async () => (await net()).networkDisconnect,
+  network_prune: async () => (await net()).networkPrune,
   volume_create: async () => (await vol()).volumeCreate,
   volume_ls: async () => (await vol()).volumeLs,
   volume_inspect: async () => (await vol()).volumeInspect,
