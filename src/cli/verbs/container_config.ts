@@ -223,13 +223,15 @@ export function createBody(f: Flags, args: string[], opts: { detach: boolean }) 
     Ulimits: ulimits(f.list("ulimit")),
     Init: f.isSet("init") ? f.bool("init") : undefined,
   };
-  const networkingConfig = {
-    EndpointsConfig: {
-      [networkMode]: {
-        Aliases: f.list("network-alias").length > 0 ? f.list("network-alias") : null,
-      },
-    },
+  // The primary network carries --network-alias and --ip; further --network entries attach
+  // the container to those networks too.
+  const endpoints: Record<string, unknown> = {};
+  for (const n of f.list("network").slice(1)) endpoints[n] = {};
+  endpoints[networkMode] = {
+    Aliases: f.list("network-alias").length > 0 ? f.list("network-alias") : null,
+    ...(f.string("ip") ? { IPAMConfig: { IPv4Address: f.string("ip") } } : {}),
   };
+  const networkingConfig = { EndpointsConfig: endpoints };
   const query = {
     name: f.string("name") || undefined,
     platform: f.string("platform") || undefined,
