@@ -23,7 +23,7 @@ export async function push(inv: Invocation): Promise<number> {
   const tag = inv.flags.bool("all-tags") ? undefined : ref.tag ?? "latest";
   const messages = client.stream<JSONMessage>("POST", `/images/${escapePath(name)}/push`, {
     query: { tag, platform: inv.flags.string("platform") || undefined },
-    headers: { "X-Registry-Auth": registryAuthHeader(inv, ref) },
+    headers: { "X-Registry-Auth": await registryAuthHeader(inv, ref) },
   });
   const quiet = inv.flags.bool("quiet");
   await displayJSONMessages(messages, quiet ? () => {} : write, {

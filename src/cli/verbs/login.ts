@@ -1,31 +1,10 @@
-// engine login / logout: POST /auth, credentials in ~/.docker/config.json (0600) as docker
-// stores them ("auths": {"<server>": {"auth": base64(user:password)}}).
+// engine login / logout: POST /auth, then the credentials stored as docker stores them:
+// through the credential helper config.json names (credsStore/credHelpers), else in
+// config.json itself ("auths": {"<server>": {"auth": base64(user:password)}}, mode 0600).
 
 import type { Invocation } from "../command.ts";
 import { clientFor, readAllStdin, write } from "./common.ts";
-
-const DEFAULT_SERVER = "https://index.docker.io/v1/";
-
-function configPath(inv: Invocation): string {
-  const dir = inv.globals.config || Deno.env.get("DOCKER_CONFIG") ||
-    `${Deno.env.get("HOME") ?? "/root"}/.docker`;
-  return `${dir}/config.json`;
-}
-
-function readConfig(path: string): Record<string, unknown> {
-  try {
-    return JSON.parse(Deno.readTextFileSync(path));
-  } catch {
-    return {};
-  }
-}
-
-function writeConfig(path: string, config: Record<string, unknown>): void {
-  Deno.mkdirSync(path.slice(0, path.lastIndexOf("/")), { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, JSON.stringify(config, null, "\t") + "\n", { mode: 0o600 });
-  Deno.renameSync(tmp, path);
-}
+import { eraseAuth, HUB_KEY, storeAuth } from "./registry_auth.ts";
 
 function promptLine(label: string): string {
   const answer = prompt(label);
@@ -34,7 +13,7 @@ function promptLine(label: string): string {
 
 export async function loginCommand(inv: Invocation): Promise<number> {
   const f = inv.flags;
-  const server = inv.args[0] ?? DEFAULT_SERVER;
+  const server = inv.args[0] ?? HUB_KEY;
   let username = f.string("username");
   let password = f.string("password");
   if (f.bool("password-stdin")) {
@@ -51,29 +30,22 @@ export async function loginCommand(inv: Invocation): Promise<number> {
   const res = await client.json<{ Status?: string; IdentityToken?: string }>("POST", "/auth", {
     json: { username, password, serveraddress: server },
   });
-  const path = configPath(inv);
-  const config = readConfig(path);
-  const auths = (config.auths ?? {}) as Record<string, unknown>;
-  auths[server] = res?.IdentityToken
-    ? { auth: btoa(`${username}:`), identitytoken: res.IdentityToken }
-    : { auth: btoa(`${username}:${password}`) };
-  config.auths = auths;
-  writeConfig(path, config);
+  await storeAuth(inv, server, {
+    username,
+    password,
+    identitytoken: res?.IdentityToken || undefined,
+  });
   write(`${res?.Status ?? "Login Succeeded"}\n`);
   return 0;
 }
 
-export function logoutCommand(inv: Invocation): Promise<number> {
-  const server = inv.args[0] ?? DEFAULT_SERVER;
-  const path = configPath(inv);
-  const config = readConfig(path);
-  const auths = (config.auths ?? {}) as Record<string, unknown>;
-  if (!(server in auths)) {
+export async function logoutCommand(inv: Invocation): Promise<number> {
+  const server = inv.args[0] ?? HUB_KEY;
+  // Erased first, then announced, as the config says whether we were logged in.
+  if (!(await eraseAuth(inv, server))) {
     write(`Not logged in to ${server}\n`);
-    return Promise.resolve(0);
+    return 0;
   }
   write(`Removing login credentials for ${server}\n`);
-  delete auths[server];
-  writeConfig(path, config);
-  return Promise.resolve(0);
+  return 0;
 }

@@ -44,7 +44,7 @@ export async function pull(inv: Invocation): Promise<number> {
     platform: inv.flags.string("platform"),
     all,
     quiet: inv.flags.bool("quiet"),
-    auth: registryAuthHeader(inv, ref),
+    auth: await registryAuthHeader(inv, ref),
   });
   if (!all) {
     write(`${familiarString(ref.tag || ref.digest ? ref : { ...ref, tag: "latest" })}\n`);
