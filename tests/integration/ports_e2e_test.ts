@@ -1,0 +1,144 @@
+// Published ports end to end through the daemon: `engine run -d -p HOSTPORT:80 busybox httpd`
+// is reached from the host through 127.0.0.1, the host's address and the bridge, `engine port`
+// (and the docker CLI's) shows the binding, a second container on the same port gets Docker's
+// conflict error, -P publishes exposed ports on dynamic ports, and stop removes every rule.
+import { deepStrictEqual, match, ok } from "node:assert/strict";
+import { ENGINE, startDaemon } from "../helpers/daemon.ts";
+import { command, missing, root } from "../helpers/require.ts";
+
+const skip = missing(root(), command("/usr/sbin/iptables-save"), command("/usr/bin/curl"));
+
+async function get(url: string): Promise<string> {
+  const out = await new Deno.Command("curl", {
+    args: ["-s", "-m", "3", url],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return out.success ? new TextDecoder().decode(out.stdout) : "";
+}
+
+async function until(url: string, want: string): Promise<string> {
+  let got = "";
+  for (let i = 0; i < 100 && got !== want; i++) {
+    got = await get(url);
+    if (got !== want) await new Promise((r) => setTimeout(r, 50));
+  }
+  return got;
+}
+
+/** A global IPv4 address of this host (traffic to it stays on the machine). */
+async function hostAddress(): Promise<string | undefined> {
+  const out = await new Deno.Command("ip", {
+    args: ["-4", "-o", "addr", "show", "scope", "global"],
+    stdout: "piped",
+  }).output();
+  return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(new TextDecoder().decode(out.stdout))?.[1];
+}
+
+async function rulesOf(id: string): Promise<string[]> {
+  const out = await new Deno.Command("iptables-save", { stdout: "piped" }).output();
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.includes(`c:${id}`));
+}
+
+const HTTPD = "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www";
+
+Deno.test({
+  name: "engine run -p: reached through 127.0.0.1, the host and the bridge; port; conflict; stop",
+  ignore: skip,
+  async fn() {
+    const d = await startDaemon();
+    try {
+      const port = 20000 + Math.floor(Math.random() * 10000);
+      let r = await d.docker(ENGINE, [
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        `${port}:80`,
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+      ]);
+      deepStrictEqual(r.code, 0, r.err);
+      const id = r.out.trim();
+      deepStrictEqual(await until(`http://127.0.0.1:${port}/`, "hello\n"), "hello\n");
+      const host = await hostAddress();
+      if (host) deepStrictEqual(await get(`http://${host}:${port}/`), "hello\n", host);
+      r = await d.docker(ENGINE, [
+        "inspect",
+        "-f",
+        "{{.NetworkSettings.IPAddress}} {{.NetworkSettings.Gateway}}",
+        "web",
+      ]);
+      const [ip, gateway] = r.out.trim().split(" ");
+      deepStrictEqual(await get(`http://${ip}:80/`), "hello\n", "the container's address");
+      deepStrictEqual(await get(`http://${gateway}:${port}/`), "hello\n", "the bridge's address");
+
+      r = await d.docker(ENGINE, ["port", "web"]);
+      deepStrictEqual(r.out, `80/tcp -> 0.0.0.0:${port}\n`, r.err);
+      r = await d.docker(ENGINE, ["port", "web", "80"]);
+      deepStrictEqual(r.out, `0.0.0.0:${port}\n`, r.err);
+      try {
+        Deno.statSync("/usr/bin/docker");
+        r = await d.docker("/usr/bin/docker", ["port", "web"]);
+        deepStrictEqual(r.out, `80/tcp -> 0.0.0.0:${port}\n`, r.err);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+
+      // The same host port again: Docker's error, and nothing of the second one stays.
+      r = await d.docker(ENGINE, [
+        "run",
+        "-d",
+        "--name",
+        "web2",
+        "-p",
+        `${port}:80`,
+        "busybox",
+        "sleep",
+        "9",
+      ]);
+      ok(r.code !== 0);
+      match(
+        r.err,
+        new RegExp(
+          `driver failed programming external connectivity on endpoint web2 \\([0-9a-f]{64}\\): Bind for 0\\.0\\.0\\.0:${port} failed: port is already allocated`,
+        ),
+      );
+      await d.docker(ENGINE, ["rm", "-f", "web2"]);
+
+      // -P: exposed ports on dynamic ports.
+      r = await d.docker(ENGINE, [
+        "run",
+        "-d",
+        "--name",
+        "all",
+        "--expose",
+        "80",
+        "-P",
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+      ]);
+      deepStrictEqual(r.code, 0, r.err);
+      const allId = r.out.trim();
+      r = await d.docker(ENGINE, ["port", "all", "80/tcp"]);
+      const dyn = /^0\.0\.0\.0:(\d+)\n$/.exec(r.out)?.[1];
+      ok(dyn && Number(dyn) !== port, r.out + r.err);
+      deepStrictEqual(await until(`http://127.0.0.1:${dyn}/`, "hello\n"), "hello\n");
+
+      r = await d.docker(ENGINE, ["stop", "-t", "1", "web", "all"]);
+      deepStrictEqual(r.code, 0, r.err);
+      deepStrictEqual(await rulesOf(id), []);
+      deepStrictEqual(await rulesOf(allId), []);
+      deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "");
+      r = await d.docker(ENGINE, ["rm", "web", "all"]);
+      deepStrictEqual(r.code, 0, r.err);
+    } finally {
+      await d.close();
+    }
+  },
+});
