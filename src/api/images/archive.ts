@@ -4,7 +4,8 @@
 import { familiarString, parseNormalized } from "../../lib/reference.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Ctx, Reply } from "../http/router.ts";
-import { messageStream } from "./jsonmessage.ts";
+import { boolQuery } from "../http/validate.ts";
+import { layerMessage, messageStream } from "./jsonmessage.ts";
 import { allImages, findIn, primaryName, withDefaultTag } from "./lookup.ts";
 import { notFound } from "../../lib/errors.ts";
 import { referenceString } from "../../lib/reference.ts";
@@ -32,10 +33,20 @@ export async function saveImages(d: Daemon, ctx: Ctx, names: string[]): Promise<
   return { stream: tar, contentType: "application/x-tar" };
 }
 
+/**
+ * POST /images/load: quiet, only the "Loaded image" lines; otherwise first a "Loading layer"
+ * progress line (id: the diff id's first 12 hex) per layer this daemon did not have yet.
+ */
 export function loadImages(d: Daemon, ctx: Ctx): Reply {
   const body = ctx.stream(MAX_LOAD);
+  const quiet = boolQuery(ctx.query, "quiet");
   const stream = messageStream(ctx.signal, async (s) => {
-    const result = await d.containerd.images.import(body, s.signal);
+    const result = quiet
+      ? await d.containerd.images.import(body, s.signal)
+      : await d.containerd.images.importWithProgress(body, {
+        signal: s.signal,
+        onProgress: (l) => s.send(layerMessage(l.id, l.status, l.current, l.total)),
+      });
     for (const img of result.images) {
       d.events.publish("image", "load", img.id, { name: img.id });
       if (img.named) {

@@ -9,6 +9,7 @@
 //   DELETE /v1/images/{name}                → DeleteResult
 //   GET    /v1/images/export?name=a&name=b  → tar (docker save format + OCI layout)
 //   POST   /v1/images/import                tar body → ImportResult
+//   POST   /v1/images/import?progress=1     tar body → NDJSON ProgressLine…, then a final line
 //   POST   /v1/images/import-rootfs?ref=r&message=m   rootfs tar body → ImportResult
 //   POST   /v1/images/commit                CommitRequest → ImportResult (a container's changes)
 
@@ -199,3 +200,6 @@ export type ImportedImage = z.infer<typeof importedImageSchema>;
 
 export const importResultSchema = z.object({ images: z.array(importedImageSchema) });
 export type ImportResult = z.infer<typeof importResultSchema>;
+
+/** The last line of an import streamed with ?progress=1 (before it: "Loading layer" lines). */
+export const importDoneSchema = importResultSchema.extend({ status: z.literal("done") });

@@ -10,6 +10,7 @@ import {
   deleteResultSchema,
   imageDetailSchema,
   imageSummarySchema,
+  importDoneSchema,
   importResultSchema,
   type ProgressLine,
   progressLineSchema,
@@ -84,6 +85,19 @@ export class ImagesClient {
   }
 
   /** Loads a docker save / OCI layout tar (maybe gzip/zstd-compressed). */
+  /** Like import, reporting "Loading layer" progress lines (dockerd's load without quiet). */
+  async importWithProgress(
+    tar: ReadableStream<Uint8Array> | Uint8Array,
+    o: { onProgress?: (line: ProgressLine) => void; signal?: AbortSignal } = {},
+  ) {
+    const resp = await this.http.request("POST", "/v1/images/import", {
+      query: { progress: "1" },
+      body: toBody(tar),
+      signal: o.signal,
+    });
+    return await this.#stream(resp, importDoneSchema, "import", o.onProgress);
+  }
+
   import(tar: ReadableStream<Uint8Array> | Uint8Array, signal?: AbortSignal) {
     return this.http.json(importResultSchema, "POST", "/v1/images/import", {
       body: toBody(tar),

@@ -4,12 +4,13 @@
 // GC removes the blobs nothing else references, and the new snapshots are collected.
 
 import { wrap } from "../../lib/errors.ts";
-import { DANGLING_PREFIX, type ImportedImage } from "../api/images.ts";
+import { DANGLING_PREFIX, type ImportedImage, type ProgressLine } from "../api/images.ts";
 import type { Descriptor } from "../content/oci.ts";
 import type { Services } from "../services.ts";
 import { chainIDs } from "../snapshots/mod.ts";
 import { collectSnapshots } from "./remove.ts";
-import { type BusyChains, unpackImage } from "./unpack.ts";
+import { shortId } from "../registry/mod.ts";
+import { type BusyChains, type LayerProgress, unpackImage } from "./unpack.ts";
 
 export interface BlobSource {
   digest: string;
@@ -34,6 +35,7 @@ export async function commitImages(
   busy: BusyChains,
   images: PreparedImage[],
   topic: string,
+  emit?: (e: ProgressLine) => void,
 ): Promise<ImportedImage[]> {
   const lease = await s.meta.guard(() =>
     s.meta.leases.create({ ttlMs: 3600_000, labels: { "engine.import": topic } })
@@ -57,9 +59,18 @@ export async function commitImages(
       }
     }
     for (const img of images) {
-      await unpackImage(s.content, s.snapshots, busy, img.layers, img.diffIDs).catch((err) => {
-        throw wrap(err, `image ${img.names[0] ?? img.target.digest}`);
-      });
+      // Docker names a loading layer by its diff id (the unpacker, by its blob digest).
+      const ids = new Map(img.layers.map((l, i) => [shortId(l.digest), shortId(img.diffIDs[i])]));
+      const onProgress = emit &&
+        ((e: LayerProgress) => {
+          if (e.status !== "Extracting") return;
+          const id = ids.get(e.id) ?? e.id;
+          emit({ id, status: "Loading layer", current: e.current, total: e.total });
+        });
+      await unpackImage(s.content, s.snapshots, busy, img.layers, img.diffIDs, { onProgress })
+        .catch((err) => {
+          throw wrap(err, `image ${img.names[0] ?? img.target.digest}`);
+        });
     }
     const out = await s.meta.guard(() => {
       const loaded: ImportedImage[] = [];

@@ -77,11 +77,17 @@ export class ImageService {
     return exportImages(this.s, names);
   }
 
-  /** Loads a docker save / OCI layout tar (maybe compressed): all its images or none. */
-  async import(body: AsyncIterable<Uint8Array>): Promise<ImportResult> {
+  /**
+   * Loads a docker save / OCI layout tar (maybe compressed): all its images or none. With
+   * `emit`, each layer unpacked now reports "Loading layer" by its diff id, as dockerd.
+   */
+  async import(
+    body: AsyncIterable<Uint8Array>,
+    emit?: (e: ProgressLine) => void,
+  ): Promise<ImportResult> {
     await using spool = await Spool.read(body, this.tmpRoot, this.limits);
     const images = await loadArchive(spool);
-    return { images: await commitImages(this.s, this.busy, images, "image.import") };
+    return { images: await commitImages(this.s, this.busy, images, "image.import", emit) };
   }
 
   /** `docker commit`: the container's changes as a new layer on its image. */

@@ -46,6 +46,10 @@ export function imageRoutes(s: Services): Hono {
   });
 
   app.post("/images/import", async (c) => {
+    if (c.req.query("progress") === "1") {
+      const tar = body(c.req.raw, "import");
+      return ndjson(async (emit) => ({ status: "done", ...(await svc.import(tar, emit)) }));
+    }
     return c.json(await svc.import(body(c.req.raw, "import")));
   });
 
