@@ -7,6 +7,7 @@ import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
 import type { NetworkOptions } from "../../src/api/daemon.ts";
 import { Netfilter } from "../../src/api/network/netfilter.ts";
 import type { NetworkRecord } from "../../src/api/network/types.ts";
+import { removeRulesOf } from "../helpers/netfilter.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
 const skip = missing(root(), command("/usr/sbin/iptables-restore"), command("/bin/busybox"));
@@ -141,25 +142,10 @@ class Lab implements AsyncDisposable {
   }
 }
 
-/** Removes every rule a test's Netfilter left (the test's own cleanup, even on failure). */
-async function scrub(nf: Netfilter): Promise<void> {
+/** Closes a test's Netfilter and removes every rule it left, even on failure. */
+async function scrub(nf: Netfilter, owner: string): Promise<void> {
   nf.close();
-  const lines = await ourRules(nf);
-  if (!lines.length) return;
-  const save = (await sh("iptables-save")).split("\n");
-  let table = "";
-  const byTable: Record<string, string[]> = {};
-  for (const l of save) {
-    if (l.startsWith("*")) table = l.slice(1);
-    else if (lines.includes(l)) (byTable[table] ??= []).push(l.replace(/^-A /, "-D "));
-  }
-  const script = Object.entries(byTable).map(([t, ls]) => `*${t}\n${ls.join("\n")}\nCOMMIT\n`)
-    .join("");
-  const p = new Deno.Command("iptables-restore", { args: ["--noflush"], stdin: "piped" }).spawn();
-  const w = p.stdin.getWriter();
-  await w.write(new TextEncoder().encode(script));
-  await w.close();
-  await p.status;
+  await removeRulesOf(owner);
 }
 
 const CID = "c".repeat(60);
@@ -171,7 +157,8 @@ Deno.test({
   async fn() {
     await using lab = new Lab();
     await lab.up();
-    const nf = new Netfilter(opts(), `/tmp/netfilter-test-${lab.id}`);
+    const owner = `/tmp/netfilter-test-${lab.id}`;
+    const nf = new Netfilter(opts(), owner);
     try {
       await nf.init();
       await nf.addNetwork(lab.network());
@@ -206,7 +193,7 @@ Deno.test({
       await nf.removeNetwork(lab.network());
       deepStrictEqual(await ourRules(nf), []);
     } finally {
-      await scrub(nf);
+      await scrub(nf, owner);
     }
   },
 });
@@ -217,7 +204,8 @@ Deno.test({
   async fn() {
     await using lab = new Lab();
     await lab.up();
-    const nf = new Netfilter(opts(), `/tmp/netfilter-test-${lab.id}`);
+    const owner = `/tmp/netfilter-test-${lab.id}`;
+    const nf = new Netfilter(opts(), owner);
     const host = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
       await nf.init();
@@ -288,7 +276,7 @@ Deno.test({
       await nf.removeNetwork(lab.network());
     } finally {
       host.close();
-      await scrub(nf);
+      await scrub(nf, owner);
     }
   },
 });
@@ -337,8 +325,9 @@ Deno.test({
       deepStrictEqual(await ourRules(after), []);
       await other.unpublish(gone);
     } finally {
-      await scrub(before);
-      await scrub(other);
+      after.close();
+      await scrub(before, owner);
+      await scrub(other, `${owner}-other`);
     }
   },
 });

@@ -8,7 +8,6 @@
 // container or a host process fails clearly. With iptables off, only the allocation remains.
 // Loopback publishing is DNAT with route_localnet: the userland proxy is not implemented
 // (--userland-proxy=true logs a warning and publishes with DNAT). IPv4 only.
-import { createHash } from "node:crypto";
 import { conflict, internal, invalidArgument, wrap } from "../../lib/errors.ts";
 import type { NetworkOptions } from "../daemon.ts";
 import { log } from "../log.ts";
@@ -18,6 +17,7 @@ import {
   JUMPS,
   type Kind,
   networkRules,
+  ownerMark,
   parseSave,
   portRules,
   restoreScript,
@@ -99,7 +99,7 @@ export class Netfilter {
   #ready = false;
 
   constructor(readonly opts: NetworkOptions, owner = "") {
-    this.owner = createHash("sha256").update(owner).digest("hex").slice(0, 8);
+    this.owner = ownerMark(owner);
   }
 
   /**

@@ -5,6 +5,7 @@
 // ENGINE-ISOLATION-STAGE-1/2 (no traffic between two bridge networks). Every rule of a
 // network or container carries a comment "engine/<daemon> n:<id>" or "engine/<daemon> c:<id>"
 // so exactly those rules can be found again and removed. IPv4 only.
+import { createHash } from "node:crypto";
 import type { Proto } from "./ports.ts";
 
 export type Table = "nat" | "filter";
@@ -40,6 +41,10 @@ export const JUMPS: (Rule & { insert: boolean })[] = [
 ];
 
 export type Kind = "n" | "c";
+
+/** A daemon's mark in its rules' comments, from its data root (daemons side by side differ). */
+export const ownerMark = (dataRoot: string) =>
+  createHash("sha256").update(dataRoot).digest("hex").slice(0, 8);
 
 /** The comment of a rule: daemon, kind (network or container) and id. */
 export const tag = (owner: string, kind: Kind, id: string) => `engine/${owner} ${kind}:${id}`;
