@@ -4,6 +4,7 @@
 // removes every mount, process and directory left.
 import { setChildSubreaper } from "../../src/sys/libc.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
+import { removeRulesOf } from "./netfilter.ts";
 
 export const ENGINE = new URL("../../engine", import.meta.url).pathname;
 
@@ -162,6 +163,7 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
         } catch { /* gone */ }
       }
       await removeBridges(dir);
+      await removeRulesOf(`${dir}/data`);
       const mounts = await Deno.readTextFile("/proc/self/mountinfo");
       for (const line of mounts.split("\n").reverse()) {
         const target = line.split(" ")[4];
