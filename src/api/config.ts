@@ -535,3 +535,44 @@ export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
   const opts = buildOptions(mergeValues(flags, checkFile(file, flags, configFile)));
   return { help, validate, configFile, configFileGiven: !!given, flags, opts };
 }
+
+/** The options as daemon.json would hold them (the "Reloaded configuration" log line). */
+export function optionsAsFile(o: DaemonOptions): Record<string, unknown> {
+  const n = o.network;
+  return {
+    "data-root": o.dataRoot,
+    "exec-root": o.execRoot,
+    hosts: o.hosts,
+    containerd: o.containerdSocket,
+    runtimes: Object.fromEntries(Object.entries(o.runtimes).map(([k, path]) => [k, { path }])),
+    "default-runtime": o.defaultRuntime,
+    "live-restore": o.liveRestore,
+    debug: o.debug,
+    "log-level": o.logLevel,
+    "log-format": o.logFormat,
+    labels: o.labels,
+    "shutdown-timeout": o.shutdownTimeout,
+    "max-concurrent-downloads": o.maxConcurrentDownloads,
+    "max-concurrent-uploads": o.maxConcurrentUploads,
+    tls: o.tls,
+    tlsverify: o.tlsVerify,
+    tlscacert: o.tlsCaCert,
+    tlscert: o.tlsCert,
+    tlskey: o.tlsKey,
+    "registry-mirrors": o.registryMirrors,
+    "insecure-registries": o.insecureRegistries,
+    "log-driver": o.logDriver,
+    "log-opts": o.logOpts,
+    bridge: n.bridgeName,
+    bip: n.bip,
+    "default-address-pools": n.defaultAddressPools,
+    iptables: n.iptables,
+    "ip-masq": n.ipMasq,
+    "userland-proxy": n.userlandProxy,
+    ip: n.defaultBindIp,
+    mtu: n.mtu,
+    dns: n.dns,
+    "dns-search": n.dnsSearch,
+    "dns-opts": n.dnsOptions,
+  };
+}

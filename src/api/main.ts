@@ -10,7 +10,8 @@ import { ExecStore } from "./exec/store.ts";
 import { Router } from "./http/router.ts";
 import { createApiServer } from "./http/server.ts";
 import { checkHost, listen, type Listener } from "./listen.ts";
-import { log, setLogLevel } from "./log.ts";
+import { log, setLogFormat, setLogLevel } from "./log.ts";
+import { effectiveLogLevel, reloadConfig } from "./reload.ts";
 import { restoreContainers, stopAll } from "./restore.ts";
 import { serverTlsOptions } from "./tls.ts";
 import { ROUTE_MODULES } from "./routes/mod.ts";
@@ -28,7 +29,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const o = parsed.opts;
-  setLogLevel(o.logLevel);
+  setLogLevel(effectiveLogLevel(o));
+  setLogFormat(o.logFormat);
   let tls;
   try {
     for (const h of o.hosts) checkHost(h, o.tlsVerify);
@@ -36,6 +38,10 @@ export async function main(args: string[]): Promise<number> {
   } catch (e) {
     console.error(`engine daemon: ${errorMessage(e)}`);
     return 1;
+  }
+  if (parsed.validate) {
+    console.log("configuration OK");
+    return 0;
   }
   setChildSubreaper();
   await Deno.mkdir(o.dataRoot, { recursive: true, mode: 0o711 });
@@ -79,7 +85,21 @@ export async function main(args: string[]): Promise<number> {
     d.shuttingDown = true;
     for (const t of d.restartTimers.values()) clearTimeout(t);
     for (const stop of [...d.healthStops.values()]) stop();
-    if (!o.liveRestore) await stopAll(d);
+    if (!o.liveRestore) {
+      // dockerd's ShutdownTimeout: shutdown-timeout, or longer when a container's stop
+      // timeout (+5 s to kill) asks for it.
+      const secs = Math.max(
+        o.shutdownTimeout,
+        ...d.store.all().map((c) => (c.rec.Config.StopTimeout ?? 10) + 5),
+      );
+      let timer;
+      const stopped = await Promise.race([
+        stopAll(d).then(() => true),
+        new Promise((r) => (timer = setTimeout(() => r(false), secs * 1000))),
+      ]);
+      clearTimeout(timer);
+      if (!stopped) log("error", "Force shutdown daemon");
+    }
     await Promise.race([
       Promise.all(listeners.map((l) => l.close())),
       new Promise((r) => setTimeout(r, 2000)),
@@ -96,6 +116,8 @@ export async function main(args: string[]): Promise<number> {
   };
   Deno.addSignalListener("SIGTERM", () => shutdown("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => shutdown("SIGINT"));
+  const config = parsed;
+  Deno.addSignalListener("SIGHUP", () => void reloadConfig(d, config));
   await done.promise;
   return 0;
 }

@@ -6,7 +6,8 @@ import { makeBusyboxRootfs } from "./rootfs.ts";
 import { setChildSubreaper, tryWait } from "../../src/sys/libc.ts";
 import { deepStrictEqual } from "node:assert/strict";
 
-export const ENGINE = new URL("../../engine", import.meta.url).pathname;
+import { ENGINE } from "./engine.ts";
+export { ENGINE };
 export const RUNC = "/usr/sbin/runc";
 
 export interface Result {

@@ -6,7 +6,8 @@ import { defaultSpec } from "../../src/runc/spec.ts";
 import { setChildSubreaper } from "../../src/sys/libc.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
 
-export const ENGINE = new URL("../../engine", import.meta.url).pathname;
+import { ENGINE } from "./engine.ts";
+export { ENGINE };
 
 export interface ContainerdProcess {
   dir: string;

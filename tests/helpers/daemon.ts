@@ -6,10 +6,13 @@ import { setChildSubreaper } from "../../src/sys/libc.ts";
 import { makeBusyboxRootfs } from "./rootfs.ts";
 import { removeRulesOf } from "./netfilter.ts";
 
-export const ENGINE = new URL("../../engine", import.meta.url).pathname;
+import { ENGINE } from "./engine.ts";
+export { ENGINE };
 
 export interface TestDaemon {
   dir: string;
+  /** The daemon's --config-file (written from startDaemon's `config`, {} by default). */
+  configFile: string;
   socket: string;
   host: string;
   child: Deno.ChildProcess;
@@ -60,7 +63,8 @@ async function busyboxTar(dir: string): Promise<string> {
   return `${dir}/bb.tar`;
 }
 
-export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
+/** `config`: the daemon.json the daemon starts with (never the host's /etc/engine one). */
+export async function startDaemon(extra: string[] = [], config: unknown = {}): Promise<TestDaemon> {
   if (!subreaper) {
     setChildSubreaper();
     subreaper = true;
@@ -70,6 +74,8 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
   const dir = `/tmp/ed${tag}`;
   await Deno.mkdir(dir, { mode: 0o700 });
   const socket = `${dir}/e.sock`;
+  const configFile = `${dir}/daemon.json`;
+  await Deno.writeTextFile(configFile, JSON.stringify(config));
   const { cmd, args } = daemonCommand();
   let stderr = "";
   let child!: Deno.ChildProcess;
@@ -83,6 +89,8 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
         `${dir}/r`,
         "-H",
         `unix://${socket}`,
+        "--config-file",
+        configFile,
         // Its own default bridge and pool (no clash with a real daemon or another test's);
         // nothing masqueraded: test containers never reach out.
         "--bridge",
@@ -125,6 +133,7 @@ export async function startDaemon(extra: string[] = []): Promise<TestDaemon> {
   };
   const d: TestDaemon = {
     dir,
+    configFile,
     socket,
     host: `unix://${socket}`,
     get child() {

@@ -2,6 +2,7 @@
 // exits 0 (every required feature is here). Through ./engine once main.ts dispatches
 // `check`; until then through src/check/main.ts directly.
 import assert from "node:assert/strict";
+import { ENGINE } from "../helpers/engine.ts";
 import { missing, type Requirement } from "../helpers/require.ts";
 
 const REPO = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -11,7 +12,7 @@ async function wired(): Promise<boolean> {
 }
 
 async function check(...args: string[]) {
-  const cmd = (await wired()) ? { path: `${REPO}/engine`, args: ["check", ...args] } : {
+  const cmd = (await wired()) ? { path: ENGINE, args: ["check", ...args] } : {
     path: Deno.execPath(),
     args: ["run", "-A", "--no-prompt", "--quiet", `${REPO}/src/check/main.ts`, ...args],
   };

@@ -68,12 +68,12 @@ export async function systemInfo(d: Daemon) {
     IPv4Forwarding: false,
     BridgeNfIptables: false,
     BridgeNfIp6tables: false,
-    Debug: d.opts.logLevel === "debug",
+    Debug: d.opts.debug || d.opts.logLevel === "debug",
     NFd: nfd,
     OomKillDisable: true,
     NGoroutines: 0,
     SystemTime: new Date().toISOString(),
-    LoggingDriver: "json-file",
+    LoggingDriver: d.opts.logDriver,
     CgroupDriver: "cgroupfs",
     CgroupVersion: "1",
     NEventsListener: d.events.listeners,
@@ -83,15 +83,7 @@ export async function systemInfo(d: Daemon) {
     OSType: "linux",
     Architecture: "x86_64",
     IndexServerAddress: "https://index.docker.io/v1/",
-    RegistryConfig: {
-      AllowNondistributableArtifactsCIDRs: null,
-      AllowNondistributableArtifactsHostnames: null,
-      InsecureRegistryCIDRs: ["127.0.0.0/8"],
-      IndexConfigs: {
-        "docker.io": { Name: "docker.io", Mirrors: [], Secure: true, Official: true },
-      },
-      Mirrors: null,
-    },
+    RegistryConfig: registryConfig(d),
     NCPU: navigator.hardwareConcurrency,
     MemTotal: memTotal,
     GenericResources: null,
@@ -100,7 +92,7 @@ export async function systemInfo(d: Daemon) {
     HttpsProxy: "",
     NoProxy: "",
     Name: Deno.hostname(),
-    Labels: [],
+    Labels: d.opts.labels,
     ExperimentalBuild: false,
     ServerVersion: ENGINE_VERSION,
     Runtimes: runtimes,
@@ -124,9 +116,29 @@ export async function systemInfo(d: Daemon) {
   };
 }
 
+/** dockerd's registry.ServiceConfig: insecure CIDRs and hosts, docker.io's mirrors. */
+function registryConfig(d: Daemon) {
+  const mirrors = d.opts.registryMirrors.map((m) => m.replace(/\/*$/, "/"));
+  const isCidr = (r: string) => /^[\d.]+\/\d+$|^[0-9a-f:]+\/\d+$/i.test(r);
+  const insecureHosts = d.opts.insecureRegistries.filter((r) => !isCidr(r));
+  return {
+    AllowNondistributableArtifactsCIDRs: null,
+    AllowNondistributableArtifactsHostnames: null,
+    InsecureRegistryCIDRs: ["127.0.0.0/8", ...d.opts.insecureRegistries.filter(isCidr)],
+    IndexConfigs: {
+      "docker.io": { Name: "docker.io", Mirrors: mirrors, Secure: true, Official: true },
+      ...Object.fromEntries(
+        insecureHosts.map((h) => [h, { Name: h, Mirrors: [], Secure: false, Official: false }]),
+      ),
+    },
+    Mirrors: mirrors.length ? mirrors : null,
+  };
+}
+
 let cachedId: string | undefined;
 
-async function daemonId(d: Daemon): Promise<string> {
+/** The daemon's ID, made once and kept under data-root. */
+export async function daemonId(d: Daemon): Promise<string> {
   if (cachedId) return cachedId;
   const path = `${d.opts.dataRoot}/engine.id`;
   try {
