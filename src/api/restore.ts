@@ -21,6 +21,28 @@ async function taskRunning(d: Daemon, c: Container): Promise<{ running: boolean;
   }
 }
 
+/**
+ * dockerd's ShouldRestart with a fresh restart manager: always even after a user's stop
+ * (its documented difference from unless-stopped), on-failure after a failure (the stop at
+ * shutdown is one) unless the user stopped it or the retries are spent.
+ */
+function restartAtStart(c: Container): boolean {
+  if (!c.rec.HasBeenStartedBefore) return false;
+  const p = c.host.RestartPolicy;
+  const manual = c.rec.HasBeenManuallyStopped;
+  switch (p.Name) {
+    case "always":
+      return true;
+    case "unless-stopped":
+      return !manual;
+    case "on-failure":
+      return !manual && c.rec.State.ExitCode !== 0 &&
+        (p.MaximumRetryCount === 0 || c.rec.RestartCount < p.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
+
 export async function restoreContainers(d: Daemon): Promise<void> {
   await initNetworking(d);
   for (const c of d.store.all()) {
@@ -48,10 +70,8 @@ export async function restoreContainers(d: Daemon): Promise<void> {
   // Endpoints of containers that did not survive are released before any restarts.
   await networking(d).sweep();
   for (const c of d.store.all()) {
-    const p = c.host.RestartPolicy.Name;
     if (c.rec.State.Running) continue;
-    if (p === "always" || (p === "unless-stopped" && !c.rec.HasBeenManuallyStopped)) {
-      if (!c.rec.HasBeenStartedBefore) continue;
+    if (restartAtStart(c)) {
       await start(d, c).catch((e) => log("warn", `restart ${c.rec.ID}: ${(e as Error).message}`));
     } else if (c.host.AutoRemove && !c.rec.State.Running) {
       await save(d, c).catch(() => {});

@@ -11,7 +11,7 @@ import type { Daemon } from "../daemon.ts";
 import { NotModified } from "../http/errors.ts";
 import { eventAttrs } from "./create.ts";
 import { startHealthcheck } from "./health.ts";
-import { watchExit } from "./monitor.ts";
+import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
 import type { Container } from "./store.ts";
 import { parseSize } from "./units.ts";
@@ -101,8 +101,12 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   startHealthcheck(d, c);
 }
 
+/** A start asked for by a user (start, restart) or the daemon's start: the count resets. */
 export function start(d: Daemon, c: Container): Promise<void> {
-  return d.lock.run(c.rec.ID, () => startLocked(d, c));
+  return d.lock.run(c.rec.ID, async () => {
+    if (!c.rec.State.Running) resetRestartManager(c);
+    await startLocked(d, c);
+  });
 }
 
 /** Waits for the container's next exit (or `ms`); true when it exited. */
@@ -125,12 +129,20 @@ export function waitExit(d: Daemon, c: Container, ms: number): Promise<boolean> 
 export async function stop(d: Daemon, c: Container, timeout?: number): Promise<void> {
   const t = timeout ?? c.rec.Config.StopTimeout ?? 10;
   const id = c.rec.ID;
-  const cancelled = cancelRestart(d, c);
-  if (!c.rec.State.Running) {
-    if (cancelled) return;
-    throw new NotModified();
-  }
-  c.rec.HasBeenManuallyStopped = true;
+  // Under the lock: an exit being handled or a restart under way settles first, so the stop
+  // either cancels the pending restart or stops the started task (never neither).
+  const state = await d.lock.run(id, async () => {
+    if (cancelRestart(d, c)) {
+      c.rec.HasBeenManuallyStopped = true;
+      await save(d, c).catch(() => {});
+      return "cancelled";
+    }
+    if (!c.rec.State.Running) return "stopped";
+    c.rec.HasBeenManuallyStopped = true;
+    return "running";
+  });
+  if (state === "cancelled") return;
+  if (state === "stopped") throw new NotModified();
   const sig = parseSignal(c.rec.Config.StopSignal || "SIGTERM");
   await signalContainer(d, c, sig).catch(() => {});
   if (!(await waitExit(d, c, t < 0 ? -1 : t * 1000))) {
@@ -170,11 +182,12 @@ export async function restart(d: Daemon, c: Container, timeout?: number) {
   d.events.publish("container", "restart", c.rec.ID, eventAttrs(c));
 }
 
+/** Cancels a pending restart (its timer, or its start still waiting for the lock). */
 export function cancelRestart(d: Daemon, c: Container): boolean {
   const t = d.restartTimers.get(c.rec.ID);
-  if (t === undefined) return false;
-  clearTimeout(t);
+  if (t !== undefined) clearTimeout(t);
   d.restartTimers.delete(c.rec.ID);
+  if (!c.rec.State.Restarting) return false;
   c.rec.State.Restarting = false;
   c.rec.State.Status = "exited";
   return true;
@@ -252,6 +265,7 @@ export async function removeLocked(d: Daemon, c: Container, volumes = c.host.Aut
   for (const e of c.execs) d.execs.delete(e);
   await networking(d).forgetContainer(c).catch(() => {});
   await d.store.remove(id);
+  resetRestartManager(c);
   if (volumes) await removeAnonymousVolumes(d, anonymousVolumes(c)).catch(() => {});
   d.events.publish("container", "destroy", id, eventAttrs(c));
   d.signal(id, "removed");

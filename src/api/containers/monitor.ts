@@ -40,6 +40,18 @@ export function watchExit(d: Daemon, c: Container): void {
   );
 }
 
+/** Docker's restart delay: 100 ms doubling up to 1 min, back to 100 ms after 10 s of running. */
+export function nextRestartDelay(previous: number | undefined, ranForMs: number): number {
+  if (previous === undefined || ranForMs >= RESET_AFTER) return INITIAL_DELAY;
+  return Math.min(previous * 2, MAX_DELAY);
+}
+
+/** A user's start (or removal): a fresh restart manager, as dockerd's — count and back-off. */
+export function resetRestartManager(c: Container): void {
+  backoff.delete(c.rec.ID);
+  c.rec.RestartCount = 0;
+}
+
 function shouldRestart(d: Daemon, c: Container, code: number): boolean {
   if (d.shuttingDown || c.rec.HasBeenManuallyStopped) return false;
   const p = c.host.RestartPolicy;
@@ -83,9 +95,8 @@ export function handleExit(d: Daemon, c: Container, code: number, exitedAt: stri
     d.events.publish("container", "die", id, eventAttrs(c, { exitCode: String(code) }));
     d.signal(id, "exit");
     if (restart) {
-      let delay = backoff.get(id) ?? INITIAL_DELAY;
-      if (ranFor >= RESET_AFTER) delay = INITIAL_DELAY;
-      backoff.set(id, Math.min(delay * 2, MAX_DELAY));
+      const delay = nextRestartDelay(backoff.get(id), ranFor);
+      backoff.set(id, delay);
       const timer = setTimeout(() => {
         d.restartTimers.delete(id);
         d.lock.run(id, async () => {

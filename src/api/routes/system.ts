@@ -124,13 +124,17 @@ export function systemRoutes(d: Daemon): Route[] {
         const enc = new TextEncoder();
         const signal = ctx.signal;
         async function* gen() {
-          const live = d.events.live(signal);
+          // Ends with the client or at `until`, even when no event comes to wake it.
+          const stop = new AbortController();
+          const onAbort = () => stop.abort();
+          signal.addEventListener("abort", onAbort, { once: true });
+          const live = d.events.live(stop.signal);
           for (const e of d.events.past(since ?? Date.now() / 1000, until)) {
             if (since !== undefined && eventMatches(e, f)) yield e;
           }
           if (until !== undefined && until * 1000 <= Date.now()) return;
           const timer = until !== undefined
-            ? setTimeout(() => live.return(undefined), until * 1000 - Date.now())
+            ? setTimeout(() => stop.abort(), until * 1000 - Date.now())
             : undefined;
           try {
             for await (const e of live) {
@@ -139,6 +143,7 @@ export function systemRoutes(d: Daemon): Route[] {
             }
           } finally {
             clearTimeout(timer);
+            signal.removeEventListener("abort", onAbort);
           }
         }
         const it = gen();
