@@ -1,6 +1,6 @@
 // Debian's dockerd for benchmarks: its own data-root, exec-root and socket, no iptables
-// and no bridge, stopped by pid with everything it started. The reference side of
-// scripts/bench run (and a pattern for the other benches).
+// and no bridge unless asked for, stopped by pid with everything it started. The reference
+// side of scripts/bench run (and a pattern for the other benches).
 
 export const DOCKERD = "/usr/sbin/dockerd";
 /** Debian's docker CLI (20.10, the same version as the daemon). */
@@ -39,7 +39,14 @@ export async function unmountUnder(dir: string): Promise<void> {
   }
 }
 
-export async function startDockerd(dir: string): Promise<Dockerd> {
+/**
+ * `network.bridge`: an existing Linux bridge (with its address) for dockerd's default network,
+ * with iptables and its userland proxy as shipped but no masquerade; without it, no networking.
+ */
+export async function startDockerd(
+  dir: string,
+  network?: { bridge: string },
+): Promise<Dockerd> {
   await Deno.mkdir(`${dir}/client`, { recursive: true });
   await Deno.writeTextFile(`${dir}/daemon.json`, "{}");
   const sock = `${dir}/docker.sock`;
@@ -60,9 +67,9 @@ export async function startDockerd(dir: string): Promise<Dockerd> {
       `unix://${sock}`,
       "--pidfile",
       `${dir}/dockerd.pid`,
-      "--iptables=false",
-      "--ip-masq=false",
-      "--bridge=none",
+      ...(network
+        ? ["--bridge", network.bridge, "--ip-masq=false"]
+        : ["--iptables=false", "--ip-masq=false", "--bridge=none"]),
       "--storage-driver",
       "overlay2",
     ],
