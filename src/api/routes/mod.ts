@@ -1,6 +1,7 @@
 // The single list of the Engine API's route modules (the image engineer adds theirs here).
 import type { Daemon } from "../daemon.ts";
 import type { Route } from "../http/router.ts";
+import { buildRoutes } from "./build.ts";
 import { containerRoutes } from "./containers.ts";
 import { execRoutes } from "./exec.ts";
 import { fileRoutes } from "./files.ts";
@@ -19,4 +20,5 @@ export const ROUTE_MODULES: RouteModule[] = [
   execRoutes,
   imageRoutes,
   fileRoutes,
+  buildRoutes,
 ];

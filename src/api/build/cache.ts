@@ -1,0 +1,115 @@
+// The classic builder's cache: a step reuses an image whose parent is the current image
+// and whose container_config (the step's config with Cmd set to the RUN command, or to
+// "#(nop) <instruction>" for the other steps; COPY/ADD name their sources' checksum there)
+// is the same. Docker keeps the parent link in its image store; ours is this index:
+// <data-root>/build/parents.json, a list of {id, parent, key} (key: sha256 of the
+// container_config's canonical JSON), rewritten atomically. Entries of removed images are
+// dropped when a lookup meets them.
+
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { writeAtomic } from "../containers/atomic.ts";
+import { log } from "../log.ts";
+
+const entrySchema = z.object({
+  id: z.string(),
+  parent: z.string(),
+  key: z.string(),
+  created: z.string(),
+});
+type Entry = z.infer<typeof entrySchema>;
+
+/** JSON with object keys sorted, so equal configs give equal keys. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v && typeof v === "object") {
+    const keys = Object.keys(v).filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .sort();
+    return `{${
+      keys.map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+        .join(",")
+    }}`;
+  }
+  return JSON.stringify(v ?? null);
+}
+
+export function cacheKey(containerConfig: unknown): string {
+  return createHash("sha256").update(canonical(containerConfig)).digest("hex");
+}
+
+export class BuildCache {
+  #entries: Entry[] | undefined;
+  #file: string;
+  #chain: Promise<unknown> = Promise.resolve();
+
+  constructor(dataRoot: string) {
+    this.#file = `${dataRoot}/build/parents.json`;
+  }
+
+  async #load(): Promise<Entry[]> {
+    if (this.#entries) return this.#entries;
+    try {
+      this.#entries = z.array(entrySchema).parse(JSON.parse(await Deno.readTextFile(this.#file)));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) {
+        log("warn", `build cache index ${this.#file}: ${(e as Error).message}; starting empty`);
+      }
+      this.#entries = [];
+    }
+    return this.#entries;
+  }
+
+  /** Serializes index updates (concurrent builds). */
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => {});
+    return run;
+  }
+
+  async #save(entries: Entry[]): Promise<void> {
+    await Deno.mkdir(this.#file.slice(0, this.#file.lastIndexOf("/")), {
+      recursive: true,
+      mode: 0o700,
+    });
+    await writeAtomic(this.#file, JSON.stringify(entries));
+  }
+
+  /** The parent of image `id`, if a build made it. */
+  async parent(id: string): Promise<string | undefined> {
+    return (await this.#load()).find((e) => e.id === id)?.parent;
+  }
+
+  /**
+   * The newest image made from `parent` with this container_config that `exists` still
+   * knows; entries of images that are gone are forgotten.
+   */
+  lookup(
+    parent: string,
+    containerConfig: unknown,
+    exists: (id: string) => boolean,
+  ): Promise<string | undefined> {
+    const key = cacheKey(containerConfig);
+    return this.#locked(async () => {
+      const entries = await this.#load();
+      const gone = entries.filter((e) => !exists(e.id));
+      if (gone.length) {
+        this.#entries = entries.filter((e) => exists(e.id));
+        await this.#save(this.#entries);
+      }
+      const hits = this.#entries!.filter((e) => e.parent === parent && e.key === key);
+      hits.sort((a, b) => a.created.localeCompare(b.created));
+      return hits.at(-1)?.id;
+    });
+  }
+
+  record(id: string, parent: string, containerConfig: unknown): Promise<void> {
+    const key = cacheKey(containerConfig);
+    return this.#locked(async () => {
+      const entries = await this.#load();
+      const rest = entries.filter((e) => !(e.id === id && e.parent === parent));
+      rest.push({ id, parent, key, created: new Date().toISOString() });
+      this.#entries = rest;
+      await this.#save(rest);
+    });
+  }
+}

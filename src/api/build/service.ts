@@ -1,0 +1,53 @@
+// POST /build's work: the context unpacked (context.ts), the classic builder run over it
+// (builder.ts), its text streamed as Docker's JSON messages, then the result: aux {ID},
+// "Successfully built <id>", one "Successfully tagged <name>" per tag. q=1 holds the
+// builder's text back (shown only before an error) and ends with the image id. A failed
+// RUN's error carries its exit code (errorDetail.code), as Docker's JSONError.
+
+import { errorMessage } from "../../lib/errors.ts";
+import type { Daemon } from "../daemon.ts";
+import type { Ctx } from "../http/router.ts";
+import { type JSONMessage, messageStream } from "../images/jsonmessage.ts";
+import { Builder, type BuildOptions, type BuildOutput } from "./builder.ts";
+import { BuildCache } from "./cache.ts";
+import { openBuildContext } from "./context_source.ts";
+import { RunFailed } from "./dispatch.ts";
+
+export interface BuildRequest extends BuildOptions {
+  quiet: boolean;
+}
+
+const caches = new WeakMap<Daemon, BuildCache>();
+
+function cacheOf(d: Daemon): BuildCache {
+  let c = caches.get(d);
+  if (!c) caches.set(d, c = new BuildCache(d.opts.dataRoot));
+  return c;
+}
+
+function errorLine(e: unknown): JSONMessage {
+  const message = errorMessage(e);
+  const detail = e instanceof RunFailed ? { code: e.code, message } : { message };
+  return { errorDetail: detail as { message: string }, error: message };
+}
+
+export function buildImage(d: Daemon, req: BuildRequest, ctx: Ctx): ReadableStream<Uint8Array> {
+  const body = ctx.stream(Number.MAX_SAFE_INTEGER);
+  return messageStream(ctx.signal, async (sink) => {
+    const held: JSONMessage[] = [];
+    const send = (m: JSONMessage) => req.quiet ? held.push(m) : sink.send(m);
+    const out: BuildOutput = { stream: (text) => send({ stream: text }), message: send };
+    try {
+      await using context = await openBuildContext(d, body, req.dockerfile, sink.signal);
+      const b = new Builder(d, cacheOf(d), context, req, out, sink.signal);
+      const id = await b.run();
+      sink.send({ aux: { ID: id } });
+      out.stream(`Successfully built ${id.replace(/^sha256:/, "").slice(0, 12)}\n`);
+      await b.tag(id);
+      if (req.quiet) sink.send({ stream: `${id}\n` });
+    } catch (e) {
+      for (const m of held) sink.send(m);
+      sink.send(errorLine(e));
+    }
+  });
+}

@@ -1,0 +1,50 @@
+// POST /build: Docker's classic builder (version=1) over a tar context (plain or gzip),
+// its query parameters validated here, the JSON message stream out (src/api/build/).
+
+import { z } from "zod";
+import { invalidArgument } from "../../lib/errors.ts";
+import { buildImage, type BuildRequest } from "../build/service.ts";
+import type { Daemon } from "../daemon.ts";
+import type { Ctx, Route } from "../http/router.ts";
+import { boolQuery, parseJson } from "../http/validate.ts";
+
+const Str = z.string().max(1 << 16);
+const buildArgsSchema = z.record(Str, Str.nullable());
+const labelsSchema = z.record(Str, Str);
+
+function parseQuery(q: URLSearchParams): BuildRequest {
+  const forceRm = boolQuery(q, "forcerm");
+  if (q.get("remote")) throw invalidArgument("building from a remote context is not supported");
+  const version = q.get("version") || "1";
+  if (version !== "1") {
+    throw invalidArgument(`builder version ${JSON.stringify(version)} is not supported (only 1)`);
+  }
+  const dockerfile = q.get("dockerfile") || "Dockerfile";
+  if (dockerfile.length > 4096 || dockerfile.includes("\0")) {
+    throw invalidArgument("invalid dockerfile parameter");
+  }
+  return {
+    tags: q.getAll("t").filter((t) => t !== ""),
+    dockerfile,
+    buildArgs: parseJson(q.get("buildargs") ?? "", buildArgsSchema, "buildargs"),
+    labels: parseJson(q.get("labels") ?? "", labelsSchema, "labels"),
+    noCache: boolQuery(q, "nocache"),
+    rm: forceRm || boolQuery(q, "rm", true),
+    forceRm,
+    pull: boolQuery(q, "pull"),
+    target: q.get("target") || undefined,
+    platform: q.get("platform") || undefined,
+    quiet: boolQuery(q, "q"),
+  };
+}
+
+export function buildRoutes(d: Daemon): Route[] {
+  return [{
+    method: "POST",
+    path: "/build",
+    handler: (ctx: Ctx) => {
+      const req = parseQuery(ctx.query);
+      return { stream: buildImage(d, req, ctx), contentType: "application/json" };
+    },
+  }];
+}
