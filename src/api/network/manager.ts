@@ -38,6 +38,7 @@ import {
   parseCidr,
 } from "./ipam.ts";
 import { createNetns, removeNetns } from "../../sys/netlink.ts";
+import { EmbeddedDns } from "./dns.ts";
 import { Netfilter } from "./netfilter.ts";
 import { NetworkStore } from "./store.ts";
 import type {
@@ -97,7 +98,6 @@ export class NetworkManager {
   readonly store: NetworkStore;
   netfilter?: NetfilterApi;
   dns?: DnsApi;
-  #hostResolv = "";
 
   constructor(readonly d: Daemon) {
     this.store = new NetworkStore(`${d.opts.dataRoot}/network/networks`);
@@ -115,7 +115,6 @@ export class NetworkManager {
   async init(): Promise<void> {
     await this.store.load();
     await Deno.mkdir(this.netnsDir, { recursive: true, mode: 0o711 });
-    this.#hostResolv = await readHostResolvConf();
     await this.#ensureDefaultBridge();
     for (const [name, driver] of [["host", "host"], ["none", "null"]] as const) {
       if (!this.store.find(name)) {
@@ -134,14 +133,14 @@ export class NetworkManager {
       if (n.Driver !== "bridge") continue;
       ensureBridge(n.bridge, n.gateway, parseCidr(n.subnet).prefix, this.#mtu(n));
       await this.netfilter?.addNetwork(n);
-      if (n.Name !== "bridge") await this.dns?.listen(n.Id, n.gateway);
+      if (n.Name !== "bridge") await this.#listenDns(n);
       this.#refreshDns(n);
     }
   }
 
-  /** Upstream servers for the embedded resolver (the daemon's --dns or the host's). */
-  upstreams(): string[] {
-    return upstreamServers(this.#hostResolv, this.d.opts.network.dns);
+  /** The embedded resolver on a user network's gateway, answering that subnet only. */
+  async #listenDns(n: NetworkRecord): Promise<void> {
+    await this.dns?.listen(n.Id, n.gateway, { subnet: n.subnet, domain: n.Name });
   }
 
   async #ensureDefaultBridge(): Promise<void> {
@@ -318,7 +317,7 @@ export class NetworkManager {
     ensureBridge(bridge, gateway, subnet.prefix, this.#mtu(rec));
     try {
       await this.netfilter?.addNetwork(rec);
-      await this.dns?.listen(rec.Id, gateway);
+      await this.#listenDns(rec);
       await this.store.save(rec);
     } catch (e) {
       await this.dns?.close(rec.Id).catch(() => {});
@@ -631,7 +630,12 @@ export class NetworkManager {
     if (!this.dns || n.Name === "bridge" || n.Driver !== "bridge") return;
     const records = this.store.endpoints(n.Id).map((ep) => {
       const c = this.d.store.find(ep.containerId);
-      return { ip: ep.ip, names: c ? this.#dnsNames(c, ep) : [ep.containerName, ...ep.aliases] };
+      return {
+        ip: ep.ip,
+        names: c ? this.#dnsNames(c, ep) : [ep.containerName, ...ep.aliases],
+        id: ep.containerId,
+        upstreams: c?.host.Dns?.length ? c.host.Dns : undefined,
+      };
     });
     this.dns.setRecords(n.Id, records);
   }
@@ -832,6 +836,7 @@ const managers = new WeakMap<Daemon, NetworkManager>();
 export async function initNetworking(d: Daemon): Promise<void> {
   const m = networking(d);
   m.netfilter = new Netfilter(d.opts.network, d.opts.dataRoot);
+  m.dns = new EmbeddedDns(upstreamServers(await readHostResolvConf(), d.opts.network.dns));
   await m.init();
 }
 

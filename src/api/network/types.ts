@@ -84,8 +84,15 @@ export interface NetfilterApi {
 
 /** N2's dns.ts (the embedded resolver on each user network's gateway). */
 export interface DnsApi {
-  listen(networkId: string, address: string): Promise<void>;
+  listen(
+    networkId: string,
+    address: string,
+    opts?: { subnet?: string; domain?: string },
+  ): Promise<void>;
   close(networkId: string): Promise<void>;
-  setRecords(networkId: string, records: { ip: string; names: string[] }[]): void;
+  setRecords(
+    networkId: string,
+    records: { ip: string; names: string[]; id?: string; upstreams?: string[] }[],
+  ): void;
   closeAll(): Promise<void>;
 }
