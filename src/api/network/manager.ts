@@ -617,7 +617,17 @@ export class NetworkManager {
       DNSNames: n.Name === "bridge" ? null : this.#dnsNames(c, ep),
     };
     this.#refreshDns(n);
+    this.#event("connect", n, c);
     return ep;
+  }
+
+  /** dockerd's network events: an endpoint joining or leaving, at start/stop or by the API. */
+  #event(action: "connect" | "disconnect", n: NetworkRecord, c: Container): void {
+    this.d.events.publish("network", action, n.Id, {
+      container: c.rec.ID,
+      name: n.Name,
+      type: n.Driver,
+    });
   }
 
   #dnsNames(c: Container, ep: EndpointRecord): string[] {
@@ -648,7 +658,10 @@ export class NetworkManager {
     }
     await this.store.removeEndpoint(ep.networkId, c.rec.ID);
     const n = this.store.find(ep.networkId);
-    if (n) this.#refreshDns(n);
+    if (n) {
+      this.#refreshDns(n);
+      this.#event("disconnect", n, c);
+    }
     const s = settingsOf(c);
     for (const es of Object.values(s.Networks)) {
       if (es.NetworkID !== ep.networkId) continue;
@@ -706,11 +719,6 @@ export class NetworkManager {
       }
       await this.d.store.save(c);
     });
-    this.d.events.publish("network", "connect", n.Id, {
-      container: c.rec.ID,
-      name: n.Name,
-      type: n.Driver,
-    });
   }
 
   #hasRoute(c: Container, except: NetworkRecord): boolean {
@@ -737,11 +745,6 @@ export class NetworkManager {
       if (ep) await this.#detach(c, ep);
       delete s.Networks[name];
       await this.d.store.save(c);
-    });
-    this.d.events.publish("network", "disconnect", n.Id, {
-      container: c.rec.ID,
-      name: n.Name,
-      type: n.Driver,
     });
   }
 
