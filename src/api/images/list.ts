@@ -185,7 +185,7 @@ export async function imageDiskUsage(
   const images: ImageListItem[] = [];
   for (const l of all) {
     const size = imageSize(l.detail);
-    const per = layerShare(l.detail, size);
+    const per = l.detail.layerSizes ?? layerShare(l.detail, size);
     let shared = 0;
     l.detail.chainIDs.forEach((c, i) => {
       if ((holders.get(c) ?? 0) > 1) shared += per[i];
@@ -212,7 +212,10 @@ export async function imageDiskUsage(
   return { LayersSize: layersSize, Images: images };
 }
 
-/** Each layer's part of the image size, in proportion to its compressed size. */
+/**
+ * Each layer's part of the image size when its snapshots are not all there (no usage to
+ * measure): in proportion to the compressed sizes.
+ */
 function layerShare(detail: ImageDetail, size: number): number[] {
   const total = detail.layers.reduce((n, l) => n + l.size, 0);
   if (!total) return detail.layers.map(() => 0);

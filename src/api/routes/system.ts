@@ -1,4 +1,4 @@
-// /_ping, /version, /info, /events, /system/df (container part), /containers/prune, and the
+// /_ping, /version, /info, /events, /system/df, /containers/prune, and the
 // 404s the CLI's untyped inspect probes (networks, volumes, plugins).
 import { ENGINE_VERSION } from "../../lib/version.ts";
 import { invalidArgument } from "../../lib/errors.ts";
@@ -9,8 +9,8 @@ import type { Route } from "../http/router.ts";
 import { goJson } from "../http/json.ts";
 import type { DockerEvent } from "../events.ts";
 import { removeLocked } from "../containers/lifecycle.ts";
-import { summaryView } from "../containers/view.ts";
 import { systemInfo } from "./info.ts";
+import { diskUsage } from "../disk_usage.ts";
 
 const pingHeaders = () => ({
   ...commonHeaders(),
@@ -164,17 +164,7 @@ export function systemRoutes(d: Daemon): Route[] {
     {
       method: "GET",
       path: "/system/df",
-      handler: () => ({
-        status: 200,
-        json: {
-          LayersSize: 0,
-          Images: [],
-          Containers: d.store.all().map((c) => ({ ...summaryView(c), SizeRw: 0, SizeRootFs: 0 })),
-          Volumes: [],
-          BuildCache: [],
-          BuilderSize: 0,
-        },
-      }),
+      handler: async (ctx) => ({ status: 200, json: await diskUsage(d, ctx.version) }),
     },
     {
       method: "POST",

@@ -83,12 +83,12 @@ export class ImageContext extends RowContext {
   }
   get SharedSize(): string {
     const s = this.i.SharedSize ?? -1;
-    return s === -1 ? "N/A" : humanSize(s, 3);
+    return s === -1 ? "N/A" : humanSize(s);
   }
   get UniqueSize(): string {
     const size = this.i.Size ?? -1;
     const shared = this.i.SharedSize ?? -1;
-    return size === -1 || shared === -1 ? "N/A" : humanSize(size - shared, 3);
+    return size === -1 || shared === -1 ? "N/A" : humanSize(size - shared);
   }
   override toJSON(): Record<string, unknown> {
     const keys = Object.keys(HEADERS).sort();

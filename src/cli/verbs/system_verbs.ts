@@ -9,6 +9,8 @@ import { goJSON } from "../format/gofmt.ts";
 import { humanSize } from "../units.ts";
 import { clientFor, confirm, filtersJSON, forEachTarget, write, writeErr } from "./common.ts";
 
+export { systemDf } from "./system_df.ts";
+
 interface VersionComponent {
   Name: string;
   Version: string;
@@ -232,50 +234,6 @@ export async function systemPrune(inv: Invocation): Promise<number> {
   }
   reclaimed += i.SpaceReclaimed ?? 0;
   write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
-  return 0;
-}
-
-export async function systemDf(inv: Invocation): Promise<number> {
-  using client = clientFor(inv);
-  const df = await client.json<
-    {
-      LayersSize?: number;
-      Images?: { Containers: number; Size: number; SharedSize: number }[] | null;
-      Containers?: { State: string; SizeRw?: number }[] | null;
-      Volumes?: unknown[] | null;
-    }
-  >("GET", "/system/df");
-  const images = df.Images ?? [];
-  const containers = df.Containers ?? [];
-  const activeImages = images.filter((i) => i.Containers > 0).length;
-  const usedSize = images.filter((i) => i.Containers > 0).reduce(
-    (s, i) => s + i.Size - Math.max(0, i.SharedSize),
-    0,
-  );
-  const layers = df.LayersSize ?? 0;
-  const pct = (
-    n: number,
-    total: number,
-  ) => (total > 0 ? ` (${Math.trunc((n * 100) / total)}%)` : "");
-  const ctrSize = containers.reduce((s, c) => s + (c.SizeRw ?? 0), 0);
-  const running = containers.filter((c) => c.State === "running");
-  const ctrReclaim = containers.filter((c) => c.State !== "running").reduce(
-    (s, c) => s + (c.SizeRw ?? 0),
-    0,
-  );
-  const { tabwrite } = await import("../format/tabwriter.ts");
-  const rows = [
-    "TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE",
-    `Images\t${images.length}\t${activeImages}\t${humanSize(layers)}\t${
-      humanSize(layers - usedSize)
-    }${pct(layers - usedSize, layers)}`,
-    `Containers\t${containers.length}\t${running.length}\t${humanSize(ctrSize)}\t${
-      humanSize(ctrReclaim)
-    }${pct(ctrReclaim, ctrSize)}`,
-    `Local Volumes\t${(df.Volumes ?? []).length}\t0\t0B\t0B`,
-    `Build Cache\t0\t0\t0B\t0B`,
-  ];
-  write(tabwrite(rows.join("\n") + "\n"));
   return 0;
 }
 

@@ -171,6 +171,8 @@ export const imageDetailSchema = imageSummarySchema.extend({
   diffIDs: z.array(digestSchema),
   /** Chain id of every layer prefix; the last one names the top snapshot. */
   chainIDs: z.array(digestSchema),
+  /** Bytes on disk of each layer's snapshot (by chain id order), when all are unpacked. */
+  layerSizes: z.array(z.number()).optional(),
   /** The committed snapshot holding the whole rootfs ("" for an image without layers). */
   chainID: z.string(),
   /** True when every layer's snapshot exists. */

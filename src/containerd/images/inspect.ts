@@ -13,14 +13,15 @@ export async function imageDetail(s: Services, image: Image): Promise<ImageDetai
   const cfg = r.config as Record<string, unknown>;
   const diffIDs = r.config.rootfs.diff_ids;
   const chain = chainIDs(diffIDs);
-  let unpackedSize: number | undefined = 0;
+  let layerSizes: number[] | undefined = [];
   for (const id of chain) {
     if (!s.snapshots.has(id) || s.snapshots.stat(id).kind !== "committed") {
-      unpackedSize = undefined;
+      layerSizes = undefined;
       break;
     }
-    unpackedSize += (await s.snapshots.usage(id)).size;
+    layerSizes.push((await s.snapshots.usage(id)).size);
   }
+  const unpackedSize = layerSizes?.reduce((a, b) => a + b, 0);
   const size = r.manifestDescriptor.size + r.configDescriptor.size +
     r.layers.reduce((n, l) => n + l.size, 0);
   return {
@@ -46,6 +47,7 @@ export async function imageDetail(s: Services, image: Image): Promise<ImageDetai
     diffIDs,
     chainIDs: chain,
     chainID: chain.at(-1) ?? "",
+    ...(layerSizes ? { layerSizes } : {}),
     unpacked: unpackedSize !== undefined,
   };
 }
