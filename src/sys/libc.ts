@@ -3,16 +3,12 @@
 
 const DEFS = {
   __errno_location: { parameters: [], result: "pointer" },
-  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
-  close: { parameters: ["i32"], result: "i32" },
-  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   read_async: {
     name: "read",
     parameters: ["i32", "buffer", "usize"],
     result: "isize",
     nonblocking: true,
   },
-  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_async: {
@@ -24,13 +20,13 @@ const DEFS = {
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
   connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   isatty: { parameters: ["i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  syscall4: {
+  /** syscall(nr, a1..a5): one symbol for the calls on the container start path (see raw). */
+  syscall6: {
     name: "syscall",
-    parameters: ["i64", "i64", "buffer", "buffer", "u64"],
+    parameters: ["i64", "i64", "i64", "i64", "i64", "i64"],
     result: "i64",
   },
 } as const;
@@ -57,6 +53,27 @@ const sym = new Proxy({} as Symbols, {
 });
 
 const enc = new TextEncoder();
+
+// x86_64 numbers of the calls made through `raw`.
+const SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_OPENAT = 257, SYS_MKNODAT = 259;
+const AT_FDCWD = -100;
+
+type RawArg = number | bigint | Uint8Array<ArrayBuffer>;
+
+/**
+ * A system call through the one generic `syscall` symbol: each bound FFI symbol costs
+ * ~0.3 ms of trampoline compilation, and `runc run` would otherwise bind six for these.
+ * Buffers are passed by address; they stay referenced by the caller during the call.
+ */
+function raw(nr: number, ...args: RawArg[]): number {
+  const a = [0n, 0n, 0n, 0n, 0n];
+  args.forEach((x, i) => {
+    a[i] = x instanceof Uint8Array
+      ? BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(x)))
+      : BigInt(x);
+  });
+  return Number(sym.syscall6(BigInt(nr), a[0], a[1], a[2], a[3], a[4]));
+}
 
 export const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NONBLOCK = 0o4000;
 export const O_CLOEXEC = 0o2000000, O_PATH = 0o10000000, O_DIRECTORY = 0o200000;
@@ -152,19 +169,19 @@ function check(call: string, r: number | bigint, detail = ""): number {
 }
 
 export function open(path: string, flags: number, mode = 0): number {
-  return check("open", sym.open(cstr(path), flags | O_CLOEXEC, mode), path);
+  return check("open", raw(SYS_OPENAT, AT_FDCWD, cstr(path), flags | O_CLOEXEC, mode), path);
 }
 
 export function close(fd: number): void {
-  sym.close(fd);
+  raw(SYS_CLOSE, fd);
 }
 
 export function write(fd: number, data: Uint8Array<ArrayBuffer>): number {
-  return check("write", sym.write(fd, data, BigInt(data.length)));
+  return check("write", raw(SYS_WRITE, fd, data, data.length));
 }
 
 export function readSync(fd: number, buf: Uint8Array<ArrayBuffer>): number {
-  return check("read", sym.read(fd, buf, BigInt(buf.length)));
+  return check("read", raw(SYS_READ, fd, buf, buf.length));
 }
 
 /** read(2) on a blocking pool thread: for pipes and sockets the event loop must not wait on. */
@@ -228,7 +245,7 @@ export function connectUnix(path: string): number {
   const fd = check("socket", sym.socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (sym.connect(fd, addr, 2 + p.length + 1) < 0) {
     const e = errno();
-    sym.close(fd);
+    close(fd);
     throw new SysError("connect", e, path);
   }
   return fd;
@@ -242,7 +259,8 @@ export function socketpair(): [number, number] {
 }
 
 export function mkfifo(path: string, mode: number): void {
-  check("mkfifo", sym.mkfifo(cstr(path), mode), path);
+  const S_IFIFO = 0o10000;
+  check("mkfifo", raw(SYS_MKNODAT, AT_FDCWD, cstr(path), S_IFIFO | mode, 0), path);
 }
 
 export function isatty(fd: number): boolean {
@@ -269,16 +287,10 @@ export function openat2(dir: string, path: string, flags: number, resolve: numbe
   const dirfd = open(dir, O_PATH | O_DIRECTORY);
   try {
     const how = new BigUint64Array([BigInt(flags | O_CLOEXEC), 0n, BigInt(resolve)]);
-    const r = sym.syscall4(
-      BigInt(SYS_OPENAT2),
-      BigInt(dirfd),
-      cstr(path),
-      new Uint8Array(how.buffer),
-      24n,
-    );
+    const r = raw(SYS_OPENAT2, dirfd, cstr(path), new Uint8Array(how.buffer), 24);
     return check("openat2", r, `${dir}/${path}`);
   } finally {
-    sym.close(dirfd);
+    close(dirfd);
   }
 }
 
@@ -295,7 +307,7 @@ export function readInRoot(root: string, path: string, max = 1 << 20): string | 
     let total = 0;
     for (;;) {
       const buf = new Uint8Array(65536);
-      const n = Number(sym.read(fd, buf, BigInt(buf.length)));
+      const n = raw(SYS_READ, fd, buf, buf.length);
       if (n <= 0) break;
       chunks.push(buf.subarray(0, n));
       total += n;
@@ -309,6 +321,6 @@ export function readInRoot(root: string, path: string, max = 1 << 20): string | 
     }
     return new TextDecoder().decode(all);
   } finally {
-    sym.close(fd);
+    close(fd);
   }
 }

@@ -21,24 +21,32 @@ function libraryPath(): string {
   return path;
 }
 
-let lib: ReturnType<typeof load> | undefined;
+const DEFS = {
+  engine_spawn: { parameters: ["buffer", "usize", "buffer"], result: "i32" },
+  engine_sendfd: { parameters: ["i32", "i32", "buffer"], result: "i32" },
+  engine_recvfd: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  engine_recvfd_async: {
+    name: "engine_recvfd",
+    parameters: ["i32", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+} as const;
 
-function load() {
-  return Deno.dlopen(libraryPath(), {
-    engine_spawn: { parameters: ["buffer", "usize", "buffer"], result: "i32" },
-    engine_sendfd: { parameters: ["i32", "i32", "buffer"], result: "i32" },
-    engine_recvfd: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-    engine_recvfd_async: {
-      name: "engine_recvfd",
-      parameters: ["i32", "buffer", "i32"],
-      result: "i32",
-      nonblocking: true,
-    },
-  }).symbols;
-}
+type Symbols = Deno.DynamicLibrary<typeof DEFS>["symbols"];
+const bound: Partial<Symbols> = {};
+const libs: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
+let path: string | undefined;
 
-function symbols() {
-  return lib ??= load();
+/** Each symbol is bound on first use (~0.3 ms each; `runc run` only needs engine_spawn). */
+function symbol<K extends keyof Symbols>(name: K): Symbols[K] {
+  if (!bound[name]) {
+    const lib = Deno.dlopen(path ??= libraryPath(), { [name]: DEFS[name] });
+    libs.push(lib);
+    // deno-lint-ignore no-explicit-any
+    (bound as any)[name] = lib.symbols[name];
+  }
+  return bound[name]!;
 }
 
 export interface Spawned {
@@ -57,20 +65,20 @@ export class SpawnError extends Error {
 export function spawn(plan: Plan): Spawned {
   const buf = encodePlan(plan);
   const out = new Int32Array(3);
-  const pid = symbols().engine_spawn(buf, BigInt(buf.length), new Uint8Array(out.buffer));
+  const pid = symbol("engine_spawn")(buf, BigInt(buf.length), new Uint8Array(out.buffer));
   if (pid < 0) throw new SpawnError(out[1], out[2]);
   return { pid, syncFd: out[0] };
 }
 
 export function sendFd(sock: number, fd: number, name: string): void {
-  const r = symbols().engine_sendfd(sock, fd, new TextEncoder().encode(name + "\0"));
+  const r = symbol("engine_sendfd")(sock, fd, new TextEncoder().encode(name + "\0"));
   if (r < 0) throw new Error(`sendfd: errno ${-r}`);
 }
 
 /** Receives one fd over a unix socket (SCM_RIGHTS), waiting on a pool thread. */
 export async function recvFd(sock: number): Promise<{ fd: number; name: string }> {
   const name = new Uint8Array(256);
-  const fd = await symbols().engine_recvfd_async(sock, name, name.length);
+  const fd = await symbol("engine_recvfd_async")(sock, name, name.length);
   if (fd < 0) throw new Error(`recvfd: errno ${-fd}`);
   const end = name.indexOf(0);
   return { fd, name: new TextDecoder().decode(name.subarray(0, end < 0 ? 0 : end)) };
