@@ -1,4 +1,5 @@
-// What the test suite could leak: mounts, engine processes, cgroups, netfilter rules. A
+// What the test suite could leak: mounts (netns files too), engine processes, cgroups,
+// netfilter rules, bridges and veths. A
 // baseline is taken before the first test file and compared after the last (files run in
 // name order).
 
@@ -10,7 +11,11 @@ export interface Snapshot {
   cgroups: string[];
   /** iptables rules carrying an engine daemon's comment (a network's or a container's). */
   netfilter: string[];
+  /** Network interfaces a daemon creates: bridges (engine0, test et<tag>, br-<id>), veths. */
+  links: string[];
 }
+
+const ENGINE_LINK = /^(engine0|et[0-9a-f]{6}|br-[0-9a-f]{12}|veth[0-9a-f]{7})$/;
 
 /** This checkout: processes of other checkouts (another run beside ours) are not ours. */
 const REPO = new URL("../..", import.meta.url).pathname;
@@ -46,7 +51,15 @@ export async function snapshot(): Promise<Snapshot> {
       for (const child of dirs(`/sys/fs/cgroup/pids/${name}`)) cgroups.push(`${name}/${child}`);
     } else cgroups.push(name);
   }
-  return { mounts: mounts.sort(), processes, cgroups: cgroups.sort(), netfilter: await rules() };
+  const links = [...Deno.readDirSync("/sys/class/net")].map((e) => e.name)
+    .filter((n) => ENGINE_LINK.test(n)).sort();
+  return {
+    mounts: mounts.sort(),
+    processes,
+    cgroups: cgroups.sort(),
+    netfilter: await rules(),
+    links,
+  };
 }
 
 async function rules(): Promise<string[]> {

@@ -3,7 +3,7 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { BASELINE, type Snapshot, snapshot } from "../helpers/leaks.ts";
 
-Deno.test("the suite left no mount, engine process, cgroup or netfilter rule behind", async () => {
+Deno.test("the suite left no mount, engine process, cgroup, netfilter rule or link behind", async () => {
   let before: Snapshot;
   try {
     before = JSON.parse(await Deno.readTextFile(BASELINE));
@@ -25,6 +25,7 @@ Deno.test("the suite left no mount, engine process, cgroup or netfilter rule beh
     ),
     cgroups: added(now.cgroups, before.cgroups),
     netfilter: added(now.netfilter, before.netfilter ?? []),
-  }, { mounts: [], processes: [], cgroups: [], netfilter: [] });
+    links: added(now.links, before.links ?? []),
+  }, { mounts: [], processes: [], cgroups: [], netfilter: [], links: [] });
   await Deno.remove(BASELINE).catch(() => {});
 });
