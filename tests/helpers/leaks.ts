@@ -1,7 +1,6 @@
 // What the test suite could leak: mounts (netns files too), engine processes, cgroups,
-// netfilter rules, bridges and veths. A
-// baseline is taken before the first test file and compared after the last (files run in
-// name order).
+// netfilter rules, bridges and veths. A baseline is taken before the first test file and
+// compared after the last (files run in name order).
 
 export const BASELINE = "/tmp/engine-test-leak-baseline.json";
 
