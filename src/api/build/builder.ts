@@ -43,6 +43,8 @@ export interface BuildOptions {
   labels: Record<string, string>;
   target?: string;
   platform?: string;
+  /** RUN containers' HostConfig.NetworkMode ("": the daemon's default). */
+  networkMode: string;
 }
 
 /** What the builder needs of the context (B1's context.ts behind it). */
@@ -306,7 +308,7 @@ export class Builder implements StepRunner {
 
   /** A step container from the current image; `visible` ones print "Running in". */
   async container(st: StageState, config: RunConfig, visible = true): Promise<Container> {
-    const c = await createStepContainer(this.d, st.record, config);
+    const c = await createStepContainer(this.d, st.record, config, this.o.networkMode);
     this.#tmp.push(c);
     if (visible) this.out.stream(` ---> Running in ${shortId(c.rec.ID)}\n`);
     else hidden.add(c);

@@ -17,8 +17,9 @@ export async function createStepContainer(
   d: Daemon,
   imageRecord: string,
   config: RunConfig,
+  networkMode = "",
 ): Promise<Container> {
-  const host = hostConfigSchema.parse({});
+  const host = hostConfigSchema.parse({ NetworkMode: networkMode });
   const cfg = configSchema.parse({ ...config, Image: imageRecord });
   const { Id } = await createContainer(d, undefined, cfg, host);
   const c = d.store.find(Id);

@@ -12,6 +12,13 @@ const Str = z.string().max(1 << 16);
 const buildArgsSchema = z.record(Str, Str.nullable());
 const labelsSchema = z.record(Str, Str);
 
+/** RUN containers' network: the daemon's default, none or host (as dockerd's build). */
+function networkMode(v: string | null): string {
+  if (!v || v === "default") return "";
+  if (v === "none" || v === "host") return v;
+  throw invalidArgument(`networkmode ${JSON.stringify(v)} is not supported (default, none, host)`);
+}
+
 function parseQuery(q: URLSearchParams): BuildRequest {
   const forceRm = boolQuery(q, "forcerm");
   if (q.get("remote")) throw invalidArgument("building from a remote context is not supported");
@@ -34,6 +41,7 @@ function parseQuery(q: URLSearchParams): BuildRequest {
     pull: boolQuery(q, "pull"),
     target: q.get("target") || undefined,
     platform: q.get("platform") || undefined,
+    networkMode: networkMode(q.get("networkmode")),
     quiet: boolQuery(q, "q"),
   };
 }

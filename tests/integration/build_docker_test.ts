@@ -1,0 +1,124 @@
+// Conformance with Debian's dockerd (20.10, its legacy builder): the same multi-stage
+// Dockerfile built by the docker CLI with DOCKER_BUILDKIT=0 against ours and against a
+// private dockerd (its own paths, stopped by pid) gives the same build output (ids aside)
+// and the same files, owners and modes seen from inside a container; a rebuild takes every
+// step from the cache on both. The base image is our busybox test image, saved from ours and
+// loaded into dockerd.
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { command, missing, root } from "../helpers/require.ts";
+import { startDaemon } from "../helpers/daemon.ts";
+import { DOCKER, DOCKERD, startDockerd } from "../../scripts/lib/dockerd.ts";
+import { MULTI_STAGE } from "../helpers/build_fixture.ts";
+
+const ignore = missing(root(), command(DOCKER), command(DOCKERD));
+
+/** Every file of the image but the kernel's and the daemon's mounts: name, owner, mode. */
+const LISTING = "find / -xdev \\( -path /proc -o -path /sys -o -path /dev " +
+  "-o -path /etc/hosts -o -path /etc/hostname -o -path /etc/resolv.conf " +
+  // docker run's init layer (not the image's): /.dockerenv and the /etc/mtab link.
+  "-o -path /.dockerenv -o -path /etc/mtab \\) -prune " +
+  "-o -print | sort | while read f; do " +
+  'if [ -f "$f" ] && [ ! -L "$f" ]; then stat -c \'%n %u:%g %a %F %s\' "$f"; ' +
+  "else stat -c '%n %u:%g %a %F' \"$f\"; fi; done";
+
+const normalize = (out: string) =>
+  out.split("\n")
+    .filter((l) => !l.startsWith("Sending build context"))
+    .map((l) => l.replace(/\b[0-9a-f]{12}\b/g, "<id>"));
+
+async function writeContext(dir: string) {
+  const files: Record<string, string> = {
+    Dockerfile: MULTI_STAGE,
+    "data/a.txt": "a\n",
+    "data/sub/b.txt": "b\n",
+    "one.txt": "1\n",
+    "two.txt": "2\n",
+  };
+  for (const [name, text] of Object.entries(files)) {
+    const path = `${dir}/${name}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.writeTextFile(path, text);
+  }
+  await Deno.chmod(`${dir}/data/sub`, 0o750);
+  await Deno.chmod(`${dir}/two.txt`, 0o600);
+}
+
+Deno.test(
+  { name: "build conformance: docker CLI legacy builder on ours and on dockerd", ignore },
+  async () => {
+    const d = await startDaemon();
+    const refDir = await Deno.makeTempDir({ prefix: "b2-dockerd-" });
+    try {
+      const ref = await startDockerd(refDir);
+      try {
+        const ctx = `${d.dir}/ctx`;
+        await writeContext(ctx);
+        const bbTar = `${d.dir}/bb.tar`;
+        const saved = await d.docker(DOCKER, ["save", "-o", bbTar, "busybox:latest"]);
+        assertEquals(saved.code, 0, saved.err);
+        await ref.docker(["load", "-i", bbTar]);
+
+        const env = { DOCKER_BUILDKIT: "0" };
+        const run = async (host: string, args: string[]) => {
+          const out = await new Deno.Command(DOCKER, {
+            args,
+            env: { ...env, DOCKER_HOST: host, DOCKER_CONFIG: `${refDir}/client` },
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const dec = new TextDecoder();
+          assertEquals(out.code, 0, `${args.join(" ")}: ${dec.decode(out.stderr)}`);
+          return dec.decode(out.stdout);
+        };
+        const sides = { ours: d.host, dockerd: ref.env.DOCKER_HOST };
+        const build = [
+          "build",
+          "--network",
+          "none",
+          "-t",
+          "ms:1",
+          "--build-arg",
+          "GREETING=hey",
+          ctx,
+        ];
+        const first: Record<string, string> = {};
+        const listing: Record<string, string> = {};
+        const again: Record<string, string> = {};
+        for (const [side, host] of Object.entries(sides)) {
+          first[side] = await run(host, build);
+          listing[side] = await run(host, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--user",
+            "0",
+            "ms:1",
+            "sh",
+            "-c",
+            LISTING,
+          ]);
+          again[side] = await run(host, build);
+        }
+        assertEquals(normalize(first.ours), normalize(first.dockerd));
+        assertEquals(listing.ours.split("\n"), listing.dockerd.split("\n"));
+        assert(listing.ours.includes("/made 1500:1500 2750 directory"), listing.ours);
+        assert(!listing.ours.includes("/bin/vi "), "the deleted file stays deleted");
+        for (const side of Object.keys(sides)) {
+          const lines = again[side].split("\n");
+          const results = lines.filter((l) => / ---> [0-9a-f]{12}$/.test(l)).length;
+          const cached = lines.filter((l) => l === " ---> Using cache").length;
+          // Every step after each FROM came from the cache (2 FROMs).
+          assertEquals(cached, results - 2, `${side}:\n${again[side]}`);
+          assert(!again[side].includes("Running in"), again[side]);
+        }
+        assertEquals(normalize(again.ours), normalize(again.dockerd));
+      } finally {
+        await ref.close();
+      }
+    } finally {
+      await d.close();
+      await Deno.remove(refDir, { recursive: true }).catch(() => {});
+    }
+  },
+);
