@@ -19,9 +19,9 @@ async function sh(cmd: string, ...args: string[]): Promise<string> {
   return dec.decode(out.stdout);
 }
 
-/** curl's body, or "" when the connection fails. */
-async function get(url: string, netns?: string): Promise<string> {
-  const args = ["-s", "-m", "3", url];
+/** curl's body, or "" when the connection fails (within `seconds`: dropped packets). */
+async function get(url: string, netns?: string, seconds = 3): Promise<string> {
+  const args = ["-s", "-m", String(seconds), url];
   const out = await new Deno.Command(netns ? "ip" : "curl", {
     args: netns ? ["netns", "exec", netns, "curl", ...args] : args,
     stdout: "piped",
@@ -49,19 +49,34 @@ async function ourRules(nf: Netfilter): Promise<string[]> {
   return (await sh("iptables-save")).split("\n").filter((l) => l.includes(`engine/${nf.owner}`));
 }
 
-/** A bridge network with one "container" (a netns running httpd) and an outside netns. */
+/**
+ * A bridge network with one "container" (a netns running httpd) and an outside netns (routed
+ * back to the bridge networks, running httpd too).
+ */
 class Lab implements AsyncDisposable {
   readonly id = crypto.randomUUID().replaceAll("-", "").slice(0, 6);
-  readonly octet = 1 + Math.floor(Math.random() * 250);
+  constructor(
+    readonly octet = 1 + Math.floor(Math.random() * 250),
+    readonly internal = false,
+  ) {}
   readonly bridge = `ntb${this.id}`;
   readonly ctr = `ntc${this.id}`;
   readonly out = `nto${this.id}`;
-  readonly ip = `10.213.${this.octet}.2`;
-  readonly gateway = `10.213.${this.octet}.1`;
+  get ip() {
+    return `10.213.${this.octet}.2`;
+  }
+  get gateway() {
+    return `10.213.${this.octet}.1`;
+  }
   /** The host's address on the link to the outside namespace. */
-  readonly hostAddr = `10.214.${this.octet}.1`;
+  get hostAddr() {
+    return `10.214.${this.octet}.1`;
+  }
+  get outAddr() {
+    return `10.214.${this.octet}.2`;
+  }
   readonly www = Deno.makeTempDirSync({ prefix: "engine-nf-" });
-  httpd?: Deno.ChildProcess;
+  httpd: Deno.ChildProcess[] = [];
 
   network(): NetworkRecord {
     return {
@@ -69,7 +84,7 @@ class Lab implements AsyncDisposable {
       Name: `net${this.id}`,
       Driver: "bridge",
       Scope: "local",
-      Internal: false,
+      Internal: this.internal,
       Attachable: false,
       Labels: {},
       Options: {},
@@ -116,24 +131,31 @@ class Lab implements AsyncDisposable {
     );
     await sh("ip", "addr", "add", `${this.hostAddr}/30`, "dev", `${this.out}h`);
     await sh("ip", "link", "set", `${this.out}h`, "up");
-    await sh("ip", "-n", this.out, "addr", "add", `10.214.${this.octet}.2/30`, "dev", "eth0");
+    await sh("ip", "-n", this.out, "addr", "add", `${this.outAddr}/30`, "dev", "eth0");
     await sh("ip", "-n", this.out, "link", "set", "eth0", "up");
+    await sh("ip", "-n", this.out, "route", "add", "10.213.0.0/16", "via", this.hostAddr);
     await Deno.writeTextFile(`${this.www}/index.html`, `hello from ${this.id}\n`);
-    this.httpd = new Deno.Command("ip", {
-      args: ["netns", "exec", this.ctr, "busybox", "httpd", "-f", "-p", "80", "-h", this.www],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    for (const ns of [this.ctr, this.out]) {
+      this.httpd.push(
+        new Deno.Command("ip", {
+          args: ["netns", "exec", ns, "busybox", "httpd", "-f", "-p", "80", "-h", this.www],
+          stdout: "null",
+          stderr: "null",
+        }).spawn(),
+      );
+    }
     for (let i = 0; i < 50 && !(await get(`http://${this.ip}/`)); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      this.httpd?.kill("SIGKILL");
-      await this.httpd?.status;
-    } catch { /* gone */ }
+    for (const p of this.httpd) {
+      try {
+        p.kill("SIGKILL");
+        await p.status;
+      } catch { /* gone */ }
+    }
     for (const ns of [this.ctr, this.out]) {
       await sh("ip", "netns", "del", ns).catch(() => {});
     }
@@ -328,6 +350,42 @@ Deno.test({
       after.close();
       await scrub(before, owner);
       await scrub(other, `${owner}-other`);
+    }
+  },
+});
+
+Deno.test({
+  name: "bridge networks are isolated from each other; an internal one reaches nothing off it",
+  ignore: skip,
+  async fn() {
+    const octet = 1 + Math.floor(Math.random() * 240);
+    await using a = new Lab(octet);
+    await using b = new Lab(octet + 1);
+    await using i = new Lab(octet + 2, true);
+    await Promise.all([a.up(), b.up(), i.up()]);
+    const owner = `/tmp/netfilter-test-${a.id}`;
+    const nf = new Netfilter(opts(), owner);
+    // Without our rules (FORWARD accepting, as here) the networks reach each other: what
+    // isolates them below is the rules.
+    const accepting = (await sh("iptables-save", "-t", "filter")).includes(":FORWARD ACCEPT");
+    const hello = (l: Lab) => `hello from ${l.id}\n`;
+    try {
+      if (accepting) {
+        deepStrictEqual(await get(`http://${b.ip}/`, a.ctr), hello(b), "before: a → b");
+        deepStrictEqual(await get(`http://${i.outAddr}/`, i.ctr), hello(i), "before: internal");
+      }
+      await nf.init();
+      for (const l of [a, b, i]) await nf.addNetwork(l.network());
+      deepStrictEqual(await get(`http://${b.ip}/`, a.ctr, 1), "", "a → b");
+      deepStrictEqual(await get(`http://${a.ip}/`, b.ctr, 1), "", "b → a");
+      deepStrictEqual(await get(`http://${a.outAddr}/`, a.ctr), hello(a), "a → outside");
+      deepStrictEqual(await get(`http://${i.outAddr}/`, i.ctr, 1), "", "internal → outside");
+      deepStrictEqual(await get(`http://${i.ip}/`, i.out, 1), "", "outside → internal");
+      for (const l of [a, b, i]) await nf.removeNetwork(l.network());
+      deepStrictEqual(await ourRules(nf), []);
+      if (accepting) deepStrictEqual(await get(`http://${b.ip}/`, a.ctr), hello(b), "after");
+    } finally {
+      await scrub(nf, owner);
     }
   },
 });
