@@ -67,6 +67,9 @@ export async function attach(inv: Invocation): Promise<number> {
   const path = `/containers/${escapePath(info.Id)}`;
   const tty = info.Config?.Tty ?? false;
   const stdin = !f.bool("no-stdin") && (info.Config?.OpenStdin ?? false);
+  // The exit code comes from a wait asked before attaching, as docker's: the stream ends
+  // before the daemon has recorded the exit.
+  const waitRes = await client.request("POST", `${path}/wait`);
   const conn = await client.hijack("POST", `${path}/attach`, {
     query: {
       stream: true,
@@ -84,9 +87,13 @@ export async function attach(inv: Invocation): Promise<number> {
     resize: resize?.initial,
   });
   resize?.stop();
-  if (detached) return 0;
-  const after = await client.json<{ State?: { ExitCode?: number } }>("GET", `${path}/json`);
-  return after.State?.ExitCode ?? 0;
+  if (detached) {
+    await waitRes.body?.cancel();
+    // docker attach reports the detach as its error (exit 1); run and start -a do not.
+    throw new StatusError("read escape sequence", 1);
+  }
+  const status = JSON.parse(await waitRes.text()) as { StatusCode: number };
+  return status.StatusCode;
 }
 
 export async function exec(inv: Invocation): Promise<number> {

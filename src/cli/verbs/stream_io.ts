@@ -39,11 +39,22 @@ export interface StreamOptions {
   resize?: () => Promise<void>;
 }
 
+/**
+ * Raw mode as Go's term.MakeRaw (docker's CLI): Deno's setRaw leaves output processing on,
+ * so the container's "\r\n" became "\r\r\n" and a bare "\n" moved to column 0 — stty
+ * turns OPOST off (on) on the same terminal.
+ */
+async function setRawTerminal(on: boolean): Promise<void> {
+  Deno.stdin.setRaw(on);
+  await new Deno.Command("stty", { args: [on ? "-opost" : "opost"], stdin: "inherit" })
+    .output().catch(() => {});
+}
+
 /** Pump a hijacked stream; resolves true if the user detached. */
 export async function pumpStreams(conn: Hijacked, opts: StreamOptions): Promise<boolean> {
   let detached = false;
   const raw = opts.tty && opts.stdin && Deno.stdin.isTerminal();
-  if (raw) Deno.stdin.setRaw(true);
+  if (raw) await setRawTerminal(true);
   const output = (async () => {
     if (opts.tty) {
       for await (const chunk of conn.readable) await writeAll(Deno.stdout, chunk);
@@ -84,7 +95,7 @@ export async function pumpStreams(conn: Hijacked, opts: StreamOptions): Promise<
   } catch (e) {
     if (!detached) throw e;
   } finally {
-    if (raw) Deno.stdin.setRaw(false);
+    if (raw) await setRawTerminal(false);
   }
   if (detached) return true;
   conn.close();
