@@ -72,6 +72,12 @@ Deno.test({
 
       const bin = `${dest}/usr/local/bin/engine`;
       assert.match(await Deno.readTextFile(bin), /--cached-only --no-check/);
+      assert.match(
+        await Deno.readTextFile(`${dest}/usr/share/bash-completion/completions/engine`),
+        /complete -F _engine engine/,
+      );
+      assert.ok(await exists(`${dest}/usr/share/zsh/vendor-completions/_engine`));
+      assert.ok(await exists(`${dest}/usr/share/fish/vendor_completions.d/engine.fish`));
       assert.ok((await Deno.stat(bin)).mode! & 0o100, "launcher is executable");
       for (
         const f of ["deno", "main.ts", "deno.json", "deno.lock", "libnsenter/build/embedded.ts"]

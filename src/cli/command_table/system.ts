@@ -1,9 +1,29 @@
 // System verbs: version, info, events, system prune/df.
 
-import { type CommandDef, NO_ARGS } from "../command.ts";
+import { atLeast, type CommandDef, exactly, NO_ARGS } from "../command.ts";
 import { FORMAT_HELP, FORMAT_TABLE_HELP } from "./format_help.ts";
 
 export const SYSTEM_COMMANDS: CommandDef[] = [
+  {
+    path: "completion",
+    usage: "bash|zsh|fish",
+    short: "Generate the autocompletion script for the specified shell",
+    long: "Generate the autocompletion script for the specified shell (bash, zsh or fish).\n" +
+      "Each completion runs `engine __complete`, which answers from this command table.",
+    args: exactly(1),
+    verb: "completion",
+    flags: [],
+  },
+  {
+    // What the completion scripts call: the candidates for the last of WORDS.
+    path: "__complete",
+    usage: "-- WORDS...",
+    short: "Complete a command line (used by the completion scripts)",
+    args: atLeast(0),
+    interspersed: false,
+    verb: "__complete",
+    flags: [],
+  },
   {
     path: "version",
     usage: "[OPTIONS]",

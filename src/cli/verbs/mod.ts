@@ -34,6 +34,7 @@ export const VERBS: Record<string, () => Promise<Verb>> = {
   inspect: async () => (await import("./inspect.ts")).inspect,
   images: async () => (await import("./images.ts")).images,
   pull: async () => (await import("./pull.ts")).pull,
+  build: async () => (await import("./build.ts")).build,
   push: async () => (await img()).push,
   tag: async () => (await img()).tag,
   rmi: async () => (await img()).rmi,
@@ -67,4 +68,6 @@ export const VERBS: Record<string, () => Promise<Verb>> = {
   volume_inspect: async () => (await vol()).volumeInspect,
   volume_rm: async () => (await vol()).volumeRm,
   volume_prune: async () => (await vol()).volumePrune,
+  completion: async () => (await import("../completion.ts")).completionVerb,
+  __complete: async () => (await import("../completion.ts")).completeVerb,
 };
