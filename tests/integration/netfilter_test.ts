@@ -4,6 +4,7 @@
 // address and the bridge's, and from outside; unpublish leaves no rule; conflicts fail
 // clearly; init() drops what a previous run left. No NAT to the outside (ipMasq off).
 import { deepStrictEqual, match, ok, rejects } from "node:assert/strict";
+import dgram from "node:dgram";
 import type { NetworkOptions } from "../../src/api/daemon.ts";
 import { Netfilter } from "../../src/api/network/netfilter.ts";
 import type { NetworkRecord } from "../../src/api/network/types.ts";
@@ -386,6 +387,82 @@ Deno.test({
       if (accepting) deepStrictEqual(await get(`http://${b.ip}/`, a.ctr), hello(b), "after");
     } finally {
       await scrub(nf, owner);
+    }
+  },
+});
+
+/** A UDP echo server on port 5353 inside `netns` (Deno's node:dgram). */
+function udpEcho(netns: string): Deno.ChildProcess {
+  const code = `import dgram from "node:dgram";
+    const s = dgram.createSocket("udp4");
+    s.on("message", (m, r) => s.send(m, r.port, r.address));
+    s.bind(5353);`;
+  return new Deno.Command("ip", {
+    args: ["netns", "exec", netns, Deno.execPath(), "eval", code],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+}
+
+/** One UDP exchange from the host: the reply's text, or "" when none comes. */
+async function udp(host: string, port: number, text: string): Promise<string> {
+  const sock = dgram.createSocket("udp4");
+  try {
+    return await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve(""), 1000);
+      sock.on("message", (m) => {
+        clearTimeout(timer);
+        resolve(new TextDecoder().decode(m));
+      });
+      sock.send(text, port, host);
+    });
+  } finally {
+    sock.close();
+  }
+}
+
+Deno.test({
+  name: "UDP ports, and the userland proxy for loopback (DNAT for the other addresses)",
+  ignore: skip,
+  async fn() {
+    await using lab = new Lab();
+    await lab.up();
+    const echo = udpEcho(lab.ctr);
+    const owner = `/tmp/netfilter-test-${lab.id}`;
+    const dnat = new Netfilter(opts(), owner);
+    const proxied = new Netfilter(opts({ userlandProxy: true }), `${owner}-proxy`);
+    const ep = { ip: lab.ip, bridge: lab.bridge };
+    const hello = `hello from ${lab.id}\n`;
+    try {
+      await dnat.init();
+      await dnat.addNetwork(lab.network());
+      const a = `u${CID}${lab.id.slice(0, 3)}`;
+      const p = await dnat.publish(a, ep, { "5353/udp": null }, [], false);
+      const up = Number(p["5353/udp"]![0].HostPort);
+      let got = "";
+      for (let i = 0; i < 20 && !got; i++) got = await udp("127.0.0.1", up, "ping");
+      deepStrictEqual(got, "ping", "udp through 127.0.0.1 (DNAT)");
+      await dnat.unpublish(a);
+
+      const b = `p${CID}${lab.id.slice(0, 3)}`;
+      const q = await proxied.publish(b, ep, { "80/tcp": null, "5353/udp": null }, [], false);
+      const tp = q["80/tcp"]![0].HostPort, upp = Number(q["5353/udp"]![0].HostPort);
+      ok(
+        (await ourRules(proxied)).some((l) => l.includes("! -d 127.0.0.0/8") && l.includes("DNAT")),
+        "no DNAT for loopback",
+      );
+      deepStrictEqual(await get(`http://127.0.0.1:${tp}/`), hello, "tcp through the proxy");
+      deepStrictEqual(await get(`http://${lab.hostAddr}:${tp}/`), hello, "tcp, host address");
+      deepStrictEqual(await get(`http://${lab.hostAddr}:${tp}/`, lab.out), hello, "from outside");
+      deepStrictEqual(await udp("127.0.0.1", upp, "pong"), "pong", "udp through the proxy");
+      await proxied.unpublish(b);
+      deepStrictEqual(await get(`http://127.0.0.1:${tp}/`, undefined, 1), "");
+      await dnat.removeNetwork(lab.network());
+    } finally {
+      echo.kill("SIGKILL");
+      await echo.status;
+      await scrub(dnat, owner);
+      await scrub(proxied, `${owner}-proxy`);
     }
   },
 });

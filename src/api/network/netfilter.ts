@@ -6,11 +6,10 @@
 // run left is found by its comment in `iptables-save`. Host ports are allocated and held open
 // (a listening socket each, as Docker's port reservation) so a conflict with another
 // container or a host process fails clearly. With iptables off, only the allocation remains.
-// Loopback publishing is DNAT with route_localnet: the userland proxy is not implemented
-// (--userland-proxy=true logs a warning and publishes with DNAT). IPv4 only.
+// Loopback publishing is DNAT with route_localnet; with --userland-proxy=true the port's socket
+// relays loopback connections instead (proxy.ts) and DNAT serves the other addresses. IPv4 only.
 import { conflict, internal, invalidArgument, wrap } from "../../lib/errors.ts";
 import type { NetworkOptions } from "../daemon.ts";
-import { log } from "../log.ts";
 import {
   CHAINS,
   hasRule,
@@ -40,6 +39,7 @@ import {
   reserve,
   validatePortBindings,
 } from "./ports.ts";
+import { startProxy } from "./proxy.ts";
 import type { NetworkRecord } from "./types.ts";
 
 /** Serialises chain creation between engine daemons on one host (a flock). */
@@ -109,9 +109,6 @@ export class Netfilter {
    */
   async init(keep: Set<string> = new Set()): Promise<void> {
     if (!this.opts.iptables) return;
-    if (this.opts.userlandProxy) {
-      log("warn", "userland proxy is not supported: ports are published with DNAT");
-    }
     writeSysctl("/proc/sys/net/ipv4/ip_forward", "1");
     // Bridged traffic through iptables: a container reaching a published port of a
     // neighbour on its own bridge needs conntrack to undo the DNAT on the reply.
@@ -212,7 +209,9 @@ export class Netfilter {
             proto,
             parsePortRange(b.HostPort),
             async (p) => {
-              res = await reserve(hostIp, proto, p);
+              res = this.opts.userlandProxy
+                ? await startProxy(hostIp, proto, p, { ip: ep.ip, port })
+                : await reserve(hostIp, proto, p);
             },
           );
           held.push({ hostIp, proto, port: hostPort, res: res! });
@@ -224,7 +223,7 @@ export class Netfilter {
             proto,
             hostIp,
             hostPort,
-            proxyLoopback: false,
+            proxyLoopback: this.opts.userlandProxy,
           }, comment));
         }
       }
