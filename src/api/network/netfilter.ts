@@ -35,11 +35,9 @@ import {
   type PortMap,
   PortUnavailable,
   type Proto,
-  type Reservation,
-  reserve,
   validatePortBindings,
 } from "./ports.ts";
-import { startProxy } from "./proxy.ts";
+import { type Reservation, reserve, startProxy } from "./proxy.ts";
 import type { NetworkRecord } from "./types.ts";
 
 /** Serialises chain creation between engine daemons on one host (a flock). */
