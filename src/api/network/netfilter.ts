@@ -35,9 +35,11 @@ import {
   type PortMap,
   PortUnavailable,
   type Proto,
+  type Reservation,
+  reserve,
   validatePortBindings,
 } from "./ports.ts";
-import { type Reservation, reserve, startProxy } from "./proxy.ts";
+import { startProxy } from "./proxy.ts";
 import type { NetworkRecord } from "./types.ts";
 
 /** Serialises chain creation between engine daemons on one host (a flock). */
