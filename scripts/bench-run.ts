@@ -1,7 +1,9 @@
 // scripts/bench run: `engine run --rm busybox true` (our CLI, daemon, containerd, shim,
-// runtime) vs `docker run --rm busybox true` on Debian's dockerd, interleaved; 50 `run -d`
-// at once; idle memory of our daemon + containerd vs dockerd + containerd. Same busybox
-// image on both sides (imported from the host's busybox-static). Prints medians and ratios.
+// runtime) vs `docker run --rm busybox true` on Debian's dockerd, interleaved, without a
+// network (--network none) and on each daemon's default bridge (dockerd on a bridge of its
+// own, iptables as shipped, no masquerade); 50 `run -d` at once on the bridge; idle memory of
+// our daemon + containerd vs dockerd + containerd. Same busybox image on both sides (imported
+// from the host's busybox-static). Prints medians and ratios.
 //
 //   deno run -A scripts/bench-run.ts [--runs N] [--burst 50]
 import { parseArgs } from "node:util";
@@ -32,11 +34,21 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+/** The reference daemon's default bridge (dockerd takes an existing one with its address). */
+const DOCKER_BRIDGE = "ebdock0";
+async function ip(args: string[]) {
+  const o = await new Deno.Command("ip", { args, stderr: "piped" }).output();
+  if (!o.success) throw new Error(`ip ${args.join(" ")}: ${new TextDecoder().decode(o.stderr)}`);
+}
+
 const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ebrun" });
 const ours = await startDaemon();
 let theirs;
 try {
-  theirs = await startDockerd(`${tmp}/docker`);
+  await ip(["link", "add", DOCKER_BRIDGE, "type", "bridge"]);
+  await ip(["addr", "add", "10.199.77.1/24", "dev", DOCKER_BRIDGE]);
+  await ip(["link", "set", DOCKER_BRIDGE, "up"]);
+  theirs = await startDockerd(`${tmp}/docker`, { bridge: DOCKER_BRIDGE });
   await makeBusyboxRootfs(`${tmp}/bb`);
   const tar = await new Deno.Command("tar", {
     args: ["-C", `${tmp}/bb`, "-c", "."],
@@ -53,16 +65,19 @@ try {
   const idleOurs = await memory([ours.child.pid, ...await pidsNaming(ours.dir)]);
   const idleTheirs = await memory(await theirs.pids());
 
-  const times = { engine: [] as number[], docker: [] as number[] };
-  for (let i = 0; i < RUNS; i++) {
-    times.engine.push(await timed(() => engine(["run", "--rm", "busybox", "true"])));
-    times.docker.push(await timed(() => theirs!.docker(["run", "--rm", "busybox", "true"])));
+  for (const [label, net] of [["--network none", ["--network", "none"]], ["default bridge", []]]) {
+    const times = { engine: [] as number[], docker: [] as number[] };
+    const args = ["run", "--rm", ...net, "busybox", "true"];
+    for (let i = 0; i < RUNS; i++) {
+      times.engine.push(await timed(() => engine(args)));
+      times.docker.push(await timed(() => theirs!.docker(args)));
+    }
+    const e = median(times.engine), d = median(times.docker);
+    console.log(`run --rm busybox true (${label}), median of ${RUNS}, interleaved:`);
+    console.log(
+      `  engine ${e.toFixed(1)} ms   docker ${d.toFixed(1)} ms   ratio ${(e / d).toFixed(2)}`,
+    );
   }
-  const e = median(times.engine), d = median(times.docker);
-  console.log(`run --rm busybox true, median of ${RUNS}, interleaved:`);
-  console.log(
-    `  engine ${e.toFixed(1)} ms   docker ${d.toFixed(1)} ms   ratio ${(e / d).toFixed(2)}`,
-  );
 
   const burst = async (run: (args: string[]) => Promise<unknown>) =>
     await timed(() =>
@@ -72,7 +87,7 @@ try {
     );
   const be = await burst(engine);
   const bd = await burst((a) => theirs!.docker(a));
-  console.log(`${BURST} run -d at once:`);
+  console.log(`${BURST} run -d at once (default bridge):`);
   console.log(
     `  engine ${(be / 1000).toFixed(2)} s   docker ${(bd / 1000).toFixed(2)} s   ratio ${
       (be / bd).toFixed(2)
@@ -93,6 +108,7 @@ try {
 } finally {
   await ours.close();
   await theirs?.close();
+  await new Deno.Command("ip", { args: ["link", "del", DOCKER_BRIDGE], stderr: "null" }).output();
   await unmountUnder(tmp);
   await Deno.remove(tmp, { recursive: true }).catch(() => {});
 }
