@@ -2,8 +2,8 @@
 
 import zlib from "node:zlib";
 import { createHash } from "node:crypto";
-import { type TarInput, TarWriter } from "../../src/containerd/archive/tar_writer.ts";
-import { TypeFlag } from "../../src/containerd/archive/tar_header.ts";
+import { type TarInput, TarWriter } from "../../src/lib/tar/tar_writer.ts";
+import { TypeFlag } from "../../src/lib/tar/tar_header.ts";
 import * as fs from "../../src/sys/fs.ts";
 
 export type Entry = [TarInput, Uint8Array?];

@@ -4,8 +4,8 @@
 
 import { deepStrictEqual as assertEquals, notDeepStrictEqual, rejects } from "node:assert/strict";
 import zlib from "node:zlib";
-import { TypeFlag } from "../../src/containerd/archive/tar_header.ts";
-import { type TarInput, TarWriter } from "../../src/containerd/archive/tar_writer.ts";
+import { TypeFlag } from "../../src/lib/tar/tar_header.ts";
+import { type TarInput, TarWriter } from "../../src/lib/tar/tar_writer.ts";
 import {
   checksumSources,
   containsWildcards,

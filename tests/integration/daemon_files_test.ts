@@ -4,8 +4,8 @@
 // symlink to / inside the container (lands inside, never on the host), a hostile tar with
 // "../" entries refused with nothing written.
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { TypeFlag } from "../../src/containerd/archive/tar_header.ts";
-import { TarWriter } from "../../src/containerd/archive/tar_writer.ts";
+import { TypeFlag } from "../../src/lib/tar/tar_header.ts";
+import { TarWriter } from "../../src/lib/tar/tar_writer.ts";
 import { command, missing, root } from "../helpers/require.ts";
 import { ENGINE, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
 

@@ -3,7 +3,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { applyLayer } from "../../src/containerd/archive/apply.ts";
-import { TypeFlag } from "../../src/containerd/archive/tar_header.ts";
+import { TypeFlag } from "../../src/lib/tar/tar_header.ts";
 import {
   chunked,
   dir,

@@ -1,12 +1,12 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { readTar } from "../../src/containerd/archive/tar_reader.ts";
+import { readTar } from "../../src/lib/tar/tar_reader.ts";
 import {
   BLOCK,
   encodePax,
   parseNumeric,
   setChecksum,
   TypeFlag,
-} from "../../src/containerd/archive/tar_header.ts";
+} from "../../src/lib/tar/tar_header.ts";
 import {
   assertRejects,
   chunked,

@@ -1,16 +1,16 @@
 // docker cp and export: stat (HEAD), tar of a path (GET), extraction (PUT), and the tar
 // of the whole rootfs, all fd-relative inside the container's root (rootfs.ts).
-import { tarStream } from "../../containerd/archive/tar_writer.ts";
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
+import { tarStream } from "../../lib/tar/tar_writer.ts";
+import { TypeFlag } from "../../lib/tar/tar_header.ts";
 import { invalidArgument } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
 import type { Container } from "../containers/store.ts";
 import type { Daemon } from "../daemon.ts";
-import { checkArchive, extract } from "./extract.ts";
+import { checkArchive, extract } from "../../lib/archive/extract.ts";
 import { goFileMode, goTime, type PathStat } from "./gostat.ts";
 import { absPath, cleanAbs, goBase, resolveDestDir, resolvePath } from "./paths.ts";
 import { acquireRootfs } from "./rootfs.ts";
-import { type Entry, walk } from "./walk.ts";
+import { type Entry, walk } from "../../lib/archive/walk.ts";
 
 /** The files the daemon bind-mounts over the rootfs: cp reads the daemon's copy, as Docker. */
 function daemonFile(c: Container, path: string): string | undefined {

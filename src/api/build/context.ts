@@ -11,12 +11,12 @@
 
 import { createHash } from "node:crypto";
 import { decompress } from "../../containerd/archive/compression.ts";
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
-import { readTar } from "../../containerd/archive/tar_reader.ts";
+import { TypeFlag } from "../../lib/tar/tar_header.ts";
+import { readTar } from "../../lib/tar/tar_reader.ts";
 import { invalidArgument, notFound, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
-import { checkArchive, extract } from "../archive/extract.ts";
-import { walk } from "../archive/walk.ts";
+import { checkArchive, extract } from "../../lib/archive/extract.ts";
+import { walk } from "../../lib/archive/walk.ts";
 import { goMatch } from "./go_match.ts";
 import { goClean, PatternMatcher, readDockerignore } from "./dockerignore.ts";
 

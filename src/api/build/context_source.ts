@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { decompress } from "../../containerd/archive/compression.ts";
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
-import { checkArchive, extract } from "../archive/extract.ts";
+import { checkArchive, extract } from "../../lib/archive/extract.ts";
 import type { Daemon } from "../daemon.ts";
 import type { BuildContext } from "./builder.ts";
 

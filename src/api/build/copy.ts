@@ -9,12 +9,12 @@
 // path of either side leads outside its root.
 
 import { parseGroup, parsePasswd } from "../../containerd/oci/user.ts";
-import { tarStream } from "../../containerd/archive/tar_writer.ts";
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
+import { tarStream } from "../../lib/tar/tar_writer.ts";
+import { TypeFlag } from "../../lib/tar/tar_header.ts";
 import { invalidArgument, notFound, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
-import { checkArchive, extract } from "../archive/extract.ts";
-import { type Entry, walk } from "../archive/walk.ts";
+import { checkArchive, extract } from "../../lib/archive/extract.ts";
+import { type Entry, walk } from "../../lib/archive/walk.ts";
 
 export interface Identity {
   uid: number;

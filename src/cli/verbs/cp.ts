@@ -10,11 +10,11 @@ import type { Invocation } from "../command.ts";
 import { escapePath } from "../client.ts";
 import { humanSize } from "../units.ts";
 import { clientFor, writeErr } from "./common.ts";
-import { readTar } from "../../containerd/archive/tar_reader.ts";
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
-import { tarStream, TarWriter } from "../../containerd/archive/tar_writer.ts";
-import { checkArchive, extract } from "../../api/archive/extract.ts";
-import { walk } from "../../api/archive/walk.ts";
+import { readTar } from "../../lib/tar/tar_reader.ts";
+import { TypeFlag } from "../../lib/tar/tar_header.ts";
+import { tarStream, TarWriter } from "../../lib/tar/tar_writer.ts";
+import { checkArchive, extract } from "../../lib/archive/extract.ts";
+import { walk } from "../../lib/archive/walk.ts";
 import * as fs from "../../sys/fs.ts";
 
 interface PathStat {

@@ -17,9 +17,9 @@ import {
   WHITEOUT_META_PREFIX,
   WHITEOUT_OPAQUE,
   WHITEOUT_PREFIX,
-} from "./entry_path.ts";
-import { type TarHeader, TypeFlag } from "./tar_header.ts";
-import { readTar, type TarEntry } from "./tar_reader.ts";
+} from "../../lib/tar/entry_path.ts";
+import { type TarHeader, TypeFlag } from "../../lib/tar/tar_header.ts";
+import { readTar, type TarEntry } from "../../lib/tar/tar_reader.ts";
 
 export interface ApplyOptions {
   /** Cap on the uncompressed stream (SECURITY.md class e); default 100 GiB. */

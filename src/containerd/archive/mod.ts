@@ -7,7 +7,7 @@ export {
   type DecompressOptions,
   detectCompression,
 } from "./compression.ts";
-export { entryComponents } from "./entry_path.ts";
-export { Limits, type TarHeader, TypeFlag } from "./tar_header.ts";
-export { readTar, type TarEntry } from "./tar_reader.ts";
-export { type Sink, type TarInput, tarStream, TarWriter } from "./tar_writer.ts";
+export { entryComponents } from "../../lib/tar/entry_path.ts";
+export { Limits, type TarHeader, TypeFlag } from "../../lib/tar/tar_header.ts";
+export { readTar, type TarEntry } from "../../lib/tar/tar_reader.ts";
+export { type Sink, type TarInput, tarStream, TarWriter } from "../../lib/tar/tar_writer.ts";

@@ -2,7 +2,7 @@
 // A stricter rule than tar's (which strips them): layers from real builders never need
 // either, and refusing names the hostile entry in the error.
 
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 
 /**
  * The path's components ([] for the root itself). Refuses absolute paths and "..";

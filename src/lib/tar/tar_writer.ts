@@ -1,7 +1,7 @@
 // A tar writer (ustar + PAX for what ustar cannot hold: long names and links, big ids and
 // sizes, fractional mtimes, xattrs). Used for export, commit and diff, and by tests.
 
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 import { BLOCK, encodeHeader, encodePax, type TarHeader, TypeFlag } from "./tar_header.ts";
 
 /** What a caller gives for one entry; unset fields get tar's usual defaults. */

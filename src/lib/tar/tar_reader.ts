@@ -2,7 +2,7 @@
 // base-256 numbers. Entries come one at a time; an entry's body must be read before the
 // next entry is asked for (unread bytes are skipped). Memory stays bounded by Limits.
 
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 import { ByteReader } from "./byte_reader.ts";
 import {
   applyPax,

@@ -2,8 +2,8 @@
 // opened with O_NOFOLLOW from its parent's fd, files are opened through an O_PATH fd that
 // pins the inode checked, symlinks are recorded (never followed). A file that shrinks
 // while read (the container races us) is padded, one that grows is cut at its stat size.
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
-import type { TarInput } from "../../containerd/archive/tar_writer.ts";
+import { TypeFlag } from "../tar/tar_header.ts";
+import type { TarInput } from "../tar/tar_writer.ts";
 import * as fs from "../../sys/fs.ts";
 
 export type Entry = [TarInput, AsyncIterable<Uint8Array>?];

@@ -1,7 +1,7 @@
 // Tar headers: the 512-byte ustar/GNU block, numeric fields (octal or base-256) and PAX
 // extended records. Pure functions shared by the reader and the writer.
 
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 
 export const BLOCK = 512;
 

@@ -1,7 +1,7 @@
 // Buffered reads of exact byte counts from a stream of chunks, without copying when a
 // read falls inside one chunk.
 
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 
 export class ByteReader {
   #it: AsyncIterator<Uint8Array>;

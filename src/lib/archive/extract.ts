@@ -1,14 +1,14 @@
-// PUT /containers/{id}/archive: a tar extracted into a directory of the container.
+// A tar extracted into a directory (the daemon's PUT archive, `engine cp` to a local path, build).
 // The upload is spooled to a private file and every entry name checked first (no
 // absolute names, no ".."), so a hostile archive is refused before anything is written.
 // Each entry's parent is then opened with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
 // relative to the destination directory: nothing lands outside it, no symlink (planted
 // by the archive or by the container) is written through, and entries are created with
 // *at() calls and O_NOFOLLOW|O_EXCL. No whiteout semantics: `.wh.*` names are plain files.
-import { entryComponents } from "../../containerd/archive/entry_path.ts";
-import { type TarHeader, TypeFlag } from "../../containerd/archive/tar_header.ts";
-import { readTar, type TarEntry } from "../../containerd/archive/tar_reader.ts";
-import { invalidArgument, wrap } from "../../lib/errors.ts";
+import { entryComponents } from "../tar/entry_path.ts";
+import { type TarHeader, TypeFlag } from "../tar/tar_header.ts";
+import { readTar, type TarEntry } from "../tar/tar_reader.ts";
+import { invalidArgument, wrap } from "../errors.ts";
 import * as fs from "../../sys/fs.ts";
 
 const MAX_ID = 0xfffffffe;
