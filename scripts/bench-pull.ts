@@ -1,6 +1,7 @@
-// scripts/bench pull: pull + unpack of a realistic image, ours (`engine containerd`, through
-// its API) against Debian's dockerd (`docker pull`, overlay2) and against `skopeo copy` +
-// `umoci unpack`, from one local docker-registry on 127.0.0.1, interleaved in one run. Every
+// scripts/bench pull: pull + unpack of a realistic image, ours (`engine pull` through our
+// daemon, and `engine containerd` through its API alone) against Debian's dockerd (`docker
+// pull`, overlay2) and against `skopeo copy` + `umoci unpack`, from one local docker-registry
+// on 127.0.0.1, interleaved in one run. Every
 // run is cold: the image is removed (and ours garbage-collected) between runs. Prints
 // per-tool medians, MB/s (compressed bytes pulled / time), files/s (tar entries unpacked /
 // time), ratios, and where our time goes (from our pull's progress lines).
@@ -17,6 +18,7 @@ import { parseArgs } from "node:util";
 import { ContainerdClient } from "../src/containerd/client/mod.ts";
 import type { ProgressLine } from "../src/containerd/api/images.ts";
 import { type ContainerdProcess, startContainerd } from "../tests/helpers/containerd_process.ts";
+import { ENGINE, startDaemon, type TestDaemon } from "../tests/helpers/daemon.ts";
 import { type Registry, startRegistry } from "../tests/helpers/registry.ts";
 
 const { values } = parseArgs({
@@ -259,7 +261,7 @@ async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
   const snaps = `${ctd.dir}/root/snapshots`;
   const baseline = { blobs: -1, snaps: -1 };
   return {
-    name: "engine",
+    name: "containerd",
     async pull() {
       if (baseline.blobs < 0) {
         baseline.blobs = await countFiles(blobs).catch(() => 0);
@@ -287,7 +289,7 @@ async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
       const s = (performance.now() - t0) / 1000;
       ph.done = s * 1000;
       phases.push(ph);
-      if (!done.updated) throw new Error("engine: the pull was not cold (image already there)");
+      if (!done.updated) throw new Error("containerd: the pull was not cold (image already there)");
       return s;
     },
     async unpacked() {
@@ -299,7 +301,7 @@ async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
       const n = await countFiles(snaps);
       if (b !== baseline.blobs || n !== baseline.snaps) {
         throw new Error(
-          `engine: image delete left ${b - baseline.blobs} blob and ${
+          `containerd: image delete left ${b - baseline.blobs} blob and ${
             n - baseline.snaps
           } snapshot paths behind: runs would not be cold`,
         );
@@ -309,6 +311,46 @@ async function ourPuller(ref: string, phases: Phase[]): Promise<Puller> {
       client.close();
       await ctd.close();
     },
+  };
+}
+
+/** `engine pull -q` (our CLI) through our daemon, as `docker pull -q` through dockerd. */
+async function daemonPuller(ref: string): Promise<Puller> {
+  const d: TestDaemon = await startDaemon();
+  const engine = async (...args: string[]) => {
+    const r = await d.docker(ENGINE, ["-H", d.host, ...args]);
+    if (r.code !== 0) throw new Error(`engine ${args.join(" ")}: ${r.err}`);
+    return r.out;
+  };
+  const root = `${d.dir}/data/containerd`;
+  const baseline = { blobs: -1, snaps: -1 };
+  return {
+    name: "engine",
+    async pull() {
+      if (baseline.blobs < 0) {
+        baseline.blobs = await countFiles(`${root}/content/blobs/sha256`);
+        baseline.snaps = await countFiles(`${root}/snapshots`);
+      }
+      const t0 = performance.now();
+      await engine("pull", "-q", ref);
+      return (performance.now() - t0) / 1000;
+    },
+    async unpacked() {
+      return await countFiles(`${root}/snapshots`) - baseline.snaps;
+    },
+    async reset() {
+      await engine("rmi", ref);
+      const b = await countFiles(`${root}/content/blobs/sha256`);
+      const n = await countFiles(`${root}/snapshots`);
+      if (b !== baseline.blobs || n !== baseline.snaps) {
+        throw new Error(
+          `engine: rmi left ${b - baseline.blobs} blob and ${
+            n - baseline.snaps
+          } snapshot paths behind: runs would not be cold`,
+        );
+      }
+    },
+    close: () => d.close(),
   };
 }
 
@@ -419,6 +461,8 @@ async function main() {
       `docker://${ref}`,
     ]);
     checkInterrupted();
+    pullers.push(await daemonPuller(ref));
+    checkInterrupted();
     pullers.push(await ourPuller(ref, phases));
     checkInterrupted();
     pullers.push(await dockerPuller(ref, tmp));
@@ -475,24 +519,26 @@ async function main() {
     }
     // Ratios of medians, and the median of each round's own ratio (the same minutes of the
     // same disk: robust to the host's drift).
-    const e = med.get("engine")!;
-    const paired = (other: string) => {
-      const o = times.get(other)!;
-      return median(times.get("engine")!.map((t, i) => t / o[i])).toFixed(2);
+    const ratio = (a: string, b: string, note = "") => {
+      const x = times.get(a)!;
+      const y = times.get(b)!;
+      const perRound = median(x.map((t, i) => t / y[i])).toFixed(2);
+      return `${`${a}/${b}`.padEnd(24)} ${(med.get(a)! / med.get(b)!).toFixed(2).padStart(9)}x ${
+        perRound.padStart(9)
+      }x${note}`;
     };
     console.log(
-      `\n${"ratio".padEnd(20)} ${"of medians".padStart(10)} ${"per round".padStart(10)}\n` +
-        `${"engine/docker".padEnd(20)} ${(e / med.get("docker")!).toFixed(2).padStart(9)}x ${
-          paired("docker").padStart(9)
-        }x   (target ≤ 1.00)\n` +
-        `${"engine/skopeo+umoci".padEnd(20)} ${
-          (e / med.get("skopeo+umoci")!).toFixed(2).padStart(9)
-        }x ${paired("skopeo+umoci").padStart(9)}x`,
+      `\n${"ratio".padEnd(24)} ${"of medians".padStart(10)} ${"per round".padStart(10)}\n` +
+        [
+          ratio("engine", "docker", "   (CLI + daemon on both sides; target ≤ 1.00)"),
+          ratio("containerd", "docker", "   (our containerd's API alone)"),
+          ratio("containerd", "skopeo+umoci"),
+        ].join("\n"),
     );
     // Our phases, from the pull's own progress lines (median over runs, ms from request).
     const pm = (f: (p: Phase) => number) => median(phases.map(f)).toFixed(0);
     console.log(
-      `\nengine phases (median ms from request): first progress line ${
+      `\ncontainerd phases (median ms from request): first progress line ${
         pm((p) => p.firstLine)
       }, all layers downloaded ${pm((p) => p.downloadsDone)}, done ${pm((p) => p.done)}`,
     );
