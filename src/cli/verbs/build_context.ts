@@ -6,9 +6,9 @@
 // by 0:0 with empty user names; a Dockerfile from stdin or outside the context travels as
 // ".dockerfile.<random>", named in .dockerignore so the daemon drops it from the context.
 
-import { TypeFlag } from "../../containerd/archive/tar_header.ts";
-import type { TarInput } from "../../containerd/archive/tar_writer.ts";
-import { tarStream } from "../../containerd/archive/tar_writer.ts";
+import { TypeFlag } from "../../lib/tar/tar_header.ts";
+import type { TarInput } from "../../lib/tar/tar_writer.ts";
+import { tarStream } from "../../lib/tar/tar_writer.ts";
 import {
   goClean,
   keepBuildFiles,
