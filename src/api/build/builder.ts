@@ -5,13 +5,17 @@
 // containers go after each successful step (rm) or always (forcerm); intermediate images
 // stay, untagged, as the cache. The final image gets --label's labels, then every tag.
 
-import { familiarString, parseNormalizedNamed } from "../../lib/reference.ts";
+import {
+  familiarString,
+  parseNormalizedNamed,
+  referenceString,
+  withTag,
+} from "../../lib/reference.ts";
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import type { Daemon } from "../daemon.ts";
 import { progressMessage } from "../images/create.ts";
 import type { JSONMessage } from "../images/jsonmessage.ts";
-import { allImages, findIn, primaryName } from "../images/lookup.ts";
-import { tagImage } from "../images/remove.ts";
+import { allImages, findIn, isDangling, primaryName } from "../images/lookup.ts";
 import type { BuildCache } from "./cache.ts";
 import { dispatch, type StepRunner } from "./dispatch.ts";
 import {
@@ -86,14 +90,16 @@ export class Builder implements StepRunner {
     this.args = new BuildArgs(o.buildArgs);
   }
 
-  /** Runs the build; the final image's id. */
-  async run(): Promise<string> {
+  /** Runs the build; the final image's id and a record naming it. */
+  async run(): Promise<{ id: string; record: string }> {
     for (const t of this.o.tags) {
+      let ref;
       try {
-        parseNormalizedNamed(t);
+        ref = parseNormalizedNamed(t);
       } catch {
         throw invalidArgument(`invalid reference format: ${t}`);
       }
+      if (ref.digest) throw invalidArgument(`invalid reference format: ${t}: a digest`);
     }
     const text = await this.ctx.dockerfile();
     let df: Dockerfile;
@@ -154,7 +160,7 @@ export class Builder implements StepRunner {
           `[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`,
         );
       }
-      return st.imageId;
+      return { id: st.imageId, record: st.record };
     } catch (e) {
       if (this.o.forceRm) await this.#removeTmp(false);
       throw e;
@@ -164,11 +170,20 @@ export class Builder implements StepRunner {
     }
   }
 
-  /** Tags the result with every `t`, printing Docker's lines. */
-  async tag(id: string): Promise<void> {
+  /**
+   * Tags the result with every `t`, printing Docker's lines (as tagImage, from the record
+   * the build already knows; its dangling record goes once the image is named).
+   */
+  async tag(id: string, record: string): Promise<void> {
     for (const t of this.o.tags) {
-      await tagImage(this.d, id, t, "");
-      this.out.stream(`Successfully tagged ${familiarString(parseNormalizedNamed(t))}\n`);
+      const ref = parseNormalizedNamed(t);
+      const target = withTag({ domain: ref.domain, path: ref.path }, ref.tag || "latest");
+      await this.d.containerd.images.tag(record, referenceString(target));
+      this.d.events.publish("image", "tag", id, { name: familiarString(target) });
+      this.out.stream(`Successfully tagged ${familiarString(target)}\n`);
+    }
+    if (this.o.tags.length && isDangling(record)) {
+      await this.d.containerd.images.remove(record).catch(() => {});
     }
   }
 
@@ -250,23 +265,32 @@ export class Builder implements StepRunner {
 
   /** An image by name or id, pulled (with progress) when absent or when `pull` asks. */
   async image(ref: string, platform: string | undefined, pull: boolean) {
-    let found = findIn(await allImages(this.d.containerd), ref);
-    if (!found || pull) {
-      try {
-        await this.d.containerd.images.pull(ref, {
-          platform: platform || this.o.platform || undefined,
-          signal: this.signal,
-          onProgress: (l) => this.out.message(progressMessage(l)),
-        });
-      } catch (e) {
-        if (!found) throw wrap(e, `pull ${ref}`);
+    if (pull) await this.#pull(ref, platform, false);
+    // A name is containerd's own lookup; an id (prefix) or digest needs Docker's.
+    let detail = await this.d.containerd.images.get(ref).catch(() => undefined);
+    if (!detail) {
+      let found = findIn(await allImages(this.d.containerd), ref);
+      if (!found && !pull) {
+        await this.#pull(ref, platform, true);
+        found = findIn(await allImages(this.d.containerd), ref);
       }
-      found = findIn(await allImages(this.d.containerd), ref);
       if (!found) throw invalidArgument(`No such image: ${ref}`);
+      detail = await this.d.containerd.images.get(primaryName(found.entry));
     }
-    const detail = await this.d.containerd.images.get(primaryName(found.entry));
     const config = structuredClone(detail.config.config ?? {}) as RunConfig;
-    return { id: found.entry.id, record: detail.name, config };
+    return { id: detail.id, record: detail.name, config };
+  }
+
+  async #pull(ref: string, platform: string | undefined, required: boolean) {
+    try {
+      await this.d.containerd.images.pull(ref, {
+        platform: platform || this.o.platform || undefined,
+        signal: this.signal,
+        onProgress: (l) => this.out.message(progressMessage(l)),
+      });
+    } catch (e) {
+      if (required) throw wrap(e, `pull ${ref}`);
+    }
   }
 
   async #onBuildTriggers(st: StageState) {
@@ -293,17 +317,30 @@ export class Builder implements StepRunner {
   /** The cache's image for this step, if any: prints "Using cache" and moves to it. */
   async probe(st: StageState, containerConfig: RunConfig): Promise<boolean> {
     if (this.o.noCache || this.#cacheBusted) return false;
-    const images = await allImages(this.d.containerd);
-    const hit = await this.cache.lookup(st.imageId, containerConfig, (id) => images.has(id));
-    const entry = hit ? images.get(hit) : undefined;
-    if (!entry) {
+    const hit = await this.cache.lookup(st.imageId, containerConfig);
+    const record = hit && await this.#recordOf(hit.id, hit.record);
+    if (!hit || !record) {
       this.#cacheBusted = true;
       return false;
     }
     this.out.stream(" ---> Using cache\n");
-    st.imageId = entry.id;
-    st.record = primaryName(entry);
+    st.imageId = hit.id;
+    st.record = record;
     return true;
+  }
+
+  /** A record naming image `id`: `known` when it still does, else any (null: gone). */
+  async #recordOf(id: string, known: string): Promise<string | null> {
+    const detail = await this.d.containerd.images.get(known).catch(() => undefined);
+    if (detail?.id === id) return known;
+    const entry = (await allImages(this.d.containerd)).get(id);
+    if (!entry) {
+      await this.cache.forget(id);
+      return null;
+    }
+    const record = primaryName(entry);
+    await this.cache.rename(id, record);
+    return record;
   }
 
   /** A step container from the current image; `visible` ones print "Running in". */
@@ -326,7 +363,7 @@ export class Builder implements StepRunner {
     const img = await commitStepContainer(this.d, c, step);
     st.imageId = img.id;
     st.record = img.record;
-    await this.cache.record(img.id, parent, containerConfig);
+    await this.cache.record(img.id, img.record, parent, containerConfig);
   }
 
   /** A metadata-only step: "#(nop) <comment>" committed from a container never started. */

@@ -2,9 +2,10 @@
 // and whose container_config (the step's config with Cmd set to the RUN command, or to
 // "#(nop) <instruction>" for the other steps; COPY/ADD name their sources' checksum there)
 // is the same. Docker keeps the parent link in its image store; ours is this index:
-// <data-root>/build/parents.json, a list of {id, parent, key} (key: sha256 of the
-// container_config's canonical JSON), rewritten atomically. Entries of removed images are
-// dropped when a lookup meets them.
+// <data-root>/build/parents.json, a list of {id, parent, key, record} (key: sha256 of the
+// container_config's canonical JSON; record: the containerd record that last named the
+// image, checked by the caller), rewritten atomically. The caller forgets entries of
+// images that are gone.
 
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -15,6 +16,7 @@ const entrySchema = z.object({
   id: z.string(),
   parent: z.string(),
   key: z.string(),
+  record: z.string(),
   created: z.string(),
 });
 type Entry = z.infer<typeof entrySchema>;
@@ -79,35 +81,38 @@ export class BuildCache {
     return (await this.#load()).find((e) => e.id === id)?.parent;
   }
 
-  /**
-   * The newest image made from `parent` with this container_config that `exists` still
-   * knows; entries of images that are gone are forgotten.
-   */
-  lookup(
-    parent: string,
-    containerConfig: unknown,
-    exists: (id: string) => boolean,
-  ): Promise<string | undefined> {
+  /** The newest image made from `parent` with this container_config: its id and record. */
+  async lookup(parent: string, containerConfig: unknown): Promise<Entry | undefined> {
     const key = cacheKey(containerConfig);
+    await this.#chain;
+    const hits = (await this.#load()).filter((e) => e.parent === parent && e.key === key);
+    hits.sort((a, b) => a.created.localeCompare(b.created));
+    return hits.at(-1);
+  }
+
+  /** Drops the entries of image `id` (it is gone). */
+  forget(id: string): Promise<void> {
     return this.#locked(async () => {
-      const entries = await this.#load();
-      const gone = entries.filter((e) => !exists(e.id));
-      if (gone.length) {
-        this.#entries = entries.filter((e) => exists(e.id));
-        await this.#save(this.#entries);
-      }
-      const hits = this.#entries!.filter((e) => e.parent === parent && e.key === key);
-      hits.sort((a, b) => a.created.localeCompare(b.created));
-      return hits.at(-1)?.id;
+      this.#entries = (await this.#load()).filter((e) => e.id !== id);
+      await this.#save(this.#entries);
     });
   }
 
-  record(id: string, parent: string, containerConfig: unknown): Promise<void> {
+  /** The record now naming image `id` (its old one went away). */
+  rename(id: string, record: string): Promise<void> {
+    return this.#locked(async () => {
+      const entries = await this.#load();
+      for (const e of entries) if (e.id === id) e.record = record;
+      await this.#save(entries);
+    });
+  }
+
+  record(id: string, record: string, parent: string, containerConfig: unknown): Promise<void> {
     const key = cacheKey(containerConfig);
     return this.#locked(async () => {
       const entries = await this.#load();
       const rest = entries.filter((e) => !(e.id === id && e.parent === parent));
-      rest.push({ id, parent, key, created: new Date().toISOString() });
+      rest.push({ id, parent, key, record, created: new Date().toISOString() });
       this.#entries = rest;
       await this.#save(rest);
     });

@@ -40,10 +40,10 @@ export function buildImage(d: Daemon, req: BuildRequest, ctx: Ctx): ReadableStre
     try {
       await using context = await openBuildContext(d, body, req.dockerfile, sink.signal);
       const b = new Builder(d, cacheOf(d), context, req, out, sink.signal);
-      const id = await b.run();
+      const { id, record } = await b.run();
       sink.send({ aux: { ID: id } });
       out.stream(`Successfully built ${id.replace(/^sha256:/, "").slice(0, 12)}\n`);
-      await b.tag(id);
+      await b.tag(id, record);
       if (req.quiet) sink.send({ stream: `${id}\n` });
     } catch (e) {
       for (const m of held) sink.send(m);
