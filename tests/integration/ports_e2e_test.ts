@@ -130,6 +130,31 @@ Deno.test({
       ok(dyn && Number(dyn) !== port, r.out + r.err);
       deepStrictEqual(await until(`http://127.0.0.1:${dyn}/`, "hello\n"), "hello\n");
 
+      // Ranges pair up (the CLI expands them as docker's does); a host range for one port
+      // gives its first free port.
+      r = await d.docker(ENGINE, [
+        "run",
+        "-d",
+        "--name",
+        "ranges",
+        "-p",
+        `${port + 1}-${port + 2}:80-81`,
+        "-p",
+        `127.0.0.1:${port}-${port + 3}:82/udp`,
+        "busybox",
+        "sleep",
+        "30",
+      ]);
+      deepStrictEqual(r.code, 0, r.err);
+      r = await d.docker(ENGINE, ["port", "ranges"]);
+      deepStrictEqual(
+        r.out,
+        `80/tcp -> 0.0.0.0:${port + 1}\n81/tcp -> 0.0.0.0:${port + 2}\n` +
+          `82/udp -> 127.0.0.1:${port}\n`,
+        r.err,
+      );
+      await d.docker(ENGINE, ["rm", "-f", "ranges"]);
+
       r = await d.docker(ENGINE, ["stop", "-t", "1", "web", "all"]);
       deepStrictEqual(r.code, 0, r.err);
       deepStrictEqual(await rulesOf(id), []);

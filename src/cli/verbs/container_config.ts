@@ -3,6 +3,8 @@
 
 import type { Flags } from "../flags.ts";
 import { parseMemoryBytes } from "../units.ts";
+import { parsePortRange, parsePortSpec } from "../../api/network/ports.ts";
+import { errorMessage } from "../../lib/errors.ts";
 
 function parseKeyValueFile(path: string): string[] {
   return Deno.readTextFileSync(path).split("\n").map((l) => l.replace(/^\s+/, ""))
@@ -83,19 +85,25 @@ function tmpfs(list: string[]): Record<string, string> | undefined {
   return out;
 }
 
+/** -p and --expose as the docker CLI's nat.ParsePortSpecs (ranges expanded). */
 function portsAndBindings(publish: string[], expose: string[]) {
   const exposed: Record<string, Record<string, never>> = {};
   const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
-  for (const e of expose) exposed[e.includes("/") ? e : `${e}/tcp`] = {};
+  for (const e of expose) {
+    const [port, proto = "tcp"] = e.split("/");
+    let range;
+    try {
+      range = parsePortRange(port);
+    } catch (err) {
+      throw new Error(`invalid range format for --expose: ${e}, error: ${errorMessage(err)}`);
+    }
+    for (let p = range?.start ?? 0; range && p <= range.end; p++) exposed[`${p}/${proto}`] = {};
+  }
   for (const p of publish) {
-    const [spec, proto = "tcp"] = p.split("/");
-    const parts = spec.split(":");
-    const ctr = parts.pop()!;
-    const hostPort = parts.pop() ?? "";
-    const hostIp = parts.join(":").replace(/^\[|\]$/g, "");
-    const key = `${ctr}/${proto}`;
-    exposed[key] = {};
-    (bindings[key] ??= []).push({ HostIp: hostIp, HostPort: hostPort });
+    for (const { key, binding } of parsePortSpec(p)) {
+      exposed[key] = {};
+      (bindings[key] ??= []).push(binding);
+    }
   }
   return { exposed, bindings };
 }
