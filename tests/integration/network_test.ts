@@ -385,6 +385,46 @@ Deno.test(
         assertEquals(r.code, 0, r.err);
       });
 
+      await t.step(
+        "an internal network has no default route; a stopped container's connect applies at start",
+        async () => {
+          let r = await docker([
+            "network",
+            "create",
+            "--internal",
+            "--subnet",
+            "10.252.11.0/24",
+            "priv",
+          ]);
+          assertEquals(r.code, 0, r.err);
+          r = await docker([
+            "create",
+            "--name",
+            "two",
+            "--network",
+            "priv",
+            "busybox",
+            "sh",
+            "-c",
+            "ip route; ls /sys/class/net",
+          ]);
+          assertEquals(r.code, 0, r.err);
+          r = await docker(["network", "connect", "app", "two"]);
+          assertEquals(r.code, 0, r.err);
+          r = await docker(["start", "-a", "two"]);
+          assertEquals(r.code, 0, r.err);
+          // The route comes from the second, non-internal network.
+          assert(/^default via 10\.252\.9\.1 dev eth1/m.test(r.out), r.out);
+          assert(r.out.includes("10.252.11.0/24 dev eth0"), r.out);
+          assert(r.out.endsWith("eth0\neth1\nlo\n"), r.out);
+          await docker(["rm", "two"]);
+          r = await docker(["run", "--rm", "--network", "priv", "busybox", "ip", "route"]);
+          assertEquals([r.code, r.out.includes("default")], [0, false], r.out);
+          r = await docker(["network", "rm", "priv"]);
+          assertEquals(r.code, 0, r.err);
+        },
+      );
+
       await t.step("/etc/hosts, /etc/hostname, /etc/resolv.conf; --add-host, --dns", async () => {
         const br = await inspect(d, "networks/bridge");
         const gw = br.IPAM.Config[0].Gateway;
