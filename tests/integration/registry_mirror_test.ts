@@ -96,3 +96,36 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  { name: "registry mirrors: a SIGHUP reload applies to the next pull", ignore },
+  async () => {
+    await using dir = await tempDir();
+    await using mirror = await startRegistry();
+    const src = await new ContentStore(`${dir.path}/src`).init();
+    const img = await buildImage(src, [await filesLayer({ "etc/motd": "reloaded\n" })]);
+    await push(`${mirror.host}/library/reloaded:1`, {
+      content: src,
+      registries: new Registries(),
+      target: img.manifest,
+    });
+    const d = await startDaemon();
+    try {
+      await Deno.writeTextFile(
+        d.configFile,
+        JSON.stringify({ "registry-mirrors": [`http://${mirror.host}`] }),
+      );
+      Deno.kill(d.child.pid, "SIGHUP");
+      for (let i = 0; i < 200 && !d.log().includes("Reloaded configuration"); i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.match(d.log(), /Reloaded configuration/);
+      const r = await d.docker(ENGINE, ["-H", d.host, "pull", "reloaded:1"]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`Digest: ${img.manifest.digest}`));
+      assert.equal(await manifestGets(mirror.log, "library/reloaded"), 1);
+    } finally {
+      await d.close();
+    }
+  },
+);

@@ -80,6 +80,7 @@ export async function createImage(d: Daemon, ctx: Ctx): Promise<Reply> {
     platform,
     auth,
     registry: registryConfig(d),
+    concurrency: d.opts.maxConcurrentDownloads,
     signal: abort.signal,
     onProgress: (l) => {
       if (live) return live(l);

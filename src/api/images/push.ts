@@ -53,6 +53,7 @@ export async function pushImage(d: Daemon, ctx: Ctx, name: string): Promise<Repl
       const done = await d.containerd.images.push(referenceString(ref), {
         auth,
         registry: registryConfig(d),
+        concurrency: d.opts.maxConcurrentUploads,
         signal: s.signal,
         onProgress: (l) => s.send(progressMessage({ ...l, id: ids.get(l.id) ?? l.id })),
       });

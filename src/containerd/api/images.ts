@@ -42,6 +42,8 @@ export const pullRequestSchema = z.object({
   platform: z.string().max(256).optional(),
   auth: authSchema.optional(),
   registry: registryConfigSchema.optional(),
+  /** Layers transferred at once (dockerd's max-concurrent-downloads / -uploads). */
+  concurrency: z.number().int().min(1).max(1024).optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
@@ -50,6 +52,8 @@ export const pushRequestSchema = z.object({
   ref: z.string().min(1).max(REF_MAX),
   auth: authSchema.optional(),
   registry: registryConfigSchema.optional(),
+  /** Layers transferred at once (dockerd's max-concurrent-downloads / -uploads). */
+  concurrency: z.number().int().min(1).max(1024).optional(),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 

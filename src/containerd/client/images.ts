@@ -26,6 +26,8 @@ export interface StreamOptions {
   auth?: Auth;
   /** Mirrors and insecure registries as the daemon has them now. */
   registry?: RegistryConfig;
+  /** Layers transferred at once. */
+  concurrency?: number;
   onProgress?: (line: ProgressLine) => void;
   signal?: AbortSignal;
 }
@@ -38,7 +40,13 @@ export class ImagesClient {
   /** Pulls `ref` ("busybox", "127.0.0.1:5000/x:1"); platform like "linux/arm64". */
   async pull(ref: string, o: StreamOptions & { platform?: string } = {}) {
     const resp = await this.http.request("POST", "/v1/images/pull", {
-      json: { ref, platform: o.platform, auth: o.auth, registry: o.registry },
+      json: {
+        ref,
+        platform: o.platform,
+        auth: o.auth,
+        registry: o.registry,
+        concurrency: o.concurrency,
+      },
       signal: o.signal,
     });
     return await this.#stream(resp, pullDoneSchema, `pull ${ref}`, o.onProgress);
@@ -47,7 +55,7 @@ export class ImagesClient {
   /** Pushes the local image `ref` to the registry it names. */
   async push(ref: string, o: StreamOptions = {}) {
     const resp = await this.http.request("POST", "/v1/images/push", {
-      json: { ref, auth: o.auth, registry: o.registry },
+      json: { ref, auth: o.auth, registry: o.registry, concurrency: o.concurrency },
       signal: o.signal,
     });
     return await this.#stream(resp, pushDoneSchema, `push ${ref}`, o.onProgress);

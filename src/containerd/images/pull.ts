@@ -9,7 +9,7 @@ import { chainIDs } from "../snapshots/mod.ts";
 import { normalizeName, registriesFor } from "./names.ts";
 import { type BusyChains, unpackImage } from "./unpack.ts";
 
-/** Downloads at the same time (dockerd's max-concurrent-downloads). */
+/** Downloads at the same time by default (dockerd's max-concurrent-downloads). */
 const CONCURRENCY = 3;
 
 export async function pullImage(
@@ -22,6 +22,7 @@ export async function pullImage(
   const name = normalizeName(req.ref);
   const before = s.meta.images.find(name)?.target.digest;
   const platform = req.platform ? parsePlatform(req.platform) : undefined;
+  const concurrency = req.concurrency ?? CONCURRENCY;
   let queued = 0;
   // Held until the record exists, so a concurrent snapshot GC leaves the chain alone.
   let held: Disposable | undefined;
@@ -37,15 +38,15 @@ export async function pullImage(
       meta: s.meta,
       registries: registriesFor(s, req.auth, req.registry),
       platform,
-      concurrency: CONCURRENCY,
+      concurrency,
       signal,
       onProgress: (e) => {
         const line: ProgressLine = { id: e.id, status: e.status };
         if (e.current !== undefined) line.current = e.current;
         if (e.total !== undefined) line.total = e.total;
         emit(line);
-        // Layers beyond the first CONCURRENCY wait for a download slot, as Docker shows.
-        if (e.status === "Pulling fs layer" && queued++ >= CONCURRENCY) {
+        // Layers beyond the first `concurrency` wait for a download slot, as Docker shows.
+        if (e.status === "Pulling fs layer" && queued++ >= concurrency) {
           emit({ id: e.id, status: "Waiting" });
         }
       },

@@ -21,6 +21,7 @@ export async function pushImage(
   const image = findImage(s, req.ref);
   const reference = parseNormalized(image.name);
   const resolved = await resolveImage(s.content, image);
+  const concurrency = req.concurrency ?? CONCURRENCY;
   const target = await pushTarget(s, image.target, resolved.manifestDescriptor);
   const layers = new Set(resolved.layers.map((l) => l.digest));
   const sourceKey = SOURCE_LABEL_PREFIX + reference.domain;
@@ -30,14 +31,14 @@ export async function pushImage(
 
   resolved.layers.forEach((l, i) => {
     emit({ id: shortId(l.digest), status: "Preparing" });
-    if (i >= CONCURRENCY) emit({ id: shortId(l.digest), status: "Waiting" });
+    if (i >= concurrency) emit({ id: shortId(l.digest), status: "Waiting" });
   });
   const result = await push(reference, {
     content: s.content,
     registries: registriesFor(s, req.auth, req.registry),
     target,
     meta: s.meta,
-    concurrency: CONCURRENCY,
+    concurrency,
     onProgress: (e) => {
       if (!layers.has(e.digest) || e.status === "Preparing") return;
       const status = e.status === "Mounted from"
