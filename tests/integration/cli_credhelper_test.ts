@@ -159,6 +159,11 @@ Deno.test({ name: "cli credential helpers: login, push, pull, logout", ignore },
     await ok(["login", "-u", "alice", "--password-stdin", R], "s3cret\n");
     assert.match(await ok(["push", `${R}/cred/bb:1`]), /digest: sha256:/);
     assert.equal((await storeFiles()).length, 1);
+    // run's implicit pull reads the credentials too.
+    await ok(["rmi", `${R}/cred/bb:1`]);
+    const ran = await engine(["run", "--rm", `${R}/cred/bb:1`, "echo", "pulled"]);
+    assert.equal(ran.code, 0, ran.err);
+    assert.equal(ran.out, "pulled\n");
     // An image of another registry goes to credsStore: a helper that is not installed.
     const other = await engine(["push", "127.0.0.1:1/x/y:1"]);
     assert.notEqual(other.code, 0);

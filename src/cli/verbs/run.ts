@@ -6,6 +6,8 @@ import { ApiError, type EngineClient, escapePath } from "../client.ts";
 import { StatusError } from "../command.ts";
 import { createBody } from "./container_config.ts";
 import { pullImage } from "./pull.ts";
+import { registryAuthHeader } from "./registry_auth.ts";
+import { parseNormalizedNamed } from "../../lib/reference.ts";
 import { parseDetachKeys, pumpStreams, watchResize } from "./stream_io.ts";
 import { clientFor, write, writeErr } from "./common.ts";
 
@@ -13,7 +15,11 @@ async function createContainer(client: EngineClient, inv: Invocation, detach: bo
   const { body, query, image } = createBody(inv.flags, inv.args, { detach });
   const pullMode = inv.flags.string("pull");
   if (pullMode === "always") {
-    await pullImage(client, image, { toStderr: true, platform: query.platform });
+    await pullImage(client, image, {
+      toStderr: true,
+      platform: query.platform,
+      auth: await registryAuthHeader(inv, parseNormalizedNamed(image)),
+    });
   }
   try {
     return await client.json<{ Id: string; Warnings?: string[] }>("POST", "/containers/create", {
@@ -32,6 +38,7 @@ async function createContainer(client: EngineClient, inv: Invocation, detach: bo
       toStderr: true,
       platform: query.platform,
       quiet: inv.flags.bool("quiet"),
+      auth: await registryAuthHeader(inv, parseNormalizedNamed(image)),
     });
     return await client.json<{ Id: string; Warnings?: string[] }>("POST", "/containers/create", {
       query,
