@@ -296,6 +296,16 @@ Deno.test({ name: "build: bad input names the line, the path, the command", igno
     assertEquals(forced.code, 4, forced.err);
     assertEquals(await containerCount(d), 0);
 
+    // Sources never leave the context: "..", or a symlink pointing out (resolved inside).
+    const up = await build("FROM busybox\nCOPY ../etc/passwd /x\n");
+    assertEquals(up.code, 1);
+    assert(up.err.includes("forbidden path outside the build context"), up.err);
+    await Deno.symlink("/etc/shadow", `${ctx}/shadow`);
+    const link = await build("FROM busybox\nCOPY shadow /x\n");
+    assertEquals(link.code, 1);
+    assert(link.err.includes("shadow"), link.err);
+    await Deno.remove(`${ctx}/shadow`);
+
     // Nothing was tagged by the failures.
     const tags = await ok(d, ["images", "--format", "{{.Repository}}:{{.Tag}}"]);
     assert(!tags.includes("bad:1"), tags);

@@ -216,6 +216,25 @@ async function isTar(file: string): Promise<boolean> {
   return Number.isFinite(stored) && stored === sum;
 }
 
+/** The source's path with its symlinks resolved inside its root (as it is when missing). */
+function resolvedPath(src: CopySource): string {
+  let fd: fs.Fd;
+  try {
+    fd = fs.openInRoot(src.root.fd, src.path, { flags: fs.O_PATH });
+  } catch {
+    return src.path;
+  }
+  try {
+    const real = Deno.readLinkSync(`/proc/self/fd/${fd.fd}`);
+    const top = Deno.readLinkSync(`/proc/self/fd/${src.root.fd}`);
+    if (real === top) return "";
+    if (!real.startsWith(`${top}/`)) throw invalidArgument(`${src.display}: outside its root`);
+    return real.slice(top.length + 1);
+  } finally {
+    fd.close();
+  }
+}
+
 /** Copies each source to `dest` (absolute, a trailing "/" kept) in the rootfs `root`. */
 export async function copySources(
   root: fs.Fd,
@@ -229,10 +248,11 @@ export async function copySources(
   const files: string[] = [];
   try {
     for (const src of sources) {
-      const { dir, base } = splitPath(src.path);
+      // The source itself is followed inside its root (as Docker); what is below is not.
+      const { dir, base } = splitPath(resolvedPath(src));
       let dirFd: fs.Fd;
       try {
-        dirFd = fs.openInRoot(src.root.fd, dir);
+        dirFd = fs.openInRoot(src.root.fd, dir, { noSymlinks: true });
       } catch {
         throw notFound(
           `file not found in build context or excluded by .dockerignore: ` +

@@ -246,7 +246,7 @@ async function copy(b: StepRunner, st: StageState, i: CopyInstruction | AddInstr
     throw invalidArgument(`${name} failed: source can't be a URL for COPY`);
   }
   const local = i.sources.filter((s) => !isUrl(s));
-  const paths = srcImage ? local : await b.ctx.expandSources(local, name);
+  const paths = srcImage || !local.length ? local : await b.ctx.expandSources(local, name);
   const count = paths.length + urls.length;
   if (count > 1 && !i.dest.endsWith("/")) {
     throw invalidArgument(

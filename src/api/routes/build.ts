@@ -3,6 +3,7 @@
 
 import { z } from "zod";
 import { invalidArgument } from "../../lib/errors.ts";
+import { remoteContextError } from "../build/context.ts";
 import { buildImage, type BuildRequest } from "../build/service.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Ctx, Route } from "../http/router.ts";
@@ -21,7 +22,8 @@ function networkMode(v: string | null): string {
 
 function parseQuery(q: URLSearchParams): BuildRequest {
   const forceRm = boolQuery(q, "forcerm");
-  if (q.get("remote")) throw invalidArgument("building from a remote context is not supported");
+  const remote = q.get("remote");
+  if (remote) throw remoteContextError(remote);
   const version = q.get("version") || "1";
   if (version !== "1") {
     throw invalidArgument(`builder version ${JSON.stringify(version)} is not supported (only 1)`);
