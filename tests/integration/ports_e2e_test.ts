@@ -76,6 +76,29 @@ Deno.test({
       deepStrictEqual(await get(`http://${ip}:80/`), "hello\n", "the container's address");
       deepStrictEqual(await get(`http://${gateway}:${port}/`), "hello\n", "the bridge's address");
 
+      // From containers: another one on the bridge, and the server itself (hairpin).
+      r = await d.docker(ENGINE, [
+        "run",
+        "--rm",
+        "busybox",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        `http://${gateway}:${port}/`,
+      ]);
+      deepStrictEqual([r.code, r.out], [0, "hello\n"], `from a neighbour: ${r.err}`);
+      r = await d.docker(ENGINE, [
+        "exec",
+        "web",
+        "wget",
+        "-q",
+        "-O",
+        "-",
+        `http://${gateway}:${port}/`,
+      ]);
+      deepStrictEqual([r.code, r.out], [0, "hello\n"], `hairpin: ${r.err}`);
+
       r = await d.docker(ENGINE, ["port", "web"]);
       deepStrictEqual(r.out, `80/tcp -> 0.0.0.0:${port}\n`, r.err);
       r = await d.docker(ENGINE, ["port", "web", "80"]);

@@ -35,11 +35,9 @@ import {
   type PortMap,
   PortUnavailable,
   type Proto,
-  type Reservation,
-  reserve,
   validatePortBindings,
 } from "./ports.ts";
-import { startProxy } from "./proxy.ts";
+import { type Reservation, reserve, startProxy } from "./proxy.ts";
 import type { NetworkRecord } from "./types.ts";
 
 /** Serialises chain creation between engine daemons on one host (a flock). */
@@ -84,6 +82,19 @@ async function run(cmd: string, args: string[], input?: string): Promise<string>
 function writeSysctl(path: string, value: string): void {
   try {
     if (Deno.readTextFileSync(path).trim() !== value) Deno.writeTextFileSync(path, value);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+/**
+ * Hairpin mode on the bridge's ports, as dockerd sets it: a container reaching its own
+ * published port through a host address is DNATed back out of the port its packet came in.
+ */
+function hairpin(bridge: string): void {
+  const dir = `/sys/class/net/${bridge}/brif`;
+  try {
+    for (const port of Deno.readDirSync(dir)) writeSysctl(`${dir}/${port.name}/hairpin_mode`, "1");
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
@@ -229,6 +240,7 @@ export class Netfilter {
       }
       if (this.opts.iptables) {
         await this.#ensureReady();
+        if (held.length) hairpin(ep.bridge);
         await this.#replace("c", containerId, rules);
       }
     } catch (err) {
