@@ -233,6 +233,14 @@ const byKey = new Map(OPTIONS.filter((o) => keyOf(o) !== null).map((o) => [keyOf
 
 /** pflag's parsing: --flag, --flag=v, --flag v, -f v, -fv, bools as --flag or --flag=false. */
 export function parseFlags(args: string[]): FlagValues {
+  try {
+    return parseFlagList(args);
+  } catch (e) {
+    throw invalidArgument(`${errorMessage(e)}\nSee 'engine daemon --help'.`);
+  }
+}
+
+function parseFlagList(args: string[]): FlagValues {
   const out: FlagValues = new Map();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];

@@ -21,7 +21,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     parsed = await parseDaemonArgs(args);
   } catch (e) {
-    console.error(`engine daemon: ${errorMessage(e)}\n\n${USAGE}`);
+    console.error(`engine daemon: ${errorMessage(e)}`);
     return 125;
   }
   if (parsed.help) {
