@@ -115,6 +115,12 @@ Deno.test("comments, BOM, empty files", () => {
   fails("\n", "failed to parse Dockerfile: file with no instructions");
   fails("# only\n", "failed to parse Dockerfile: file with no instructions");
   throws(() => parseDockerfile("", "sub/Dockerfile.dev"), /the Dockerfile \(sub\/Dockerfile.dev\)/);
+  // bufio.Scanner's limit: a line of 65536 bytes or more
+  parseDockerfile(`FROM scratch\nLABEL a=${"x".repeat(65535 - 8)}\n`);
+  fails(
+    `FROM scratch\nLABEL a=${"x".repeat(65536 - 8)}\n`,
+    "failed to parse Dockerfile: dockerfile line greater than max allowed size of 65535",
+  );
 });
 
 Deno.test("stages: names lower-cased, meta args, --platform, errors", () => {

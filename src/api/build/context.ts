@@ -23,6 +23,9 @@ import { goClean, PatternMatcher, readDockerignore } from "./dockerignore.ts";
 /** 20 GiB of uncompressed context: far above a sane build, a stop for a hostile one. */
 export const MAX_CONTEXT_BYTES = 20 * 2 ** 30;
 
+/** A Dockerfile is read whole: a bound on what a hostile context can make the daemon hold. */
+const MAX_DOCKERFILE_BYTES = 32 * 2 ** 20;
+
 export interface UnpackedContext extends AsyncDisposable {
   /** The private directory holding the context (mode 0700). */
   dir: string;
@@ -210,6 +213,9 @@ export async function readDockerfile(
     if (!fd) continue;
     const st = await Deno.stat(`/proc/self/fd/${fd.fd}`);
     if (!st.isFile) throw invalidArgument(`the Dockerfile (${candidate}) is not a regular file`);
+    if (st.size > MAX_DOCKERFILE_BYTES) {
+      throw invalidArgument(`the Dockerfile (${candidate}) is larger than 32 MiB`);
+    }
     return { name: candidate, text: await Deno.readTextFile(`/proc/self/fd/${fd.fd}`) };
   }
   throw notFound(`Cannot locate specified Dockerfile: ${name}`);

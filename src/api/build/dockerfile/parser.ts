@@ -74,10 +74,21 @@ class Directives {
   }
 }
 
+/** bufio.Scanner's default buffer: a line of this many bytes or more fails the scan. */
+const MAX_LINE_BYTES = 64 * 1024;
+const encoder = new TextEncoder();
+
 /** Lines as Go's bufio.ScanLines gives them: split on \n, a trailing \r dropped. */
 function scanLines(text: string): string[] {
   const lines = text.split("\n");
   if (lines[lines.length - 1] === "") lines.pop();
+  for (const l of lines) {
+    if (l.length * 3 >= MAX_LINE_BYTES && encoder.encode(l).length >= MAX_LINE_BYTES) {
+      throw new SyntaxError(
+        `dockerfile line greater than max allowed size of ${MAX_LINE_BYTES - 1}`,
+      );
+    }
+  }
   return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
 }
 
