@@ -92,7 +92,8 @@ export async function main(args: string[]): Promise<number> {
     err(flagErrorText(e.message, def, path) + "\n");
     return 125;
   }
-  if (result.help) {
+  // run/create/exec declare --help among their flags (docker lists it there).
+  if (result.help || (result.flags.values.has("help") && result.flags.bool("help"))) {
     out(commandHelp(def, path));
     return 0;
   }

@@ -132,3 +132,14 @@ Deno.test("pflag wrap: short orphan words stay on the line (slop)", () => {
     "Only display container IDs and some more words to\n                        go past the limit",
   );
 });
+
+Deno.test("run --help prints the usage (run declares --help among its flags)", async () => {
+  const { ENGINE } = await import("../helpers/engine.ts");
+  const out = await new Deno.Command(ENGINE, { args: ["run", "--help"], stdout: "piped" })
+    .output();
+  assertEquals(out.code, 0);
+  assertEquals(
+    new TextDecoder().decode(out.stdout).split("\n")[0],
+    "Usage:  engine run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+  );
+});
