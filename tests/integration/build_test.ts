@@ -106,6 +106,13 @@ Deno.test({ name: "build: the classic builder's stream, cache and image", ignore
     assertEquals(history[1].CreatedBy, "/bin/sh -c echo hi > /f");
     assertEquals(await ok(d, ["run", "--rm", "bt:1"]), "hi\n");
 
+    // The intermediate image is bt:1's parent: hidden from `images`, listed with -a.
+    const parent = JSON.parse(await ok(d, ["image", "inspect", "bt:1"]))[0].Parent;
+    assert(/^sha256:[0-9a-f]{64}$/.test(parent), parent);
+    const listed = await ok(d, ["images", "-q", "--no-trunc"]);
+    assert(!listed.includes(parent), listed);
+    assert((await ok(d, ["images", "-a", "-q", "--no-trunc"])).includes(parent));
+
     // Rebuild: every step from the cache, the same image.
     const again = await postBuild(d, tar, "dockerfile=Dockerfile&t=bt%3A1&version=1");
     const text2 = again.map((m) => m.stream !== undefined ? ids(String(m.stream)) : m);

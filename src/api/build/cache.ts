@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { writeAtomic } from "../containers/atomic.ts";
+import type { Daemon } from "../daemon.ts";
 import { log } from "../log.ts";
 
 const entrySchema = z.object({
@@ -76,9 +77,10 @@ export class BuildCache {
     await writeAtomic(this.#file, JSON.stringify(entries));
   }
 
-  /** The parent of image `id`, if a build made it. */
-  async parent(id: string): Promise<string | undefined> {
-    return (await this.#load()).find((e) => e.id === id)?.parent;
+  /** Image id → its parent's, for the images builds made (Docker's ParentId). */
+  async parents(): Promise<Map<string, string>> {
+    await this.#chain;
+    return new Map((await this.#load()).map((e) => [e.id, e.parent]));
   }
 
   /** The newest image made from `parent` with this container_config: its id and record. */
@@ -117,4 +119,13 @@ export class BuildCache {
       await this.#save(rest);
     });
   }
+}
+
+const caches = new WeakMap<Daemon, BuildCache>();
+
+/** The daemon's build cache index (one per daemon). */
+export function buildCacheOf(d: Daemon): BuildCache {
+  let c = caches.get(d);
+  if (!c) caches.set(d, c = new BuildCache(d.opts.dataRoot));
+  return c;
 }

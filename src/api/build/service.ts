@@ -9,20 +9,12 @@ import type { Daemon } from "../daemon.ts";
 import type { Ctx } from "../http/router.ts";
 import { type JSONMessage, messageStream } from "../images/jsonmessage.ts";
 import { Builder, type BuildOptions, type BuildOutput } from "./builder.ts";
-import { BuildCache } from "./cache.ts";
+import { buildCacheOf } from "./cache.ts";
 import { openBuildContext } from "./context_source.ts";
 import { RunFailed } from "./dispatch.ts";
 
 export interface BuildRequest extends BuildOptions {
   quiet: boolean;
-}
-
-const caches = new WeakMap<Daemon, BuildCache>();
-
-function cacheOf(d: Daemon): BuildCache {
-  let c = caches.get(d);
-  if (!c) caches.set(d, c = new BuildCache(d.opts.dataRoot));
-  return c;
 }
 
 function errorLine(e: unknown): JSONMessage {
@@ -39,7 +31,7 @@ export function buildImage(d: Daemon, req: BuildRequest, ctx: Ctx): ReadableStre
     const out: BuildOutput = { stream: (text) => send({ stream: text }), message: send };
     try {
       await using context = await openBuildContext(d, body, req.dockerfile, sink.signal);
-      const b = new Builder(d, cacheOf(d), context, req, out, sink.signal);
+      const b = new Builder(d, buildCacheOf(d), context, req, out, sink.signal);
       const { id, record } = await b.run();
       sink.send({ aux: { ID: id } });
       out.stream(`Successfully built ${id.replace(/^sha256:/, "").slice(0, 12)}\n`);

@@ -4,6 +4,7 @@
 import { errorKind, notFound } from "../../lib/errors.ts";
 import type { ImageDetail } from "../../containerd/api/images.ts";
 import type { Daemon } from "../daemon.ts";
+import { buildCacheOf } from "../build/cache.ts";
 import { versionBelow } from "./list.ts";
 import {
   findImage,
@@ -73,7 +74,7 @@ export async function inspectImage(d: Daemon, raw: string, version: string) {
     Id: entry.id,
     RepoTags: repoTags(entry),
     RepoDigests: repoDigests(entry),
-    Parent: "",
+    Parent: (await buildCacheOf(d).parents()).get(entry.id) ?? "",
     Comment: typeof cfg.comment === "string" ? cfg.comment : lastComment(cfg),
     Created: detail.config.created ?? "0001-01-01T00:00:00Z",
     Container: cfg.container ?? "",

@@ -5,6 +5,8 @@ import { invalidArgument } from "../../lib/errors.ts";
 import { familiarName, familiarString, type Reference } from "../../lib/reference.ts";
 import type { ImageDetail } from "../../containerd/api/images.ts";
 import type { Daemon } from "../daemon.ts";
+import { buildCacheOf } from "../build/cache.ts";
+import { boolQuery } from "../http/validate.ts";
 import { type Filters, matchLabels, parseFilters } from "../http/filters.ts";
 import {
   allImages,
@@ -121,12 +123,18 @@ export async function listImages(
   const until = filters.get("until")?.map(untilTime);
   const refs = filters.get("reference");
   const legacy = versionBelow(version, "1.43");
+  // Docker hides untagged images that are parents (a build's intermediate images) unless
+  // all=1; dangling=true lists only images without children.
+  const parents = await buildCacheOf(d).parents();
+  const hasChildren = new Set([...parents].filter(([c]) => index.has(c)).map(([, p]) => p));
+  const showAll = boolQuery(q, "all");
 
   const out: ImageListItem[] = [];
   for (const l of all) {
     const { entry, detail } = l;
     const isDangling = entry.tags.length === 0 && entry.digests.length === 0;
     if (wantDangling !== undefined && wantDangling !== (entry.tags.length === 0)) continue;
+    if (isDangling && hasChildren.has(entry.id) && (!showAll || wantDangling)) continue;
     const labels = detail.config.config?.Labels ?? null;
     if (!matchLabels(filters.get("label"), labels ?? {})) continue;
     const created = createdOf(l);
@@ -146,7 +154,7 @@ export async function listImages(
       Created: created,
       Id: entry.id,
       Labels: labels,
-      ParentId: "",
+      ParentId: parents.get(entry.id) ?? "",
       RepoDigests: digests.length ? repoDigests({ ...entry, digests }) : legacy ? null : [],
       RepoTags: tags.length ? tags.map(familiarString) : legacy ? null : [],
       SharedSize: -1,
