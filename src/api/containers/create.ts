@@ -115,7 +115,7 @@ export async function createContainer(
   const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
   host.NetworkMode = net.mode;
   const finalName = "/" +
-    (name || randomName((n) => d.store.find(n) !== undefined)).replace(/^\//, "");
+    (name || randomName((n) => d.store.nameTaken(n))).replace(/^\//, "");
   d.store.reserveName(finalName, id);
   const dir = d.store.dir(id);
   const files = {

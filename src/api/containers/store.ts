@@ -70,6 +70,11 @@ export class ContainerStore {
     this.#names.set(name, id);
   }
 
+  /** Is `name` held, also by a container still being created (not yet findable)? */
+  nameTaken(name: string): boolean {
+    return this.#names.has(name.startsWith("/") ? name : "/" + name);
+  }
+
   releaseName(name: string): void {
     this.#names.delete(name);
   }
