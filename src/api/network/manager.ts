@@ -6,7 +6,6 @@
 // through the interfaces in types.ts.
 import { conflict, invalidArgument, notFound } from "../../lib/errors.ts";
 import type { Daemon } from "../daemon.ts";
-import { writeAtomic } from "../containers/atomic.ts";
 import type { Container } from "../containers/store.ts";
 import { log } from "../log.ts";
 import {
@@ -499,7 +498,7 @@ export class NetworkManager {
       }
       for (const f of ["HostsPath", "ResolvConfPath"] as const) {
         if (other.rec[f] && c.rec[f] && other.rec[f] !== c.rec[f]) {
-          await writeAtomic(c.rec[f], await Deno.readTextFile(other.rec[f]), 0o644);
+          await replaceFile(c.rec[f], await Deno.readTextFile(other.rec[f]));
         }
       }
       return;
@@ -800,7 +799,7 @@ export class NetworkManager {
   async #writeHosts(c: Container, own: { ip: string; names: string[] }[]): Promise<void> {
     if (!c.rec.HostsPath || c.rec.HostsPath === "/etc/hosts") return;
     const extra = extraHostLines(c.host.ExtraHosts ?? [], this.#hostGateway());
-    await writeAtomic(c.rec.HostsPath, hostsFile(own, extra), 0o644);
+    await replaceFile(c.rec.HostsPath, hostsFile(own, extra));
   }
 
   async #writeResolv(c: Container, embedded: string | undefined): Promise<void> {
@@ -816,7 +815,22 @@ export class NetworkManager {
         options: c.host.DnsOptions?.length ? c.host.DnsOptions : o.dnsOptions,
         embedded,
       });
-    await writeAtomic(c.rec.ResolvConfPath, text, 0o644);
+    await replaceFile(c.rec.ResolvConfPath, text);
+  }
+}
+
+/**
+ * Replaces a generated /etc file with a rename (a reader sees the old or the new one). No
+ * fsync: each start writes them again, and a sync per file costs milliseconds on start.
+ */
+async function replaceFile(path: string, text: string): Promise<void> {
+  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    await Deno.writeTextFile(tmp, text, { mode: 0o644 });
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
   }
 }
 
