@@ -76,6 +76,12 @@ Deno.test("continuations: escape removed, continuation lines kept as written, co
     parseDockerfile("FROM scratch\nRUN a \\").stages[0].instructions[0].original,
     "RUN a",
   );
+  // an escaped escape character ends the line (and, as Go's regexp sees it, so do three)
+  const ends = (text: string) =>
+    parseDockerfile(text).stages[0].instructions.map((i) => i.original);
+  assertEquals(ends("FROM scratch\nRUN echo \\\\\nRUN x\n"), ["RUN echo \\\\", "RUN x"]);
+  assertEquals(ends("FROM scratch\nRUN a\\\\\\\nRUN x\n"), ["RUN a\\\\\\", "RUN x"]);
+  assertEquals(ends("# escape=`\nFROM scratch\nRUN a ``\nRUN b\n"), ["RUN a ``", "RUN b"]);
   // a lone escape line continues into the next line
   assertEquals(parseDockerfile("\\\nFROM scratch\n").stages[0].original, "FROM scratch");
 });

@@ -42,14 +42,17 @@ class Directives {
   syntax?: string;
   private done = false;
   private readonly seen = new Set<string>();
-  private continuation = /\\[ \t]*$/;
+  private continuation = /([^\\])\\[ \t]*$|^\\[ \t]*$/;
 
   setEscape(s: string) {
     if (s !== "`" && s !== "\\") {
       throw new SyntaxError(`invalid escape token '${s}' does not match \` or \\`);
     }
     this.escape = s;
-    this.continuation = new RegExp(`\\${s}[ \\t]*$`);
+    // Docker's: the escape character at the end of the line, not itself escaped (an
+    // escaped escape "\\\\" ends the line; Go has no lookbehind, so "\\\\\\" ends it too)
+    const e = s === "\\" ? "\\\\" : s;
+    this.continuation = new RegExp(`([^${e}])${e}[ \\t]*$|^${e}[ \\t]*$`);
   }
 
   /** Directives count only before any instruction, comment or blank line. */
@@ -69,7 +72,7 @@ class Directives {
 
   /** Removes a trailing escape character; says whether the line ends the instruction. */
   trimContinuation(line: string): [string, boolean] {
-    if (this.continuation.test(line)) return [line.replace(this.continuation, ""), false];
+    if (this.continuation.test(line)) return [line.replace(this.continuation, "$1"), false];
     return [line, true];
   }
 }
