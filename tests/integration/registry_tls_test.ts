@@ -185,3 +185,18 @@ Deno.test({ name: "registry TLS: through the daemon (ENGINE_CERTS_DIRS)", ignore
     await d.close();
   }
 });
+
+Deno.test({
+  name: "registry TLS: loopback falls back from HTTPS to HTTP once, with requests in parallel",
+  ignore: missing(command(REGISTRY_BIN)),
+}, async () => {
+  await using reg = await startRegistry();
+  const registries = new Registries({ attempts: 1 });
+  const repo = registries.repository({ domain: reg.host, path: "none/here" });
+  assert.equal(repo.transport.endpoint.tls, "skip", "127.0.0.0/8: unverified HTTPS first");
+  const sizes = await Promise.all(
+    Array.from({ length: 6 }, (_, i) => repo.blobSize(`sha256:${String(i).repeat(64)}`)),
+  );
+  assert.deepEqual(sizes, Array(6).fill(undefined));
+  assert.equal(repo.transport.base, `http://${reg.host}`);
+});

@@ -117,14 +117,15 @@ export class Transport {
   async send(pathOrUrl: string, init: RequestInit): Promise<Response> {
     const errors: string[] = [];
     for (;;) {
-      const base = this.base;
-      const url = this.url(pathOrUrl);
+      const i = this.#current;
+      const base = this.endpoints[i].base;
+      const url = new URL(pathOrUrl, base).href;
       try {
-        const resp = await this.fetcher(url, init);
+        const resp = await this.#fetchers[i](url, init);
         this.#confirmed = true;
         return resp;
       } catch (err) {
-        const last = this.#current >= this.endpoints.length - 1;
+        const last = i >= this.endpoints.length - 1;
         if (this.#confirmed || last || init.signal?.aborted) {
           if (errors.length) {
             throw new TypeError(`${errors.join("; ")}; ${networkError(err)}`, { cause: err });
@@ -132,7 +133,8 @@ export class Transport {
           throw err;
         }
         errors.push(`${init.method ?? "GET"} ${url}: ${networkError(err)}`);
-        this.#current++;
+        // Concurrent first requests: the first to fail moves everyone on, once.
+        if (this.#current === i) this.#current = i + 1;
         // A URL on the failed endpoint moves to the next one with its path.
         if (pathOrUrl.startsWith(base)) pathOrUrl = pathOrUrl.slice(base.length);
       }
