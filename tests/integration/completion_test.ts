@@ -83,6 +83,44 @@ Deno.test("bash completion: verbs, groups, flags and flag values from the comman
   }
 });
 
+// zsh through a pseudo-terminal (zsh/zpty): TAB twice lists the candidates with their help.
+const ZSH_DRIVE = `
+zmodload zsh/zpty
+zpty z 'zsh -f -i'
+zpty -w z "PS1='> '; PATH=$1:\\$PATH; autoload -U compinit; compinit -u; source $2"
+zpty -w -n z $'engine run --rm --netw\\t\\t'
+local all= chunk
+integer i
+for (( i = 0; i < 200; i++ )); do
+  zpty -r -t z chunk && all+=$chunk
+  [[ $all == *network-alias*Add* ]] && break
+  sleep 0.1
+done
+zpty -d z
+print -r -- "$all"
+`;
+
+Deno.test({
+  name: "zsh completion: flags with their help, through a pseudo-terminal",
+  ignore: missing(command("/usr/bin/zsh")),
+  async fn() {
+    const file = await script("zsh");
+    const bin = await Deno.makeTempDir({ prefix: "ecompl" });
+    try {
+      await Deno.symlink(ENGINE, `${bin}/engine`);
+      const r = await run("/usr/bin/zsh", ["-f", "-c", ZSH_DRIVE, "drive", bin, file]);
+      // The terminal's escape sequences out.
+      // deno-lint-ignore no-control-regex
+      const text = r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "");
+      assert.match(text, /engine run --rm --network/, text);
+      assert.match(text, /--network-alias\s+-- Add network-scoped alias for the container/, text);
+    } finally {
+      await Deno.remove(bin, { recursive: true });
+      await Deno.remove(file);
+    }
+  },
+});
+
 Deno.test({
   name: "completion: container and image names from the daemon (bash, fish)",
   ignore: missing(root()),
