@@ -176,6 +176,20 @@ Deno.test(
           assert(r.code !== 0 && /Error response from daemon/.test(r.err), `${args}: ${r.err}`);
         }
         assertEquals((await inspect(d, "networks")).length, before);
+        // An unknown network at run: the daemon's error, no pull attempt by the docker CLI.
+        const r = await d.docker(OLD_DOCKER, [
+          "run",
+          "--rm",
+          "--network",
+          "nosuch",
+          "busybox",
+          "true",
+        ]);
+        assertEquals(r.code, 125);
+        assert(
+          /network nosuch not found/.test(r.err) && !/Unable to find image/.test(r.err),
+          r.err,
+        );
       });
 
       await t.step("a network in use and the predefined ones are not removed", async () => {

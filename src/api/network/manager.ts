@@ -114,7 +114,11 @@ export class NetworkManager {
   async init(): Promise<void> {
     await this.store.load();
     await Deno.mkdir(this.netnsDir, { recursive: true, mode: 0o711 });
-    await this.#ensureDefaultBridge();
+    if (this.d.opts.network.bridgeName === "none") {
+      // dockerd's --bridge=none: no default bridge network at all.
+      const old = this.store.find("bridge");
+      if (old && !this.store.endpoints(old.Id).length) await this.store.remove(old.Id);
+    } else await this.#ensureDefaultBridge();
     for (const [name, driver] of [["host", "host"], ["none", "null"]] as const) {
       if (!this.store.find(name)) {
         await this.store.save(this.#record(name, driver, "", "", "", {}, {}));
@@ -405,7 +409,7 @@ export class NetworkManager {
     if (kind === "container") {
       const ref = mode.slice("container:".length);
       const other = this.d.store.find(ref);
-      if (!other) throw notFound(`No such container: ${ref}`);
+      if (!other) throw invalidArgument(`No such container: ${ref}`);
       if (other.rec.ID === id) throw invalidArgument("cannot join own network namespace");
       const otherKind = modeKind(other.host.NetworkMode);
       const spec = otherKind === "host"
@@ -420,15 +424,19 @@ export class NetworkManager {
       }
       return { mode: `container:${other.rec.ID}`, spec, settings };
     }
+    if ((mode === "default" || mode === "") && !this.store.find("bridge")) {
+      // No default bridge (--bridge=none): the default is no network, as dockerd's.
+      return { mode: "none", spec: "none", settings };
+    }
     const primary = mode === "default" || mode === "" ? "bridge" : mode;
-    const net = this.store.get(primary);
+    const net = this.#createTarget(primary);
     // The docker CLI keys the primary network's settings by the mode ("default" too).
     const req = (ref: string) => endpoints[ref] ?? (ref === primary ? endpoints[mode] : undefined);
     settings.Networks[net.Name] = this.#configured(net, req(primary) ?? endpoints[net.Name]);
     if (kind === "bridge") {
       for (const [ref, req] of Object.entries(endpoints)) {
         if (ref === mode) continue;
-        const n = this.store.get(ref);
+        const n = this.#createTarget(ref);
         if (n.Id === net.Id) continue;
         if (n.Driver !== "bridge") {
           throw invalidArgument(`container cannot be connected to network ${n.Name}`);
@@ -441,6 +449,16 @@ export class NetworkManager {
       spec: kind === "host" ? "host" : kind === "none" ? "none" : this.netnsPath(id),
       settings,
     };
+  }
+
+  /**
+   * A network named at create. Not 404: the docker CLI takes a 404 from create for a missing
+   * image and would try to pull it (dockerd itself only fails at start).
+   */
+  #createTarget(ref: string): NetworkRecord {
+    const n = this.store.find(ref);
+    if (!n) throw invalidArgument(`network ${ref} not found`);
+    return n;
   }
 
   #configured(n: NetworkRecord, req?: EndpointRequest): EndpointSettings {
