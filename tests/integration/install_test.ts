@@ -93,6 +93,17 @@ Deno.test({
         "log-opts": { "max-size": "10m", "max-file": "3" },
       });
       assert.equal(await Deno.readLink(`${dest}/var/run/docker.sock`), "/run/engine/engine.sock");
+      // The unit's flags and the default daemon.json go together (no directive in both).
+      const unit = await Deno.readTextFile(`${dest}/etc/systemd/system/engine.service`);
+      const flags = /^ExecStart=\S+ daemon(.*)$/m.exec(unit)![1].trim().split(/\s+/);
+      const validate = await run(bin, [
+        "daemon",
+        ...flags,
+        "--validate",
+        "--config-file",
+        `${dest}/etc/engine/daemon.json`,
+      ]);
+      assert.equal(validate.stdout, "configuration OK\n", validate.stderr);
 
       // The launcher runs the installed source with the installed Deno and npm packages
       // (containerd imports zod and hono), from its own Deno cache.
