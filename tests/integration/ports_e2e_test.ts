@@ -3,7 +3,7 @@
 // (and the docker CLI's) shows the binding, a second container on the same port gets Docker's
 // conflict error, -P publishes exposed ports on dynamic ports, and stop removes every rule.
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { ENGINE, startDaemon } from "../helpers/daemon.ts";
+import { ENGINE, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
 const skip = missing(root(), command("/usr/sbin/iptables-save"), command("/usr/bin/curl"));
@@ -38,6 +38,16 @@ async function hostAddress(): Promise<string | undefined> {
 async function rulesOf(id: string): Promise<string[]> {
   const out = await new Deno.Command("iptables-save", { stdout: "piped" }).output();
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.includes(`c:${id}`));
+}
+
+/** d.restart() returns at once (its log already says "serving"): wait for the API too. */
+async function restart(d: TestDaemon): Promise<void> {
+  await d.restart();
+  for (let i = 0; i < 200; i++) {
+    if ((await d.curl(["http://127.0.0.1/_ping"])).status === 200) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the daemon did not serve again:\n${d.log()}`);
 }
 
 const HTTPD = "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www";
@@ -185,6 +195,71 @@ Deno.test({
       deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "");
       r = await d.docker(ENGINE, ["rm", "web", "all"]);
       deepStrictEqual(r.code, 0, r.err);
+    } finally {
+      await d.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "published ports across daemon restarts: kept with live-restore, none left after a crash",
+  ignore: skip,
+  async fn() {
+    const port = 20000 + Math.floor(Math.random() * 10000);
+    const live = await startDaemon(["--live-restore"]);
+    try {
+      let r = await live.docker(ENGINE, [
+        "run",
+        "-d",
+        "--name",
+        "web",
+        "-p",
+        `${port}:80`,
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+      ]);
+      deepStrictEqual(r.code, 0, r.err);
+      const id = r.out.trim();
+      deepStrictEqual(await until(`http://127.0.0.1:${port}/`, "hello\n"), "hello\n");
+      const rules = await rulesOf(id);
+      await live.stop();
+      deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "hello\n", "daemon stopped");
+      await restart(live);
+      deepStrictEqual((await rulesOf(id)).sort(), rules.sort(), "the same rules, once");
+      deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "hello\n", "after restart");
+      r = await live.docker(ENGINE, ["port", "web"]);
+      deepStrictEqual(r.out, `80/tcp -> 0.0.0.0:${port}\n`, r.err);
+      // The port is held again: another container cannot take it.
+      r = await live.docker(ENGINE, ["run", "-d", "-p", `${port}:80`, "busybox", "sleep", "9"]);
+      match(r.err, /port is already allocated/);
+      r = await live.docker(ENGINE, ["rm", "-f", "web"]);
+      deepStrictEqual(r.code, 0, r.err);
+      deepStrictEqual(await rulesOf(id), []);
+    } finally {
+      await live.close();
+    }
+
+    const d = await startDaemon();
+    try {
+      const r = await d.docker(ENGINE, [
+        "run",
+        "-d",
+        "-p",
+        `${port + 1}:80`,
+        "busybox",
+        "sh",
+        "-c",
+        HTTPD,
+      ]);
+      deepStrictEqual(r.code, 0, r.err);
+      const id = r.out.trim();
+      ok((await rulesOf(id)).length > 0);
+      d.child.kill("SIGKILL");
+      await d.child.status;
+      await restart(d);
+      deepStrictEqual(await rulesOf(id), [], "a crashed daemon's rules are gone after its restart");
     } finally {
       await d.close();
     }
