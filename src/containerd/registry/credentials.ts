@@ -1,6 +1,6 @@
 // Registry credentials from Docker's config.json (`auths` entries with a base64 "auth" or
 // username/password). The path is a parameter; configPath() honours DOCKER_CONFIG.
-// Credential helpers (credsStore/credHelpers) are not supported.
+// Credential helpers (credsStore/credHelpers) are run by the CLI, which sends what they give.
 
 import { z } from "zod";
 import { invalidArgument, wrap } from "../../lib/errors.ts";

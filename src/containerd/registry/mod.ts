@@ -21,12 +21,5 @@ export {
   selectManifest,
 } from "./platform.ts";
 export { endpointFetcher, networkError, RegistryHttpError } from "./transport.ts";
-export {
-  type Endpoint,
-  endpoints,
-  type HostsConfig,
-  isInsecure,
-  validateInsecureEntry,
-} from "./hosts.ts";
-export { certsDirs, DEFAULT_CERTS_DIRS } from "./tls.ts";
+export { type Endpoint, endpoints, type HostsConfig, validateInsecureEntry } from "./hosts.ts";
 export { UnauthorizedError } from "./auth.ts";
