@@ -368,6 +368,19 @@ Deno.test(
         ]);
         assertEquals(r.code, 0, r.err);
         assert(r.out.includes("inet 10.252.9.2/24"), r.out);
+        const ours = await engine(d, [
+          "run",
+          "--rm",
+          "--network",
+          "container:a1",
+          "busybox",
+          "ip",
+          "-o",
+          "addr",
+          "show",
+          "eth0",
+        ]);
+        assert(ours.out.includes("inet 10.252.9.2/24"), ours.out + ours.err);
       });
 
       await t.step("connect and disconnect a running container", async () => {

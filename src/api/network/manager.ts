@@ -54,7 +54,7 @@ export const PREDEFINED = ["bridge", "host", "none"];
 const BRIDGE_NAME_OPT = "com.docker.network.bridge.name";
 const MTU_OPT = "com.docker.network.driver.mtu";
 const IFNAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,14}$/;
-export const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+const NETWORK_NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 function randomHex(bytes: number): string {
   return [...crypto.getRandomValues(new Uint8Array(bytes))].map((x) =>
@@ -224,10 +224,6 @@ export class NetworkManager {
     return Number.isInteger(v) && v >= 68 ? v : this.d.opts.network.mtu;
   }
 
-  defaultBridge(): NetworkRecord {
-    return this.store.get("bridge");
-  }
-
   // ---- the network API ----
 
   async create(body: NetworkCreate): Promise<{ Id: string; Warning: string }> {
@@ -332,7 +328,7 @@ export class NetworkManager {
     return { Id: id, Warning: "" };
   }
 
-  /** Containers (ids) that use network `n`: running endpoints and configured attachments. */
+  /** Containers (ids) with an endpoint on `n` (running ones, as dockerd counts them). */
   users(n: NetworkRecord): string[] {
     const ids = new Set(this.store.endpoints(n.Id).map((e) => e.containerId));
     return [...ids];
@@ -419,7 +415,11 @@ export class NetworkManager {
         : otherKind === "none"
         ? "none"
         : this.netnsPath(other.rec.ID);
-      if (Object.keys(endpoints).length) {
+      // The CLIs send an empty entry keyed by the mode itself; anything more conflicts.
+      const extra = Object.entries(endpoints).filter(([k, v]) =>
+        k !== mode || v.Aliases?.length || v.IPAMConfig?.IPv4Address
+      );
+      if (extra.length) {
         throw invalidArgument("conflicting options: networking config and container network mode");
       }
       return { mode: `container:${other.rec.ID}`, spec, settings };
