@@ -227,6 +227,10 @@ Deno.test("ENV and LABEL: k=v pairs with quotes kept, legacy `k v`, errors", () 
     { key: "g", value: "h\\ i" },
   ]);
   fails("FROM scratch\nENV A\n", "failed to parse Dockerfile: ENV must have two arguments");
+  throws(
+    () => parseDockerfile("FROM scratch\n\nENV A\n"),
+    (e: DockerfileParseError) => e.line === 3,
+  );
   fails(
     "FROM scratch\nLABEL a=b c\n",
     'failed to parse Dockerfile: Syntax error - can\'t find = in "c". Must be of the form: name=value',

@@ -4,7 +4,7 @@
 
 import { expandWord, expandWords } from "./expand.ts";
 import { parseInstruction, type StageHeader } from "./instructions.ts";
-import { parseLines, SyntaxError } from "./parser.ts";
+import { LineSyntaxError, parseLines } from "./parser.ts";
 import {
   type ArgInstruction,
   type Dockerfile,
@@ -29,8 +29,8 @@ export function parseDockerfile(text: string, name = "Dockerfile"): Dockerfile {
   try {
     parsed = parseLines(text);
   } catch (e) {
-    if (e instanceof SyntaxError) {
-      throw new DockerfileParseError(`failed to parse ${name}: ${e.message}`, 0);
+    if (e instanceof LineSyntaxError) {
+      throw new DockerfileParseError(`failed to parse ${name}: ${e.message}`, e.line);
     }
     throw e;
   }

@@ -27,7 +27,10 @@ export interface ParseResult {
 }
 
 /** A failure of the line parser (Docker: "failed to parse Dockerfile: <message>"). */
-export class SyntaxError extends Error {}
+export class LineSyntaxError extends Error {
+  /** The 1-based line it was found on (0 when it concerns the whole file). */
+  line = 0;
+}
 
 const WHITESPACE = /[\t\v\f\r ]+/;
 const DIRECTIVE = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/;
@@ -46,7 +49,7 @@ class Directives {
 
   setEscape(s: string) {
     if (s !== "`" && s !== "\\") {
-      throw new SyntaxError(`invalid escape token '${s}' does not match \` or \\`);
+      throw new LineSyntaxError(`invalid escape token '${s}' does not match \` or \\`);
     }
     this.escape = s;
     // Docker's: the escape character at the end of the line, not itself escaped (an
@@ -64,7 +67,9 @@ class Directives {
       this.done = true;
       return;
     }
-    if (this.seen.has(key)) throw new SyntaxError(`only one ${key} parser directive can be used`);
+    if (this.seen.has(key)) {
+      throw new LineSyntaxError(`only one ${key} parser directive can be used`);
+    }
     this.seen.add(key);
     if (key === "escape") this.setEscape(m[2]);
     else this.syntax = m[2];
@@ -87,7 +92,7 @@ function scanLines(text: string): string[] {
   if (lines[lines.length - 1] === "") lines.pop();
   for (const l of lines) {
     if (l.length * 3 >= MAX_LINE_BYTES && encoder.encode(l).length >= MAX_LINE_BYTES) {
-      throw new SyntaxError(
+      throw new LineSyntaxError(
         `dockerfile line greater than max allowed size of ${MAX_LINE_BYTES - 1}`,
       );
     }
@@ -100,38 +105,49 @@ export function parseLines(text: string): ParseResult {
   const lines = scanLines(text.replace(/^\uFEFF/, ""));
   const nodes: Node[] = [];
   const warnings: string[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    const raw = trimLeft(lines[i]);
-    d.check(raw);
-    const startLine = ++i;
-    let [line, end] = d.trimContinuation(raw.startsWith("#") ? "" : raw);
-    if (end && line === "") continue;
-    let emptyContinuation = false;
-    while (!end && i < lines.length) {
-      const next = lines[i++];
-      d.check(next);
-      if (isComment(next)) continue;
-      if (trimLeft(next) === "") {
-        emptyContinuation = true;
-        continue;
+  /** The 1-based line being read, for errors. */
+  let at = 0;
+  const atLine = <T>(n: number, f: () => T): T => {
+    at = n;
+    return f();
+  };
+  try {
+    let i = 0;
+    while (i < lines.length) {
+      const raw = trimLeft(lines[i]);
+      atLine(i + 1, () => d.check(raw));
+      const startLine = ++i;
+      let [line, end] = d.trimContinuation(raw.startsWith("#") ? "" : raw);
+      if (end && line === "") continue;
+      let emptyContinuation = false;
+      while (!end && i < lines.length) {
+        const next = lines[i++];
+        atLine(i, () => d.check(next));
+        if (isComment(next)) continue;
+        if (trimLeft(next) === "") {
+          emptyContinuation = true;
+          continue;
+        }
+        const [part, isEnd] = d.trimContinuation(next);
+        line += part;
+        end = isEnd;
       }
-      const [part, isEnd] = d.trimContinuation(next);
-      line += part;
-      end = isEnd;
+      if (emptyContinuation) {
+        warnings.push("[WARNING]: Empty continuation line found in:\n    " + line);
+      }
+      const node = atLine(startLine, () => nodeFromLine(line, d));
+      node.startLine = startLine;
+      node.endLine = i;
+      nodes.push(node);
     }
-    if (emptyContinuation) {
-      warnings.push("[WARNING]: Empty continuation line found in:\n    " + line);
-    }
-    const node = nodeFromLine(line, d);
-    node.startLine = startLine;
-    node.endLine = i;
-    nodes.push(node);
+  } catch (e) {
+    if (e instanceof LineSyntaxError) e.line = at;
+    throw e;
   }
   if (warnings.length > 0) {
     warnings.push("[WARNING]: Empty continuation lines will become errors in a future release.");
   }
-  if (nodes.length === 0) throw new SyntaxError("file with no instructions");
+  if (nodes.length === 0) throw new LineSyntaxError("file with no instructions");
   return { nodes, escapeChar: d.escape, syntax: d.syntax, warnings };
 }
 
@@ -266,7 +282,7 @@ function parseJson(rest: string): string[] | undefined {
     return undefined;
   }
   if (!Array.isArray(value)) return undefined;
-  if (!value.every((v) => typeof v === "string")) throw new SyntaxError(NOT_STRING_ARRAY);
+  if (!value.every((v) => typeof v === "string")) throw new LineSyntaxError(NOT_STRING_ARRAY);
   return value;
 }
 
@@ -287,14 +303,14 @@ function nameVal(rest: string, key: string, d: Directives): string[] {
   if (words.length === 0) return [];
   if (!words[0].includes("=")) {
     const m = WHITESPACE.exec(rest);
-    if (!m) throw new SyntaxError(`${key} must have two arguments`);
+    if (!m) throw new LineSyntaxError(`${key} must have two arguments`);
     return [rest.slice(0, m.index), rest.slice(m.index + m[0].length)];
   }
   const out: string[] = [];
   for (const word of words) {
     const eq = word.indexOf("=");
     if (eq < 0) {
-      throw new SyntaxError(
+      throw new LineSyntaxError(
         `Syntax error - can't find = in ${JSON.stringify(word)}. Must be of the form: name=value`,
       );
     }
