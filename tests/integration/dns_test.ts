@@ -220,11 +220,12 @@ Deno.test({
 });
 
 Deno.test({
-  name: "embedded DNS: clients outside the network's subnet get no answer; records are replaced",
+  name:
+    "embedded DNS: clients outside the subnet get no answer; records replaced; internal networks",
   ignore: skip,
   async fn() {
     const [addr, upstream] = addresses();
-    await using _up = await stub(upstream);
+    await using up = await stub(upstream);
     const dns = new EmbeddedDns([upstream], { timeoutMs: 1000 });
     try {
       await dns.listen("net1", addr, { subnet: "10.9.0.0/16" });
@@ -237,6 +238,17 @@ Deno.test({
       deepStrictEqual(decode(await ask(addr, dnsQuery("me", TYPE.A)))?.a, ["127.0.0.1"]);
       dns.setRecords("net1", [{ ip: "127.0.0.1", names: ["other"] }]);
       deepStrictEqual(decode(await ask(addr, dnsQuery("me", TYPE.A)))?.rcode, RCODE.NXDOMAIN);
+      // An internal network forwards nothing.
+      const asked = up.asked.length;
+      await dns.close("net1");
+      await dns.listen("net1", addr, { subnet: "127.0.0.0/8", internal: true });
+      dns.setRecords("net1", [{ ip: "127.0.0.1", names: ["me"] }]);
+      deepStrictEqual(decode(await ask(addr, dnsQuery("me", TYPE.A)))?.a, ["127.0.0.1"]);
+      deepStrictEqual(
+        decode(await ask(addr, dnsQuery("outside.test", TYPE.A)))?.rcode,
+        RCODE.SERVFAIL,
+      );
+      deepStrictEqual(up.asked.length, asked, "nothing went upstream");
     } finally {
       await dns.closeAll();
     }

@@ -5,7 +5,8 @@
 // AAAA of those names (IPv4 only), PTR for their addresses, and forwards everything else to the
 // upstream servers (the host's or the container's --dns): UDP with a timeout per server, TCP
 // when the UDP answer is truncated or the client asked over TCP. Only clients from the
-// network's subnet are answered. Malformed packets are dropped or get FORMERR/NOTIMP.
+// network's subnet are answered; internal networks get no forwarding (SERVFAIL, as dockerd's
+// resolver without external servers). Malformed packets are dropped or get FORMERR/NOTIMP.
 import dgram from "node:dgram";
 import net from "node:net";
 import { log } from "../log.ts";
@@ -45,6 +46,8 @@ export interface ListenOptions {
   subnet?: string;
   /** The network's name: NAME.<network> resolves too. */
   domain?: string;
+  /** An internal network: nothing is forwarded (no way out, not even through DNS). */
+  internal?: boolean;
 }
 
 interface Network {
@@ -55,6 +58,7 @@ interface Network {
   conns: Set<net.Socket>;
   subnet?: { base: number; mask: number };
   domain?: string;
+  internal: boolean;
   byName: Map<string, string[]>;
   byIp: Map<string, DnsRecord>;
 }
@@ -123,6 +127,7 @@ export class EmbeddedDns {
       conns: new Set(),
       subnet: opts.subnet ? parseCidr(opts.subnet) : undefined,
       domain: opts.domain?.toLowerCase(),
+      internal: opts.internal ?? false,
       byName: old?.byName ?? new Map(),
       byIp: old?.byIp ?? new Map(),
     };
@@ -254,7 +259,7 @@ export class EmbeddedDns {
     const q = parsed.query;
     const own = this.#answer(n, client, q);
     if (own) return own;
-    const servers = n.byIp.get(client)?.upstreams ?? this.upstreams;
+    const servers = n.internal ? [] : n.byIp.get(client)?.upstreams ?? this.upstreams;
     if (!servers.length || this.#inflight >= MAX_FORWARDS) return reply(q, RCODE.SERVFAIL);
     this.#inflight++;
     try {
