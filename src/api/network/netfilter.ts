@@ -2,12 +2,13 @@
 // rules built in netfilter_rules.ts, applied with one `iptables-restore --noflush` per change.
 // Measured from Deno here (median of 20, busy host): a port's three rules take 7.6 ms in one
 // iptables-restore and 26 ms as three `iptables -A` (a process and a ruleset fetch each);
-// iptables-save alone costs 11.6 ms, so changes never read the ruleset back first. Removal deletes the rules we applied (known in memory); what a previous
-// run left is found by its comment in `iptables-save`. Host ports are allocated and held open
-// (a listening socket each, as Docker's port reservation) so a conflict with another
-// container or a host process fails clearly. With iptables off, only the allocation remains.
-// Loopback publishing is DNAT with route_localnet; with --userland-proxy=true the port's socket
-// relays loopback connections instead (proxy.ts) and DNAT serves the other addresses. IPv4 only.
+// iptables-save alone costs 11.6 ms, so only init() reads the ruleset: removal deletes the
+// rules we applied (known in memory), and what a previous run left is found at start by its
+// comment. Host ports are allocated and held open (a socket each, as Docker's port
+// reservation) so a conflict with another container or a host process fails clearly. With
+// iptables off, only the allocation remains. Loopback publishing is DNAT with route_localnet;
+// with --userland-proxy=true the port's socket relays loopback connections instead (proxy.ts)
+// and DNAT serves the other addresses. IPv4 only.
 import { conflict, internal, invalidArgument, wrap } from "../../lib/errors.ts";
 import type { NetworkOptions } from "../daemon.ts";
 import {
