@@ -157,12 +157,13 @@ export class Netfilter {
   async addNetwork(n: NetworkRecord): Promise<void> {
     if (!this.opts.iptables || n.Driver !== "bridge") return;
     await this.#ensureReady();
-    writeSysctl(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");
     const rules = networkRules(
       { bridge: n.bridge, subnet: n.subnet, internal: n.Internal },
       this.opts.ipMasq,
       tag(this.owner, "n", n.Id),
     );
+    // 127.0.0.1:port DNATed to a container is routed out of the bridge (names checked above).
+    writeSysctl(`/proc/sys/net/ipv4/conf/${n.bridge}/route_localnet`, "1");
     await this.#replace("n", n.Id, rules).catch((err) => {
       throw wrap(err, `netfilter rules of network ${n.Name}`);
     });
