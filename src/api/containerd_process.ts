@@ -30,6 +30,8 @@ export async function ensureContainerd(o: DaemonOptions): Promise<Managed> {
     o.containerdSocket,
   ];
   for (const [n, p] of Object.entries(o.runtimes)) args.push("--runtime", `${n}=${p}`);
+  // containerd logs as the daemon does (--debug wins over --log-level).
+  args.push("--log-level", o.debug ? "debug" : o.logLevel, "--log-format", o.logFormat);
   const child = new Deno.Command(selfPath(), {
     args,
     stdin: "null",

@@ -2,6 +2,7 @@
 // a unix socket. A subreaper, so shims it started stay visible; clean exit on SIGTERM.
 import { parseArgs } from "node:util";
 import { errorMessage } from "../lib/errors.ts";
+import { log, setLogFormat, setLogLevel } from "../lib/log.ts";
 import { setChildSubreaper } from "../sys/libc.ts";
 import { buildApp } from "./server.ts";
 import { closeServices, openServices } from "./services.ts";
@@ -19,6 +20,8 @@ Options:
       --certs-dir list   registry certificates, <dir>/<host[:port]>/ (default
                          $ENGINE_CERTS_DIRS, else /etc/docker/certs.d and /etc/engine/certs.d)
       --runtime list     extra OCI runtimes, name=/path (engine, runc and crun are known)
+  -l, --log-level string  debug, info, warn, error (default "info")
+      --log-format string text or json (default "text")
   -h, --help             Print usage
 `;
 
@@ -34,6 +37,8 @@ export async function main(args: string[]): Promise<number> {
         "insecure-registry": { type: "string", multiple: true, default: [] },
         "certs-dir": { type: "string", multiple: true, default: [] },
         runtime: { type: "string", multiple: true, default: [] },
+        "log-level": { type: "string", short: "l", default: "info" },
+        "log-format": { type: "string", default: "text" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -45,6 +50,13 @@ export async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const format = values["log-format"];
+  if (format !== "text" && format !== "json") {
+    console.error(`engine containerd: invalid log format: ${format}`);
+    return 125;
+  }
+  setLogLevel(values["log-level"]);
+  setLogFormat(format);
   const address = values.address ?? `${values.state}/containerd.sock`;
   setChildSubreaper();
   const services = await openServices({
@@ -61,7 +73,7 @@ export async function main(args: string[]): Promise<number> {
   await Deno.remove(address).catch(() => {});
   const server = Deno.serve({ path: address, onListen() {} }, app.fetch);
   await Deno.chmod(address, 0o600);
-  console.error(`level=info msg="engine containerd serving" address=${address}`);
+  log("info", "engine containerd serving", { address });
   const stop = () => server.shutdown();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

@@ -226,3 +226,27 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "daemon.json log-format json: the daemon's and containerd's lines are JSON objects",
+  ignore: missing(root()),
+  async fn() {
+    const d = await startDaemon([], { "log-format": "json" });
+    try {
+      const lines = d.log().split("\n").filter((l) => l.trim() !== "");
+      const entries = lines.map((l) => {
+        try {
+          return JSON.parse(l);
+        } catch {
+          throw new Error(`not a JSON line: ${l}`);
+        }
+      });
+      const serving = (msg: string) => entries.find((e) => e.msg === msg);
+      assert.equal(serving("engine containerd serving")?.level, "info", d.log());
+      assert.equal(serving("engine daemon serving")?.level, "info", d.log());
+      assert.ok(entries.every((e) => typeof e.time === "string"));
+    } finally {
+      await d.close();
+    }
+  },
+});

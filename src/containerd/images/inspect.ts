@@ -2,6 +2,7 @@
 // ids and sizes, read from the content store (bounded reads) and the snapshotter.
 
 import { wrap } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
 import type { ImageDetail, ImageSummary } from "../api/images.ts";
 import type { Image } from "../metadata/store.ts";
 import { resolveImage } from "../metadata/resolve.ts";
@@ -76,7 +77,7 @@ export async function listImages(s: Services): Promise<ImageSummary[]> {
     try {
       out.push(await imageSummary(s, image));
     } catch (err) {
-      console.error(`level=warning msg="list images: ${wrap(err, image.name).message}"`);
+      log("warn", `list images: ${wrap(err, image.name).message}`);
     }
   }
   return out;

@@ -3,6 +3,7 @@
 // leaves first; snapshots with children (a container's) or being unpacked stay.
 
 import { errorKind, errorMessage } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
 import type { DeleteResult, ImageSummary } from "../api/images.ts";
 import { resolveImage } from "../metadata/resolve.ts";
 import type { Services } from "../services.ts";
@@ -24,7 +25,7 @@ export async function deleteImage(s: Services, busy: BusyChains, raw: string) {
   await s.meta.guard(() => s.meta.images.delete(image.name));
   s.events.publish("image.delete", image.name, { digest: image.target.digest });
   const gc = await s.meta.gc();
-  for (const w of gc.warnings) console.error(`level=warning msg="${w}"`);
+  for (const w of gc.warnings) log("warn", w);
   const deletedSnapshots = await collectSnapshots(s, busy);
   return {
     untagged: image.name,
@@ -66,7 +67,7 @@ export async function collectSnapshots(s: Services, busy: BusyChains): Promise<s
         await s.snapshots.remove(info.name);
         removed.push(info.name);
       } catch (err) {
-        console.error(`level=warning msg="remove snapshot ${info.name}: ${errorMessage(err)}"`);
+        log("warn", `remove snapshot ${info.name}: ${errorMessage(err)}`);
         return removed;
       }
     }

@@ -4,6 +4,7 @@
 // stale ingest files and an expiring lease, all reclaimed by GC; a re-pull resumes.
 
 import { EngineError, errorMessage, invalidArgument, wrap } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
 import { parseNormalized, type Reference, referenceString } from "../../lib/reference.ts";
 import {
   type Descriptor,
@@ -80,9 +81,12 @@ async function resolveTop(reference: Reference, o: PullOptions) {
     } catch (err) {
       if (o.signal?.aborted) throw err;
       // dockerd logs the mirror's failure and goes on with the next endpoint.
-      console.error(
-        `level=info msg="pull ${referenceString(reference)}: mirror ${repo.transport.base} ` +
-          `failed, falling back" error=${JSON.stringify(errorMessage(err))}`,
+      log(
+        "info",
+        `pull ${referenceString(reference)}: mirror ${repo.transport.base} failed, falling back`,
+        {
+          error: errorMessage(err),
+        },
       );
     }
   }
