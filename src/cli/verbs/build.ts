@@ -188,7 +188,7 @@ export async function build(inv: Invocation): Promise<number> {
   let dockerfile: string;
   let tar: () => ReadableStream<Uint8Array>;
   if (contextArg === "-") {
-    ({ dockerfile, tar } = stdinContext(await readAllStdin(), fileFlag));
+    ({ dockerfile, tar } = await stdinContext(Deno.stdin.readable, fileFlag));
   } else {
     const stdinDockerfile = fileFlag === "-" ? await readAllStdin() : undefined;
     ({ dockerfile, tar } = await localContext(contextArg, fileFlag, stdinDockerfile));

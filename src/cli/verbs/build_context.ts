@@ -49,6 +49,11 @@ function relative(from: string, to: string): string {
 }
 
 function resolveContextDir(given: string): string {
+  try {
+    Deno.statSync(given);
+  } catch {
+    throw prepareError(`path ${JSON.stringify(given)} not found`);
+  }
   const abs = absolute(given);
   let real: string;
   try {
@@ -210,20 +215,52 @@ export async function localContext(
   return { dir, dockerfile, tar: () => tarStream(walkContext(dir, pm, replace)) };
 }
 
-/** A context read from stdin: a tar (plain or compressed) as is, else a Dockerfile alone. */
-export function stdinContext(
-  input: Uint8Array,
+/**
+ * A context read from stdin: a tar (plain or compressed) streamed as it is, else the input
+ * is a Dockerfile alone (GetContextFromReader looks at the first 512 bytes).
+ */
+export async function stdinContext(
+  input: ReadableStream<Uint8Array>,
   dockerfileFlag: string,
-): { dockerfile: string; tar: () => ReadableStream<Uint8Array> } {
-  if (isArchive(input)) {
-    return { dockerfile: dockerfileFlag, tar: () => new Blob([input as BlobPart]).stream() };
+): Promise<{ dockerfile: string; tar: () => ReadableStream<Uint8Array> }> {
+  const reader = input.getReader();
+  const head: Uint8Array[] = [];
+  let len = 0;
+  let done = false;
+  while (len < 512 && !done) {
+    const r = await reader.read();
+    if (r.done) done = true;
+    else {
+      head.push(r.value);
+      len += r.value.length;
+    }
+  }
+  const first = new Uint8Array(len);
+  head.reduce((off, c) => (first.set(c, off), off + c.length), 0);
+  if (isArchive(first)) {
+    const tar = () =>
+      new ReadableStream<Uint8Array>({
+        start: (ctl) => ctl.enqueue(first),
+        async pull(ctl) {
+          const r = done ? { done: true as const } : await reader.read();
+          if (r.done) ctl.close();
+          else ctl.enqueue(r.value);
+        },
+        cancel: (why) => reader.cancel(why),
+      });
+    return { dockerfile: dockerfileFlag, tar };
   }
   if (dockerfileFlag === "-") throw new Error("build context is not an archive");
+  // a Dockerfile: the rest of the input too
+  for (let r = done ? null : await reader.read(); r && !r.done; r = await reader.read()) {
+    head.push(r.value);
+  }
+  const dockerfile = new Uint8Array(await new Blob(head as BlobPart[]).arrayBuffer());
   // the CLI writes it to a temporary directory and tars that: 0644, now
   const mtime = Math.floor(Date.now() / 1000);
   const entries: Entry[] = [[
     { name: "Dockerfile", type: TypeFlag.file, mode: 0o644, mtime },
-    input,
+    dockerfile,
   ]];
   return { dockerfile: "Dockerfile", tar: () => tarStream(entries) };
 }
