@@ -544,6 +544,11 @@ export async function parseDaemonArgs(args: string[]): Promise<ParsedArgs> {
   return { help, validate, configFile, configFileGiven: !!given, flags, opts };
 }
 
+/** The daemon's log level (containerd's too): --debug wins over --log-level (dockerd). */
+export function effectiveLogLevel(o: DaemonOptions): string {
+  return o.debug ? "debug" : o.logLevel;
+}
+
 /** The options as daemon.json would hold them (the "Reloaded configuration" log line). */
 export function optionsAsFile(o: DaemonOptions): Record<string, unknown> {
   const n = o.network;

@@ -3,6 +3,7 @@
 import { ContainerdClient } from "../containerd/client/mod.ts";
 import { unavailable } from "../lib/errors.ts";
 import { selfPath } from "../lib/self.ts";
+import { effectiveLogLevel } from "./config.ts";
 import type { DaemonOptions } from "./daemon.ts";
 import { log } from "./log.ts";
 
@@ -30,8 +31,7 @@ export async function ensureContainerd(o: DaemonOptions): Promise<Managed> {
     o.containerdSocket,
   ];
   for (const [n, p] of Object.entries(o.runtimes)) args.push("--runtime", `${n}=${p}`);
-  // containerd logs as the daemon does (--debug wins over --log-level).
-  args.push("--log-level", o.debug ? "debug" : o.logLevel, "--log-format", o.logFormat);
+  args.push("--log-level", effectiveLogLevel(o), "--log-format", o.logFormat);
   const child = new Deno.Command(selfPath(), {
     args,
     stdin: "null",

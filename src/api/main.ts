@@ -3,7 +3,7 @@
 // SIGTERM/SIGINT (stopping containers unless --live-restore).
 import { errorMessage } from "../lib/errors.ts";
 import { setChildSubreaper } from "../sys/libc.ts";
-import { parseDaemonArgs, USAGE } from "./config.ts";
+import { effectiveLogLevel, parseDaemonArgs, USAGE } from "./config.ts";
 import { ensureContainerd } from "./containerd_process.ts";
 import { Daemon } from "./daemon.ts";
 import { ExecStore } from "./exec/store.ts";
@@ -11,7 +11,7 @@ import { Router } from "./http/router.ts";
 import { createApiServer } from "./http/server.ts";
 import { checkHost, listen, type Listener } from "./listen.ts";
 import { log, setLogFormat, setLogLevel } from "./log.ts";
-import { effectiveLogLevel, reloadConfig } from "./reload.ts";
+import { reloadConfig } from "./reload.ts";
 import { restoreContainers, stopAll } from "./restore.ts";
 import { serverTlsOptions } from "./tls.ts";
 import { ROUTE_MODULES } from "./routes/mod.ts";

@@ -8,6 +8,7 @@ import {
   buildOptions,
   checkFile,
   type DaemonConfig,
+  effectiveLogLevel,
   mergeValues,
   optionsAsFile,
   readConfigFile,
@@ -41,11 +42,6 @@ function apply(o: DaemonOptions, next: DaemonOptions): void {
   o.insecureRegistries = next.insecureRegistries;
   o.defaultRuntime = next.defaultRuntime;
   o.shutdownTimeout = next.shutdownTimeout;
-}
-
-/** The daemon's log level: --debug wins over --log-level (dockerd). */
-export function effectiveLogLevel(o: DaemonOptions): string {
-  return o.debug ? "debug" : o.logLevel;
 }
 
 /** Reloads the configuration file; returns false (and logs why) when it is invalid. */
