@@ -113,6 +113,36 @@ Deno.test(
           assert(!again[side].includes("Running in"), again[side]);
         }
         assertEquals(normalize(again.ours), normalize(again.dockerd));
+
+        // FROM scratch: the same steps, layers, history and config on both.
+        const scratch = `${d.dir}/scratch`;
+        await Deno.mkdir(scratch);
+        await Deno.writeTextFile(
+          `${scratch}/Dockerfile`,
+          'FROM scratch\nCOPY f /\nENV A=1\nWORKDIR /w\nCMD ["/f"]\n',
+        );
+        await Deno.writeTextFile(`${scratch}/f`, "f\n");
+        const seen: Record<string, unknown> = {};
+        for (const [side, host] of Object.entries(sides)) {
+          const out = await run(host, ["build", "-t", "scr:1", scratch]);
+          const img = JSON.parse(await run(host, ["image", "inspect", "scr:1"]))[0];
+          const history = (await run(host, [
+            "history",
+            "--no-trunc",
+            "--format",
+            // (not .Size: our history reports a layer's tar size, Docker its files' bytes)
+            "{{.CreatedBy}}",
+            "scr:1",
+          ])).replace(/[0-9a-f]{64}/g, "<sum>");
+          seen[side] = {
+            out: normalize(out),
+            layers: img.RootFS.Layers.length,
+            env: img.Config.Env,
+            workdir: img.Config.WorkingDir,
+            history,
+          };
+        }
+        assertEquals(seen.ours, seen.dockerd);
       } finally {
         await ref.close();
       }

@@ -239,6 +239,47 @@ Deno.test(
   },
 );
 
+Deno.test({ name: "build: FROM scratch", ignore }, async () => {
+  const d = await startDaemon();
+  try {
+    const ctx = `${d.dir}/ctx5`;
+    await writeTree(ctx, {
+      Dockerfile: 'FROM scratch\nCOPY hello.txt /\nENV A=1\nCMD ["/hello.txt"]\n',
+      "hello.txt": "hello\n",
+    });
+    const r = await d.docker(DOCKER20, ["build", "-t", "scr:1", ctx]);
+    assertEquals(r.code, 0, r.err + r.out);
+    assert(r.out.includes("Step 1/4 : FROM scratch\n ---> \n"), r.out);
+    const img = JSON.parse(await ok(d, ["image", "inspect", "scr:1"]))[0];
+    // Its chain: CMD ← ENV ← COPY, and the COPY step's image has no parent.
+    const parentOf = async (id: string) =>
+      JSON.parse(await ok(d, ["image", "inspect", id]))[0].Parent as string;
+    assertEquals(await parentOf(await parentOf(img.Parent)), "");
+    assertEquals(img.RootFS.Layers.length, 1);
+    assertEquals(img.Config.Env, [
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "A=1",
+    ]);
+    // The builder's private base image is gone; only busybox and the result are left.
+    const all = await ok(d, ["images", "-a", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assertEquals(all.split("\n").filter((l) => l).filter((l) => l !== "<none>:<none>").sort(), [
+      "busybox:latest",
+      "scr:1",
+    ]);
+    const again = await d.docker(DOCKER20, ["build", "-t", "scr:1", ctx]);
+    assertEquals(again.out.split("\n").filter((l) => l === " ---> Using cache").length, 3);
+    const empty = await build(d, ctx, "FROM scratch\n");
+    assert(empty.err.includes("No image was generated"), empty.err);
+  } finally {
+    await d.close();
+  }
+});
+
+async function build(d: TestDaemon, ctx: string, dockerfile: string) {
+  await Deno.writeTextFile(`${ctx}/Dockerfile`, dockerfile);
+  return await d.docker(DOCKER20, ["build", ctx]);
+}
+
 Deno.test({
   name: "build: ADD extracts a local tarball; a URL that cannot be fetched fails clearly",
   ignore,

@@ -26,6 +26,7 @@ import {
   type Instruction,
   parseDockerfile,
 } from "./dockerfile/mod.ts";
+import { type ScratchImage, scratchImage } from "./scratch.ts";
 import { BuildArgs, DEFAULT_PATH, type StageState } from "./state.ts";
 import {
   commitStepContainer,
@@ -77,6 +78,7 @@ export class Builder implements StepRunner {
   #stages: StageState[] = [];
   #cacheBusted = false;
   #tmp: Container[] = [];
+  #scratch?: ScratchImage;
   escapeChar = "\\";
 
   constructor(
@@ -160,6 +162,9 @@ export class Builder implements StepRunner {
           `[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`,
         );
       }
+      if (!this.#shown(st.imageId)) {
+        throw invalidArgument("No image was generated. Is your Dockerfile empty?");
+      }
       return { id: st.imageId, record: st.record };
     } catch (e) {
       if (this.o.forceRm) await this.#removeTmp(false);
@@ -167,6 +172,7 @@ export class Builder implements StepRunner {
     } finally {
       // Containers only the builder knows of (COPY's) never outlive the build.
       for (const c of this.#tmp.filter((c) => hidden.has(c))) await removeStepContainer(this.d, c);
+      await this.#scratch?.remove();
     }
   }
 
@@ -203,8 +209,13 @@ export class Builder implements StepRunner {
   }
 
   #stepDone(st: StageState) {
-    st.config.Image = st.imageId;
-    this.out.stream(` ---> ${shortId(st.imageId)}\n`);
+    st.config.Image = this.#shown(st.imageId);
+    this.out.stream(` ---> ${shortId(st.config.Image)}\n`);
+  }
+
+  /** An image id as Docker knows it: the private scratch image is no image ("") there. */
+  #shown(id: string): string {
+    return id === this.#scratch?.id ? "" : id;
   }
 
   async #removeTmp(print: boolean) {
@@ -231,10 +242,9 @@ export class Builder implements StepRunner {
       record = prev.record;
       config = structuredClone(prev.config);
     } else {
-      if (baseName.toLowerCase() === "scratch") {
-        throw invalidArgument("FROM scratch is not supported by this builder yet");
-      }
-      const img = await this.image(baseName, platform, this.o.pull);
+      const img = baseName.toLowerCase() === "scratch"
+        ? { ...(this.#scratch ??= await scratchImage(this.d)), config: {} as RunConfig }
+        : await this.image(baseName, platform, this.o.pull);
       imageId = img.id;
       record = img.record;
       config = img.config;
@@ -242,7 +252,7 @@ export class Builder implements StepRunner {
     if (!(config.Env ?? []).some((e) => e.startsWith("PATH="))) {
       config.Env = [...(config.Env ?? []), DEFAULT_PATH];
     }
-    config.Image = imageId;
+    config.Image = this.#shown(imageId);
     return {
       name,
       index,
@@ -317,7 +327,7 @@ export class Builder implements StepRunner {
   /** The cache's image for this step, if any: prints "Using cache" and moves to it. */
   async probe(st: StageState, containerConfig: RunConfig): Promise<boolean> {
     if (this.o.noCache || this.#cacheBusted) return false;
-    const hit = await this.cache.lookup(st.imageId, containerConfig);
+    const hit = await this.cache.lookup(this.#shown(st.imageId), containerConfig);
     const record = hit && await this.#recordOf(hit.id, hit.record);
     if (!hit || !record) {
       this.#cacheBusted = true;
@@ -359,7 +369,7 @@ export class Builder implements StepRunner {
       containerConfig,
       author: st.maintainer,
     };
-    const parent = st.imageId;
+    const parent = this.#shown(st.imageId);
     const img = await commitStepContainer(this.d, c, step);
     st.imageId = img.id;
     st.record = img.record;

@@ -168,7 +168,7 @@ async function workdir(b: StepRunner, st: StageState, path: string) {
   st.config.WorkingDir = dir;
   const cc: RunConfig = {
     ...structuredClone(st.config),
-    Cmd: [...shell(st), "#(nop) ", `WORKDIR ${dir}`],
+    Cmd: [...shell(st), `#(nop) WORKDIR ${dir}`],
   };
   if (await b.probe(st, cc)) return;
   const c = await b.container(st, cc);
@@ -269,7 +269,7 @@ async function copy(b: StepRunner, st: StageState, i: CopyInstruction | AddInstr
     const chownComment = i.chown ? `--chown=${i.chown}` : "";
     const cc: RunConfig = {
       ...structuredClone(st.config),
-      Cmd: [...shell(st), "#(nop) ", `${name} ${chownComment}${hash} in ${i.dest} `],
+      Cmd: [...shell(st), `#(nop) ${name} ${chownComment}${hash} in ${i.dest} `],
     };
     if (await b.probe(st, cc)) return;
 

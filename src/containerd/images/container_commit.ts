@@ -4,7 +4,8 @@
 // is spooled to a private temp file (its digest is its diff_id: uncompressed), then the
 // image is committed like an import (commitImages): all of it or nothing. As Docker's
 // NewChildImage, an empty diff (an empty tar) adds no layer: the history entry says
-// empty_layer instead (the classic builder's metadata-only steps commit this way).
+// empty_layer instead (the classic builder's metadata-only steps commit this way). The
+// init layer's paths (mount targets the runtime made in the upper dir) are left out.
 
 import { createHash, randomUUID } from "node:crypto";
 import { failedPrecondition, invalidArgument } from "../../lib/errors.ts";
@@ -135,6 +136,28 @@ async function tarUpper(upper: string, file: string) {
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }
 
+/**
+ * What Docker keeps in a container's init layer, below its writable layer: mount targets
+ * and the files the daemon bind-mounts. Our runtime creates them in the upper directory;
+ * like Docker's, a commit leaves them out (and /etc when it holds nothing else).
+ */
+const INIT_PATHS = new Set([
+  "dev",
+  "proc",
+  "sys",
+  ".dockerenv",
+  "etc/resolv.conf",
+  "etc/hosts",
+  "etc/hostname",
+  "etc/mtab",
+]);
+
+async function onlyInitFiles(abs: string, path: string): Promise<boolean> {
+  if (path !== "etc" || isOpaque(abs)) return false;
+  for await (const e of Deno.readDir(abs)) if (!INIT_PATHS.has(`${path}/${e.name}`)) return false;
+  return true;
+}
+
 async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
   const names: string[] = [];
   for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) names.push(e.name);
@@ -142,6 +165,7 @@ async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
   for (const n of names) {
     const path = rel ? `${rel}/${n}` : n;
     const abs = `${root}/${path}`;
+    if (INIT_PATHS.has(path)) continue;
     const st = await Deno.lstat(abs);
     const mode = (st.mode ?? 0) & 0o7777;
     const common = {
@@ -158,6 +182,7 @@ async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
       continue;
     }
     if (st.isDirectory) {
+      if (await onlyInitFiles(abs, path)) continue;
       await tar.add({ name: `${path}/`, type: "5", ...common });
       if (isOpaque(abs)) {
         await tar.add({ name: `${path}/.wh..wh..opq`, type: "0", size: 0, ...common, mode: 0o600 });
