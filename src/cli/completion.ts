@@ -206,8 +206,17 @@ async function kindAnswer(kind: Kind, globalWords: string[]): Promise<Answer> {
   return { candidates, directive: NO_FILES };
 }
 
-/** Names from the daemon; none when it does not answer. */
-async function names(kind: Names, globalWords: string[]): Promise<string[]> {
+/** A TAB waits this long for the daemon's names at most (the process exits right after). */
+const NAMES_TIMEOUT_MS = 3000;
+
+/** Names from the daemon; none when it does not answer (in time). */
+function names(kind: Names, globalWords: string[]): Promise<string[]> {
+  let timer: ReturnType<typeof setTimeout>;
+  const late = new Promise<string[]>((r) => (timer = setTimeout(() => r([]), NAMES_TIMEOUT_MS)));
+  return Promise.race([daemonNames(kind, globalWords), late]).finally(() => clearTimeout(timer));
+}
+
+async function daemonNames(kind: Names, globalWords: string[]): Promise<string[]> {
   let g;
   try {
     g = parseFlags(GLOBAL_FLAGS, globalWords).flags;
