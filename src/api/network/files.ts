@@ -47,6 +47,20 @@ const LOOPBACK_NS = /^(127\.|::1$)/;
  * the others); search and options given replace the host's.
  */
 export function resolvConf(o: ResolvOptions): string {
+  for (const n of o.dns) {
+    if (!/^[\d.]+$/.test(n) && !/^[0-9a-fA-F:]+$/.test(n)) {
+      throw invalidArgument(
+        `invalid DNS server ${JSON.stringify(n.slice(0, 64))}: not an IP address`,
+      );
+    }
+  }
+  for (const w of [...o.search, ...o.options]) {
+    if (!/^[^\s#;]{1,253}$/.test(w)) {
+      throw invalidArgument(
+        `invalid DNS search domain or option ${JSON.stringify(w.slice(0, 64))}`,
+      );
+    }
+  }
   const hostNs: string[] = [], hostSearch: string[] = [], hostOpts: string[] = [];
   for (const line of o.host.split("\n")) {
     const f = line.trim().split(/\s+/);
