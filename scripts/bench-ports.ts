@@ -2,8 +2,8 @@
 // shipped (iptables on, userland proxy on: docker-proxy relays 127.0.0.1, DNAT serves the
 // host's other addresses; ours is DNAT for both). A container on each side runs
 // `nc -l -p 80 -e dd of=/dev/null bs=1M` in a loop; the host sends a bounded amount of zeros
-// through 127.0.0.1:hostport and through the host's own address, interleaved; prints medians
-// (MiB/s) and ratios. Nothing leaves the machine (no masquerade on either side).
+// through 127.0.0.1:hostport, the host's own address, and (as the control, no NAT) the
+// container's address, interleaved; prints medians (MiB/s) and ratios. Nothing leaves the machine (no masquerade on either side).
 //
 //   deno run -A scripts/bench-ports.ts [--runs N] [--mib 1024]
 import { parseArgs } from "node:util";
@@ -68,7 +68,7 @@ try {
     .output();
   await theirs.docker(["import", "-", "busybox:latest"], tar.stdout);
   const base = 21000 + Math.floor(Math.random() * 8000);
-  const r = await ours.docker(ENGINE, [
+  let r = await ours.docker(ENGINE, [
     "run",
     "-d",
     "-p",
@@ -80,23 +80,37 @@ try {
   ]);
   if (r.code !== 0) throw new Error(`engine run: ${r.err}`);
   await theirs.docker(["run", "-d", "-p", `${base + 1}:80`, "busybox", "sh", "-c", SERVER]);
+  const ipOf = "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}";
+  r = await ours.docker(ENGINE, ["inspect", "-f", ipOf, r.out.trim()]);
+  const ourIp = r.out.trim();
+  const theirIp =
+    (await theirs.docker(["inspect", "-f", ipOf, (await theirs.docker(["ps", "-q"])).trim()]))
+      .trim();
   const addr = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(
     await sh("ip", "-4", "-o", "addr", "show", "scope", "global"),
   )?.[1];
-  const paths = [["127.0.0.1", "loopback"], ...(addr ? [[addr, "host address"]] : [])];
+  // Each path: label, and the address:port of ours and theirs. The container's own address
+  // (no NAT) is the control: what the veth and the server give without any rule.
+  const paths: [string, string, number, string, number][] = [
+    ["loopback", "127.0.0.1", base, "127.0.0.1", base + 1],
+    ...(addr
+      ? [["host address", addr, base, addr, base + 1] as [string, string, number, string, number]]
+      : []),
+    ["container (no NAT)", ourIp, 80, theirIp, 80],
+  ];
   // A warm-up transfer each (connection tracking, page cache of the image).
   await transfer("127.0.0.1", base);
   await transfer("127.0.0.1", base + 1);
   console.log(`TCP throughput through a published port, ${MIB} MiB per transfer, ${RUNS} runs:`);
-  for (const [host, label] of paths) {
+  for (const [label, ourHost, ourPort, theirHost, theirPort] of paths) {
     const e: number[] = [], d: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      e.push(await transfer(host, base));
-      d.push(await transfer(host, base + 1));
+      e.push(await transfer(ourHost, ourPort));
+      d.push(await transfer(theirHost, theirPort));
     }
     const me = median(e), md = median(d);
     console.log(
-      `  ${label.padEnd(12)} engine ${me.toFixed(0)} MiB/s   docker ${md.toFixed(0)} MiB/s   ` +
+      `  ${label.padEnd(18)} engine ${me.toFixed(0)} MiB/s   docker ${md.toFixed(0)} MiB/s   ` +
         `ratio ${(me / md).toFixed(2)}`,
     );
   }
