@@ -268,6 +268,17 @@ Deno.test({ name: "build: FROM scratch", ignore }, async () => {
     ]);
     const again = await d.docker(DOCKER20, ["build", "-t", "scr:1", ctx]);
     assertEquals(again.out.split("\n").filter((l) => l === " ---> Using cache").length, 3);
+    // The intermediate images go with the image they lead to (and only then).
+    const copyStep = await parentOf(img.Parent);
+    const refused = await d.docker(DOCKER20, ["rmi", copyStep]);
+    assert(refused.err.includes("image has dependent child images"), refused.err);
+    const removed = (await ok(d, ["rmi", "scr:1"])).split("\n").filter((l) => l);
+    assertEquals(removed[0], "Untagged: scr:1");
+    assertEquals(removed.filter((l) => l.startsWith("Deleted: ")).length, 3, removed.join("\n"));
+    assertEquals(
+      (await ok(d, ["images", "-a", "--format", "{{.Repository}}"])).trim(),
+      "busybox",
+    );
     const empty = await build(d, ctx, "FROM scratch\n");
     assert(empty.err.includes("No image was generated"), empty.err);
   } finally {

@@ -1,5 +1,7 @@
 // POST /images/{name}/tag, DELETE /images/{name} (Docker's ImageDelete: untag a reference,
-// or delete by ID; conflicts with containers unless forced) and POST /images/prune.
+// or delete by ID; conflicts with containers unless forced) and POST /images/prune. A
+// build's intermediate images (parents, from the build's index) stay while they have
+// children, and go with the last image using them, as Docker's prune of parents.
 
 import { conflict, invalidArgument } from "../../lib/errors.ts";
 import {
@@ -9,6 +11,7 @@ import {
   referenceString,
   withTag,
 } from "../../lib/reference.ts";
+import { buildCacheOf } from "../build/cache.ts";
 import type { Daemon } from "../daemon.ts";
 import { matchLabels, parseFilters } from "../http/filters.ts";
 import { listDetailed } from "./list.ts";
@@ -77,6 +80,28 @@ async function deleteAll(d: Daemon, entry: ImageEntry, out: DeleteItem[]) {
   d.events.publish("image", "delete", entry.id, { name: entry.id });
 }
 
+/** Images made from `id` that still exist. */
+async function children(d: Daemon, id: string, images: Map<string, ImageEntry>) {
+  const parents = await buildCacheOf(d).parents();
+  return [...parents].filter(([c, p]) => p === id && images.has(c)).map(([c]) => c);
+}
+
+/** The deleted image's parents that are now untagged, childless and unused go too. */
+async function deleteParents(d: Daemon, id: string, out: DeleteItem[]) {
+  const parents = await buildCacheOf(d).parents();
+  const images = await allImages(d.containerd);
+  for (let cur = parents.get(id); cur;) {
+    const entry = images.get(cur);
+    if (!entry || entry.tags.length || entry.digests.length) return;
+    if ((await children(d, cur, images)).length) return;
+    const [running, stopped] = users(d, cur);
+    if (running.length || stopped.length) return;
+    await deleteAll(d, entry, out);
+    images.delete(cur);
+    cur = parents.get(cur);
+  }
+}
+
 export async function deleteImage(d: Daemon, raw: string, force: boolean): Promise<DeleteItem[]> {
   const { entry, ref } = await findImage(d.containerd, raw);
   const [running, stopped] = users(d, entry.id);
@@ -107,6 +132,8 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
     await untag(d, entry, referenceString(ref), out);
     for (const r of digestRefs) await untag(d, entry, referenceString(r), out);
     if (remaining.length) return out;
+    // A parent of other images stays, untagged (Docker ignores that conflict here).
+    if ((await children(d, entry.id, await allImages(d.containerd))).length) return out;
   } else {
     const repos = new Set(named.map((r) => `${r.domain}/${r.path}`));
     if (repos.size > 1 && !force) {
@@ -121,6 +148,12 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
           `used by running container ${short(running[0])}`,
       );
     }
+    if ((await children(d, entry.id, await allImages(d.containerd))).length) {
+      throw conflict(
+        `conflict: unable to delete ${short(entry.id)} (cannot be forced) - image has ` +
+          `dependent child images`,
+      );
+    }
     if (stopped.length && !force) {
       throw conflict(
         `conflict: unable to delete ${short(entry.id)} (must be forced) - image is being ` +
@@ -129,6 +162,7 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
     }
   }
   await deleteAll(d, entry, out);
+  await deleteParents(d, entry.id, out);
   return out;
 }
 
