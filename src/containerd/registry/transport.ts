@@ -52,11 +52,24 @@ export class RegistryHttpError extends EngineError {
   }
 }
 
-/** fetch's TypeError says "fetch failed"; the reason (TLS, refused, DNS) is in its cause. */
+/** Go's words for the certificate failures rustls names, as dockerd reports them. */
+const X509: [RegExp, string][] = [
+  [/UnknownIssuer/, "x509: certificate signed by unknown authority"],
+  [/NotValidForName/, "x509: certificate is not valid for this host"],
+  [/Expired|NotValidYet/, "x509: certificate has expired or is not yet valid"],
+  [/CertificateRequired/, "remote error: tls: certificate required"],
+];
+
+/**
+ * fetch's TypeError says "fetch failed"; the reason (TLS, refused, DNS) is in its cause.
+ * A certificate failure also gets dockerd's x509 wording.
+ */
 export function networkError(err: unknown): string {
   const msg = errorMessage(err);
   const cause = err instanceof Error && err.cause ? errorMessage(err.cause) : "";
-  return cause && !msg.includes(cause) ? `${msg}: ${cause}` : msg;
+  const text = cause && !msg.includes(cause) ? `${msg}: ${cause}` : msg;
+  const x509 = X509.find(([re]) => re.test(text))?.[1];
+  return x509 && !text.includes(x509) ? `${text} (${x509})` : text;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
