@@ -23,8 +23,16 @@ export function extraHostLines(extra: string[], hostGateway: string): string[] {
   });
 }
 
+/** A name for a hosts line: one word, no comment. */
+export function checkHostName(n: string): void {
+  if (!/^[^\s#]{1,253}$/.test(n)) {
+    throw invalidArgument(`invalid hostname ${JSON.stringify(n.slice(0, 64))}`);
+  }
+}
+
 /** Docker's layout: the defaults, the extra hosts, then the container's own address(es). */
 export function hostsFile(own: { ip: string; names: string[] }[], extra: string[]): string {
+  for (const n of own.flatMap((o) => o.names)) checkHostName(n);
   return DEFAULT_HOSTS + extra.map((l) => l + "\n").join("") +
     own.map((o) => `${o.ip}\t${o.names.join(" ")}\n`).join("");
 }

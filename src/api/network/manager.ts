@@ -17,6 +17,7 @@ import {
   vethName,
 } from "./bridge.ts";
 import {
+  checkHostName,
   extraHostLines,
   hostsFile,
   readHostResolvConf,
@@ -806,6 +807,7 @@ export class NetworkManager {
 
   /** Create: /etc/hosts and /etc/resolv.conf as they are until the first start. */
   async writeFiles(c: Container): Promise<void> {
+    checkHostName(c.rec.Config.Hostname);
     await this.#writeHosts(c, []);
     await this.#writeResolv(c, undefined);
   }
