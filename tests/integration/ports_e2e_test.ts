@@ -265,3 +265,47 @@ Deno.test({
     }
   },
 });
+
+const DOCKER_CLIS = ["/usr/bin/docker", "/usr/local/bin/docker"].filter((b) => command(b).ok);
+
+Deno.test({
+  name: "the docker CLIs publish ports on our daemon (run -p, port, rm -f)",
+  ignore: skip || DOCKER_CLIS.length === 0,
+  async fn() {
+    const d = await startDaemon();
+    try {
+      for (const [i, bin] of DOCKER_CLIS.entries()) {
+        const port = 20000 + Math.floor(Math.random() * 10000);
+        let r = await d.docker(bin, [
+          "run",
+          "-d",
+          "--name",
+          `web${i}`,
+          "-p",
+          `127.0.0.1:${port}:80`,
+          "-p",
+          "8000-8001:81-82/udp",
+          "busybox",
+          "sh",
+          "-c",
+          HTTPD,
+        ]);
+        deepStrictEqual(r.code, 0, `${bin}: ${r.err}`);
+        const id = r.out.trim();
+        deepStrictEqual(await until(`http://127.0.0.1:${port}/`, "hello\n"), "hello\n", bin);
+        r = await d.docker(bin, ["port", `web${i}`]);
+        deepStrictEqual(
+          r.out.split("\n").sort().join("\n"),
+          ["", `80/tcp -> 127.0.0.1:${port}`, "81/udp -> 0.0.0.0:8000", "82/udp -> 0.0.0.0:8001"]
+            .join("\n"),
+          `${bin}: ${r.err}`,
+        );
+        r = await d.docker(bin, ["rm", "-f", `web${i}`]);
+        deepStrictEqual(r.code, 0, r.err);
+        deepStrictEqual(await rulesOf(id), [], bin);
+      }
+    } finally {
+      await d.close();
+    }
+  },
+});
