@@ -176,6 +176,27 @@ Deno.test(
           assert(r.code !== 0 && /Error response from daemon/.test(r.err), `${args}: ${r.err}`);
         }
         assertEquals((await inspect(d, "networks")).length, before);
+        // Lines smuggled into the generated /etc files are refused at create, nothing kept.
+        for (
+          const body of [
+            { Hostname: "h\n6.6.6.6 evil" },
+            { HostConfig: { Dns: ["1.1.1.1\nnameserver 6.6.6.6"] } },
+            { HostConfig: { DnsSearch: ["a b"] } },
+            { HostConfig: { ExtraHosts: ["x:1.2.3.4\n6.6.6.6 evil"] } },
+          ]
+        ) {
+          const c = await d.curl([
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "-d",
+            JSON.stringify({ Image: "busybox", Cmd: ["true"], ...body }),
+            "http://127.0.0.1/containers/create",
+          ]);
+          assertEquals(c.status, 400, c.body);
+        }
+        assertEquals(await inspect(d, "containers/json?all=1"), []);
         // An unknown network at run: the daemon's error, no pull attempt by the docker CLI.
         const r = await d.docker(OLD_DOCKER, [
           "run",
