@@ -34,7 +34,7 @@ export const IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
 export const RTA_DST = 1, RTA_OIF = 4, RTA_GATEWAY = 5;
 export const IFF_UP = 1;
 const RT_TABLE_MAIN = 254, RTPROT_BOOT = 3, RT_SCOPE_UNIVERSE = 0, RTN_UNICAST = 1;
-const ENODEV = 19;
+const ENODEV = 19, EINTR = 4;
 
 const dec = new TextDecoder();
 
@@ -242,15 +242,19 @@ export class Netlink {
   }
 
   #send(msg: Uint8Array, op: string): void {
-    if (lib.send(this.fd, msg as Uint8Array<ArrayBuffer>, BigInt(msg.length), 0) < 0) {
-      throw new NetlinkError(op, errno());
+    while (lib.send(this.fd, msg as Uint8Array<ArrayBuffer>, BigInt(msg.length), 0) < 0) {
+      const e = errno();
+      if (e !== EINTR) throw new NetlinkError(op, e);
     }
   }
 
   #recv(op: string): Message[] {
-    const n = Number(lib.recv(this.fd, this.#buf, BigInt(this.#buf.length), 0));
-    if (n < 0) throw new NetlinkError(op, errno());
-    return decodeMessages(this.#buf.subarray(0, n));
+    for (;;) {
+      const n = Number(lib.recv(this.fd, this.#buf, BigInt(this.#buf.length), 0));
+      if (n >= 0) return decodeMessages(this.#buf.subarray(0, n));
+      const e = errno();
+      if (e !== EINTR) throw new NetlinkError(op, e);
+    }
   }
 
   /** Sends one request and waits for its ack; throws NetlinkError(op) on a negative errno. */
