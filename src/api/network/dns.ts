@@ -158,7 +158,14 @@ export class EmbeddedDns {
       );
     });
     tcp.on("error", (err) => log("warn", "embedded DNS: tcp", { err }));
-    tcp.on("connection", (sock) => this.#onTcp(n, sock));
+    tcp.on("connection", (sock) => {
+      try {
+        this.#onTcp(n, sock);
+      } catch (err) {
+        log("debug", "embedded DNS: tcp connection", { err });
+        sock.destroy();
+      }
+    });
     this.#nets.set(networkId, n);
   }
 

@@ -1,19 +1,35 @@
-// The userland proxy (--userland-proxy=true, dockerd's docker-proxy) inside the daemon: the
-// published host port's own socket relays TCP connections and UDP flows to the container.
+// Host port sockets: the reservation that holds a published port (dockerd's dummy proxy), and
+// the userland proxy (--userland-proxy=true, dockerd's docker-proxy) inside the daemon, whose
+// socket relays TCP connections and UDP flows to the container.
 // Only loopback destinations come here (DNAT still serves the host's other addresses); it
 // costs no process per port, but its connections end with the daemon (no live-restore).
 import dgram from "node:dgram";
 import { log } from "../log.ts";
-import { PortUnavailable, type Proto, type Reservation } from "./ports.ts";
+import { invalidArgument } from "../../lib/errors.ts";
+import { PortUnavailable, type Proto } from "./ports.ts";
 
 /** dockerd's UDP conntrack timeout: a flow idle this long is forgotten. */
 const UDP_IDLE_MS = 90_000;
 const MAX_UDP_FLOWS = 1024;
 const BUF = 64 * 1024;
 
+/** A published host port's socket (held, or relaying); close() frees the port. */
+export interface Reservation {
+  close(): void;
+}
+
 export interface Target {
   ip: string;
   port: number;
+}
+
+/** A send on a socket closing meanwhile must not become an uncaught exception in the daemon. */
+function guarded(send: () => void): void {
+  try {
+    send();
+  } catch (err) {
+    log("debug", "userland proxy: udp send", { err });
+  }
 }
 
 /** Copies `from` to `to` until EOF, then half-closes `to` (the other direction goes on). */
@@ -112,15 +128,16 @@ async function udpProxy(hostIp: string, port: number, target: Target): Promise<R
       const sock = dgram.createSocket({ type: "udp4" });
       sock.on("error", () => forget(key));
       sock.on("message", (reply) => {
-        front.send(reply, client.port, client.address);
         const g = flows.get(key);
-        if (g) g.timer = renew(key, g.timer);
+        if (!g) return;
+        g.timer = renew(key, g.timer);
+        guarded(() => front.send(reply, client.port, client.address));
       });
       f = { sock };
       flows.set(key, f);
     }
     f.timer = renew(key, f.timer);
-    f.sock.send(msg, target.port, target.ip);
+    guarded(() => f.sock.send(msg, target.port, target.ip));
   });
   const renew = (key: string, timer?: Timer) => {
     clearTimeout(timer);
@@ -143,5 +160,51 @@ export async function startProxy(
 ): Promise<Reservation> {
   if (proto === "tcp") return tcpProxy(hostIp, port, target);
   if (proto === "udp") return await udpProxy(hostIp, port, target);
-  throw new Error(`userland proxy: ${proto} is not supported`);
+  throw invalidArgument(`publishing ${proto} ports is not supported`);
+}
+
+/**
+ * Binds hostIp:port for proto and keeps it bound: the bind test that refuses a port a host
+ * process uses, and the hold that keeps one from taking it later. Published traffic never
+ * reaches the socket (DNAT rewrites it first).
+ */
+export async function reserve(hostIp: string, proto: Proto, port: number): Promise<Reservation> {
+  const busy = (detail: string) =>
+    new PortUnavailable(
+      hostIp,
+      port,
+      false,
+      `Error starting userland proxy: listen ${proto}4 ${hostIp}:${port}: bind: ${detail}`,
+    );
+  if (proto === "tcp") {
+    try {
+      const l = Deno.listen({ hostname: hostIp, port, transport: "tcp" });
+      return { close: () => l.close() };
+    } catch (err) {
+      if (err instanceof Deno.errors.AddrInUse) throw busy("address already in use");
+      if (err instanceof Deno.errors.AddrNotAvailable) {
+        throw busy("cannot assign requested address");
+      }
+      throw err;
+    }
+  }
+  if (proto === "udp") {
+    const sock = dgram.createSocket({ type: "udp4" });
+    await new Promise<void>((resolve, reject) => {
+      sock.once("error", (err: NodeJS.ErrnoException) => {
+        sock.close();
+        reject(
+          err.code === "EADDRINUSE"
+            ? busy("address already in use")
+            : err.code === "EADDRNOTAVAIL"
+            ? busy("cannot assign requested address")
+            : err,
+        );
+      });
+      sock.bind({ address: hostIp, port, exclusive: true }, () => resolve());
+    });
+    sock.unref();
+    return { close: () => sock.close() };
+  }
+  throw invalidArgument(`publishing ${proto} ports is not supported`);
 }
