@@ -297,6 +297,8 @@ Deno.test(
         assertEquals(r.code, 0, r.err);
         assert(r.out.includes("inet 10.252.9.3/24"), r.out);
         assert(r.out.includes("default via 10.252.9.1 dev eth0"), r.out);
+        const ps = await docker(["ps", "--filter", "network=app", "--format", "{{.Names}}"]);
+        assertEquals(ps.out, "a1\n");
         const n = await inspect(d, "networks/app");
         assertEquals(Object.keys(n.Containers), [a1]);
         assertEquals(n.Containers[a1].IPv4Address, "10.252.9.2/24");

@@ -66,6 +66,14 @@ export function listContainers(
     }
     const health = f.get("health");
     if (health?.length && !health.includes(r.State.Health?.Status ?? "none")) return false;
+    const nets = f.get("network");
+    if (nets?.length) {
+      // A network's name or (a prefix of) its id, as dockerd matches it.
+      const on = Object.entries(r.NetworkSettings?.Networks ?? {});
+      if (!nets.some((n) => on.some(([name, es]) => name === n || es.NetworkID.startsWith(n)))) {
+        return false;
+      }
+    }
     if (before && r.Created >= before) return false;
     if (since && r.Created <= since) return false;
     return true;
