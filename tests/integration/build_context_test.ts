@@ -134,6 +134,19 @@ Deno.test("plain, gzip, bzip2 and xz contexts unpack the same; garbage is refuse
   assertEquals(await s.leftovers(), []);
 });
 
+Deno.test("a tar cut right after its last file's data is accepted (docker 28 sends one)", async () => {
+  await using s = await scratch();
+  const full = await tar([file("Dockerfile", "FROM x\n"), file(".dockerfile.x", "FROM y\n")]);
+  const dataEnd = full.length - 1024 - (512 - 7); // no padding, no end-of-archive blocks
+  await using ctx = await unpackContext(once(full.slice(0, dataEnd)), s.parent);
+  assertEquals(await Deno.readTextFile(`${ctx.dir}/.dockerfile.x`), "FROM y\n");
+  await using noTrailer = await unpackContext(once(full.slice(0, full.length - 1024)), s.parent);
+  assertEquals(await Deno.readTextFile(`${noTrailer.dir}/Dockerfile`), "FROM x\n");
+  // cut inside the data: refused (zero padding would otherwise complete it)
+  await rejects(unpackContext(once(full.slice(0, dataEnd - 3)), s.parent), /unexpected end/);
+  await rejects(unpackContext(once(full.slice(0, dataEnd - 512)), s.parent), /bad checksum/);
+});
+
 Deno.test("the decompressed size is capped", async () => {
   await using s = await scratch();
   const bytes = await tar([file("big", "x".repeat(100_000))]);

@@ -128,15 +128,23 @@ async function* external(
   }
 }
 
-/** Second look at the spooled archive: the context may not carry device nodes. */
-async function refuseDevices(file: string): Promise<void> {
+/**
+ * Second look at the spooled archive: no device nodes; and when the stream stopped inside a
+ * block (`tail` bytes into it, the zero padding then added), the last entry must be a file
+ * whose data ends exactly there. The docker CLI 28 sends such a tar when the Dockerfile
+ * comes from outside the context (no padding, no end marker), and dockerd accepts it.
+ */
+async function secondLook(file: string, tail: number): Promise<void> {
   using f = await Deno.open(file);
+  let last: { type: string; size: number } | undefined;
   for await (const { header: h } of readTar(f.readable)) {
     if (h.type === TypeFlag.char || h.type === TypeFlag.block) {
-      throw invalidArgument(
-        `build context: device node ${JSON.stringify(h.name)} refused`,
-      );
+      throw invalidArgument(`build context: device node ${JSON.stringify(h.name)} refused`);
     }
+    last = h;
+  }
+  if (tail && !(last?.type === TypeFlag.file && last.size % 512 === tail)) {
+    throw invalidArgument("build context: unexpected end of the archive");
   }
 }
 
@@ -162,17 +170,21 @@ export async function unpackContext(
   const spool = `${dir}.tar`;
   try {
     const out = await Deno.open(spool, { write: true, createNew: true, mode: 0o600 });
+    let size = 0;
     try {
       for await (const chunk of uncompressed(body, opts.maxBytes ?? MAX_CONTEXT_BYTES)) {
         opts.signal?.throwIfAborted();
         let off = 0;
         while (off < chunk.length) off += await out.write(chunk.subarray(off));
+        size += chunk.length;
       }
+      const pad = new Uint8Array(size % 512 ? 512 - (size % 512) : 0);
+      for (let off = 0; off < pad.length;) off += await out.write(pad.subarray(off));
     } finally {
       out.close();
     }
     await checkArchive(spool);
-    await refuseDevices(spool);
+    await secondLook(spool, size % 512);
     using root = fs.openAt(fs.AT_FDCWD, dir, fs.O_PATH | fs.O_DIRECTORY | fs.O_NOFOLLOW);
     await extract(root, spool, { noOverwriteDirNonDir: false });
   } catch (e) {
