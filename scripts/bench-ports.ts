@@ -5,7 +5,8 @@
 // through 127.0.0.1:hostport, the host's own address, and (as the control, no NAT) the
 // container's address, interleaved; prints medians (MiB/s) and ratios. Nothing leaves the machine (no masquerade on either side).
 //
-//   deno run -A scripts/bench-ports.ts [--runs N] [--mib 1024]
+//   deno run -A scripts/bench-ports.ts [--runs N] [--mib 1024] [--proxy]
+// --proxy runs ours with --userland-proxy=true (our in-daemon relay for loopback).
 import { parseArgs } from "node:util";
 import { ENGINE, startDaemon } from "../tests/helpers/daemon.ts";
 import { makeBusyboxRootfs } from "../tests/helpers/rootfs.ts";
@@ -13,7 +14,11 @@ import { startDockerd, unmountUnder } from "./lib/dockerd.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { runs: { type: "string", default: "3" }, mib: { type: "string", default: "1024" } },
+  options: {
+    runs: { type: "string", default: "3" },
+    mib: { type: "string", default: "1024" },
+    proxy: { type: "boolean", default: false },
+  },
 });
 const RUNS = Number(values.runs), MIB = Number(values.mib);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -53,7 +58,7 @@ const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ebports" });
 const tag = crypto.randomUUID().slice(0, 4);
 const bridge = `ebp${tag}`;
 const octet = 1 + Math.floor(Math.random() * 250);
-const ours = await startDaemon();
+const ours = await startDaemon(values.proxy ? ["--userland-proxy=true"] : []);
 let theirs;
 try {
   await sh("ip", "link", "add", bridge, "type", "bridge");
