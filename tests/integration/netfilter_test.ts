@@ -466,3 +466,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "with iptables off only the host ports are allocated and held",
+  ignore: skip,
+  async fn() {
+    const owner = `/tmp/netfilter-test-off-${crypto.randomUUID().slice(0, 6)}`;
+    const nf = new Netfilter(opts({ iptables: false }), owner);
+    try {
+      await nf.init();
+      const ep = { ip: "10.213.0.2", bridge: "ntbnone" };
+      const a = await nf.publish(`a${CID}off`, ep, { "80/tcp": null }, [], false);
+      const port = a["80/tcp"]![0].HostPort;
+      ok(Number(port) > 0);
+      await rejects(
+        nf.publish(`b${CID}off`, ep, { "80/tcp": [{ HostIp: "", HostPort: port }] }, [], false),
+        /port is already allocated/,
+      );
+      deepStrictEqual(await ourRules(nf), []);
+      await nf.unpublish(`a${CID}off`);
+      const b = await nf.publish(
+        `b${CID}off`,
+        ep,
+        {
+          "80/tcp": [{ HostIp: "", HostPort: port }],
+        },
+        [],
+        false,
+      );
+      deepStrictEqual(b["80/tcp"]![0].HostPort, port);
+      await nf.unpublish(`b${CID}off`);
+    } finally {
+      await scrub(nf, owner);
+    }
+  },
+});
