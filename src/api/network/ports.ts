@@ -2,7 +2,6 @@
 // docker CLI's `-p` spec, and the host port allocator (libnetwork's portallocator: a specific
 // port or the first free one of a range, dynamic ports taken in turn from the kernel's
 // ephemeral range). IPv4 only.
-import dgram from "node:dgram";
 import { invalidArgument } from "../../lib/errors.ts";
 
 export interface PortBinding {
@@ -245,55 +244,4 @@ export class PortAllocator {
     if (!ips) this.#held.set(k, ips = new Set());
     ips.add(hostIp);
   }
-}
-
-/** A host port held open so no host process takes it while it is published (Docker's dummy proxy). */
-export interface Reservation {
-  close(): void;
-}
-
-/**
- * Binds hostIp:port for proto and keeps it bound: the bind test that refuses a port a host
- * process uses, and the hold that keeps one from taking it later. Published traffic never
- * reaches the socket (DNAT rewrites it first).
- */
-export async function reserve(hostIp: string, proto: Proto, port: number): Promise<Reservation> {
-  const busy = (detail: string) =>
-    new PortUnavailable(
-      hostIp,
-      port,
-      false,
-      `Error starting userland proxy: listen ${proto}4 ${hostIp}:${port}: bind: ${detail}`,
-    );
-  if (proto === "tcp") {
-    try {
-      const l = Deno.listen({ hostname: hostIp, port, transport: "tcp" });
-      return { close: () => l.close() };
-    } catch (err) {
-      if (err instanceof Deno.errors.AddrInUse) throw busy("address already in use");
-      if (err instanceof Deno.errors.AddrNotAvailable) {
-        throw busy("cannot assign requested address");
-      }
-      throw err;
-    }
-  }
-  if (proto === "udp") {
-    const sock = dgram.createSocket({ type: "udp4" });
-    await new Promise<void>((resolve, reject) => {
-      sock.once("error", (err: NodeJS.ErrnoException) => {
-        sock.close();
-        reject(
-          err.code === "EADDRINUSE"
-            ? busy("address already in use")
-            : err.code === "EADDRNOTAVAIL"
-            ? busy("cannot assign requested address")
-            : err,
-        );
-      });
-      sock.bind({ address: hostIp, port, exclusive: true }, () => resolve());
-    });
-    sock.unref();
-    return { close: () => sock.close() };
-  }
-  throw invalidArgument(`publishing ${proto} ports is not supported`);
 }
