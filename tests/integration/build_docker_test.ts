@@ -114,6 +114,45 @@ Deno.test(
         }
         assertEquals(normalize(again.ours), normalize(again.dockerd));
 
+        // The raw streams of POST /build: a success, q=1, a failing RUN, a syntax error.
+        const raw = `${d.dir}/raw`;
+        await Deno.mkdir(raw);
+        const cases: Record<string, [string, string]> = {
+          ok: [
+            'FROM busybox:latest\nRUN echo hi > /f && echo out\nCMD ["cat","/f"]\n',
+            "t=raw%3A1",
+          ],
+          quiet: ["FROM busybox:latest\nRUN echo hi > /g\n", "t=raw%3A2&q=1"],
+          failing: ["FROM busybox:latest\nRUN echo out; exit 3\n", "forcerm=1"],
+          syntax: ["FROM busybox:latest\nBOGUS x\n", ""],
+        };
+        for (const [name, [dockerfile, query]] of Object.entries(cases)) {
+          await Deno.writeTextFile(`${raw}/Dockerfile`, dockerfile);
+          const tar = `${d.dir}/raw-${name}.tar`;
+          await new Deno.Command("tar", { args: ["-C", raw, "-cf", tar, "Dockerfile"] }).output();
+          const streams: Record<string, string> = {};
+          for (const [side, host] of Object.entries(sides)) {
+            const out = await new Deno.Command("curl", {
+              args: [
+                "-s",
+                "--unix-socket",
+                host.replace("unix://", ""),
+                "-X",
+                "POST",
+                "-H",
+                "Content-Type: application/x-tar",
+                "--data-binary",
+                `@${tar}`,
+                `http://127.0.0.1/v1.41/build?networkmode=none&${query}`,
+              ],
+              stdout: "piped",
+            }).output();
+            streams[side] = new TextDecoder().decode(out.stdout)
+              .replace(/[0-9a-f]{64}/g, "<id64>").replace(/\b[0-9a-f]{12}\b/g, "<id>");
+          }
+          assertEquals(streams.ours, streams.dockerd, name);
+        }
+
         // FROM scratch: the same steps, layers, history and config on both.
         const scratch = `${d.dir}/scratch`;
         await Deno.mkdir(scratch);

@@ -25,6 +25,7 @@ import {
   expandWord,
   type Instruction,
   parseDockerfile,
+  type Stage,
 } from "./dockerfile/mod.ts";
 import { type ScratchImage, scratchImage } from "./scratch.ts";
 import { BuildArgs, DEFAULT_PATH, type StageState } from "./state.ts";
@@ -71,6 +72,43 @@ export interface BuildOutput {
   message(m: JSONMessage): void;
 }
 
+/** The Dockerfile's stages up to --target, checked before anything is streamed. */
+export interface BuildPlan {
+  df: Dockerfile;
+  stages: Stage[];
+}
+
+/**
+ * What dockerd checks before its first message (its errors are then a plain HTTP error):
+ * the tags, the Dockerfile's presence and syntax, the target stage.
+ */
+export async function planBuild(ctx: BuildContext, o: BuildOptions): Promise<BuildPlan> {
+  for (const t of o.tags) {
+    let ref;
+    try {
+      ref = parseNormalizedNamed(t);
+    } catch {
+      throw invalidArgument(`invalid reference format: ${t}`);
+    }
+    if (ref.digest) throw invalidArgument(`invalid reference format: ${t}: a digest`);
+  }
+  const text = await ctx.dockerfile();
+  let df: Dockerfile;
+  try {
+    df = parseDockerfile(text, o.dockerfile);
+  } catch (e) {
+    if (e instanceof DockerfileParseError) throw invalidArgument(e.message);
+    throw e;
+  }
+  let stages = df.stages;
+  if (o.target) {
+    const i = stages.findIndex((s) => s.name === o.target!.toLowerCase());
+    if (i < 0) throw invalidArgument(`failed to reach build target ${o.target} in Dockerfile`);
+    stages = stages.slice(0, i + 1);
+  }
+  return { df, stages };
+}
+
 const shortId = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 
 export class Builder implements StepRunner {
@@ -93,34 +131,10 @@ export class Builder implements StepRunner {
   }
 
   /** Runs the build; the final image's id and a record naming it. */
-  async run(): Promise<{ id: string; record: string }> {
-    for (const t of this.o.tags) {
-      let ref;
-      try {
-        ref = parseNormalizedNamed(t);
-      } catch {
-        throw invalidArgument(`invalid reference format: ${t}`);
-      }
-      if (ref.digest) throw invalidArgument(`invalid reference format: ${t}: a digest`);
-    }
-    const text = await this.ctx.dockerfile();
-    let df: Dockerfile;
-    try {
-      df = parseDockerfile(text, this.o.dockerfile);
-    } catch (e) {
-      if (e instanceof DockerfileParseError) throw invalidArgument(e.message);
-      throw e;
-    }
+  async run(plan: BuildPlan): Promise<{ id: string; record: string }> {
+    const { df, stages } = plan;
     this.escapeChar = df.escapeChar;
     for (const w of df.warnings) this.out.stream(`[WARNING]: ${w}\n`);
-    let stages = df.stages;
-    if (this.o.target) {
-      const i = stages.findIndex((s) => s.name === this.o.target!.toLowerCase());
-      if (i < 0) {
-        throw invalidArgument(`failed to reach build target ${this.o.target} in Dockerfile`);
-      }
-      stages = stages.slice(0, i + 1);
-    }
     if (!stages.length) throw invalidArgument("No image was generated. Is your Dockerfile empty?");
     const total = df.metaArgs.length + stages.reduce((n, s) => n + 1 + s.instructions.length, 0);
     let step = 1;
@@ -167,7 +181,7 @@ export class Builder implements StepRunner {
       }
       return { id: st.imageId, record: st.record };
     } catch (e) {
-      if (this.o.forceRm) await this.#removeTmp(false);
+      if (this.o.forceRm) await this.#removeTmp(true);
       throw e;
     } finally {
       // Containers only the builder knows of (COPY's) never outlive the build.

@@ -52,9 +52,9 @@ export function buildRoutes(d: Daemon): Route[] {
   return [{
     method: "POST",
     path: "/build",
-    handler: (ctx: Ctx) => {
+    handler: async (ctx: Ctx) => {
       const req = parseQuery(ctx.query);
-      return { stream: buildImage(d, req, ctx), contentType: "application/json" };
+      return { stream: await buildImage(d, req, ctx), contentType: "application/json" };
     },
   }];
 }
