@@ -58,6 +58,28 @@ Deno.test({
   async fn() {
     const d = await startDaemon();
     try {
+      // Bad ports are refused at create, as dockerd's verifyContainerSettings does.
+      for (
+        const [body, want] of [
+          [{ ExposedPorts: { "8o/tcp": {} } }, 'invalid port specification: \\"8o\\"'],
+          [{ HostConfig: { PortBindings: { "80/tcp": [{ HostPort: "x" }] } } }, "x"],
+          [{ HostConfig: { PortBindings: { "80/icmp": null } } }, "invalid proto: icmp"],
+        ] as const
+      ) {
+        const c = await d.curl([
+          "-X",
+          "POST",
+          "-H",
+          "Content-Type: application/json",
+          "-d",
+          JSON.stringify({ Image: "busybox", Cmd: ["true"], ...body }),
+          "http://127.0.0.1/containers/create",
+        ]);
+        deepStrictEqual(c.status, 400, c.body);
+        ok(c.body.includes(want), c.body);
+      }
+      deepStrictEqual((await d.docker(ENGINE, ["ps", "-aq"])).out, "", "nothing kept");
+
       const port = 20000 + Math.floor(Math.random() * 10000);
       let r = await d.docker(ENGINE, [
         "run",

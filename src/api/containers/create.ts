@@ -2,6 +2,7 @@
 // the OCI spec built, the containerd container (with its rootfs snapshot) created, and
 // config.v2.json + hostconfig.json written. Nothing is left behind when a step fails.
 import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
+import { parsePortKey, validatePortBindings } from "../network/ports.ts";
 import { withUser } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";
@@ -96,6 +97,9 @@ export async function createContainer(
       `maximum retry count cannot be used with restart policy '${restart.Name}'`,
     );
   }
+  // dockerd's verifyContainerSettings: every exposed and published port and binding parses.
+  for (const p of Object.keys(cfg.ExposedPorts ?? {})) parsePortKey(p);
+  validatePortBindings(host.PortBindings);
   // The daemon's log driver and options fill what the container leaves unset (dockerd's
   // mergeAndVerifyLogConfig).
   const logType = host.LogConfig.Type || d.opts.logDriver;
