@@ -168,6 +168,42 @@ async function* walkContext(
 }
 
 /**
+ * build.ValidateContextDirectory: before anything is sent, every file that will be sent can
+ * be opened (fifos and symlinks are not opened; excluded directories are not entered).
+ */
+async function validateContext(dir: string, pm: PatternMatcher): Promise<void> {
+  const fail = (msg: string) => new Error(`error checking context: ${msg}`);
+  async function visit(rel: string): Promise<void> {
+    const full = rel === "" ? dir : `${dir}/${rel}`;
+    let names: string[];
+    try {
+      names = [];
+      for await (const e of Deno.readDir(full)) names.push(e.name);
+    } catch (e) {
+      if (e instanceof Deno.errors.PermissionDenied) throw fail(`can't stat '${full}'`);
+      throw e;
+    }
+    for (const name of names.sort()) {
+      const path = rel === "" ? name : `${rel}/${name}`;
+      if (pm.matches(path)) continue;
+      const st = await Deno.lstat(`${dir}/${path}`);
+      if (st.isDirectory) await visit(path);
+      else if (st.isFile) {
+        try {
+          (await Deno.open(`${dir}/${path}`)).close();
+        } catch (e) {
+          if (e instanceof Deno.errors.PermissionDenied) {
+            throw fail(`no permission to read from '${dir}/${path}'`);
+          }
+          throw e;
+        }
+      }
+    }
+  }
+  await visit("");
+}
+
+/**
  * A local directory as the build context. `dockerfileFlag` is -f as given ("" = default,
  * "-" = `stdinDockerfile`, which then holds the text read from stdin).
  */
@@ -204,6 +240,7 @@ export async function localContext(
     dockerfileFlag === "-",
   );
   const pm = new PatternMatcher(excludes);
+  await validateContext(dir, pm);
   const replace = new Map<string, Uint8Array>();
   if (extra) {
     const name = randomDockerfileName();
