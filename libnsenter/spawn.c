@@ -48,16 +48,28 @@ struct header {
 	uint32_t nsteps;
 };
 
-static __attribute__((noreturn)) void stage2(const uint8_t *plan, size_t len, int sync_fd)
+static __attribute__((noreturn)) void stage2(const uint8_t *plan, size_t len, int sync_fd,
+					     int unprivileged)
 {
 	const struct header *h = (const struct header *)plan;
 	struct cursor c = { plan + sizeof(*h), plan + len };
+	/* An unprivileged parent (rootless) can only write our id maps while /proc/<pid> is
+	 * ours, not root's: dumpable until it has, as runc's nsexec does. */
+	int remap = unprivileged && (h->clone_flags & CLONE_NEWUSER);
 	int err;
 
+	if (remap && prctl_dumpable(1) < 0) {
+		send_msg(sync_fd, SYNC_ERROR, -1, errno, 0);
+		_exit(1);
+	}
 	/* Wait for the parent's go: it has read our pid, joined us to the cgroup and
 	 * written the id maps. Nothing is sent before that, so SYNC_PID comes first. */
 	if (wait_ack(sync_fd) < 0)
 		_exit(1);
+	if (remap && prctl_dumpable(0) < 0) {
+		send_msg(sync_fd, SYNC_ERROR, -1, errno, 0);
+		_exit(1);
+	}
 	/* Skip the join entries: stage 1 already used them. */
 	for (uint32_t i = 0; i < h->njoin; i++) {
 		(void)cur_u64(&c);
@@ -79,6 +91,7 @@ static __attribute__((noreturn)) void stage1(const uint8_t *plan, size_t len, in
 {
 	const struct header *h = (const struct header *)plan;
 	struct cursor c = { plan + sizeof(*h), plan + len };
+	int unprivileged = geteuid() != 0;
 	long pid;
 
 	/* Nothing in the container may open /proc/<pid>/exe of the engine (CVE-2019-5736). */
@@ -102,7 +115,7 @@ static __attribute__((noreturn)) void stage1(const uint8_t *plan, size_t len, in
 		_exit(1);
 	}
 	if (pid == 0)
-		stage2(plan, len, sync_fd);
+		stage2(plan, len, sync_fd, unprivileged);
 	send_msg(sync_fd, SYNC_PID, 0, 0, (int)pid);
 	_exit(0);
 }

@@ -8,6 +8,7 @@ import {
   DEFAULT_ALLOWED_DEVICES,
   type DeviceRule,
   type LinuxResources,
+  NoCgroupManager,
   openCgroupManager,
   type Stats,
 } from "./cgroups/mod.ts";
@@ -17,13 +18,48 @@ export interface CgroupRecord {
   cgroupsPath?: string;
   /** /proc/self/cgroup of the process that created the container. */
   procCgroup: string;
+  /** A rootless container that runs in its creator's cgroup (none could be created). */
+  none?: boolean;
+}
+
+/** EACCES, EPERM or EROFS: what an unprivileged user gets from cgroupfs without delegation. */
+function isPermissionError(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    if (e instanceof Deno.errors.PermissionDenied) return true;
+    if (/permission denied|operation not permitted|read-only file system/i.test(e.message)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 export class ContainerCgroup {
-  constructor(private m: CgroupManager, readonly record: CgroupRecord) {}
+  constructor(
+    private m: CgroupManager,
+    readonly record: CgroupRecord,
+    private readonly rootless = false,
+  ) {}
 
   async create(spec: Spec): Promise<void> {
-    await this.m.create();
+    try {
+      await this.m.create();
+    } catch (err) {
+      // runc's rootless rule: no cgroup is fine, unless limits were asked for
+      if (!this.rootless || !isPermissionError(err)) throw err;
+      await this.m.destroy().catch(() => {});
+      const res = spec.linux?.resources ?? {};
+      const limits = Object.entries(res).filter(([k, v]) => k !== "devices" && v != null);
+      if (limits.length || spec.linux?.cgroupsPath) {
+        throw new Error(
+          `rootless container: ${(err as Error).message}: cgroup ${
+            limits.length ? "limits" : "path"
+          } need a cgroup delegated to this user`,
+        );
+      }
+      this.m = new NoCgroupManager(this.m.path);
+      this.record.none = true;
+      return;
+    }
     const res = spec.linux?.resources ?? {};
     const devices = [...((res.devices ?? []) as DeviceRule[]), ...DEFAULT_ALLOWED_DEVICES];
     await this.setResources({ ...res, devices } as LinuxResources);
@@ -94,17 +130,21 @@ export class ContainerCgroup {
   }
 }
 
-export async function containerCgroup(spec: Spec, id: string): Promise<ContainerCgroup> {
-  const record = {
+export async function containerCgroup(
+  spec: Spec,
+  id: string,
+  rootless = false,
+): Promise<ContainerCgroup> {
+  const record: CgroupRecord = {
     cgroupsPath: spec.linux?.cgroupsPath,
     procCgroup: await Deno.readTextFile("/proc/self/cgroup"),
   };
-  return new ContainerCgroup(await openCgroupManager({ ...record, id }), record);
+  return new ContainerCgroup(await openCgroupManager({ ...record, id }), record, rootless);
 }
 
 export async function cgroupOf(state: ContainerState): Promise<ContainerCgroup> {
-  return new ContainerCgroup(
-    await openCgroupManager({ ...state.cgroup, id: state.id }),
-    state.cgroup,
-  );
+  const m = state.cgroup.none
+    ? new NoCgroupManager(state.id)
+    : await openCgroupManager({ ...state.cgroup, id: state.id });
+  return new ContainerCgroup(m, state.cgroup);
 }

@@ -36,6 +36,8 @@ export interface CreateOptions {
   loaded?: { spec: Spec; rootfs: string };
   /** fds for the init's stdio (an in-process caller's pipes); default: ours. */
   stdio?: [number, number, number];
+  /** runc's --rootless: cgroups that cannot be created are done without (see cgroup_setup). */
+  rootless?: boolean;
 }
 
 export interface Created {
@@ -130,7 +132,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   let fifoFd = -1;
   let sync: SyncSocket | undefined;
   trace("create: state dir");
-  const cgroup = await containerCgroup(spec, o.id);
+  const cgroup = await containerCgroup(spec, o.id, o.rootless);
   let primed: Promise<void> | undefined;
   trace("create: cgroup opened");
   try {
@@ -239,5 +241,8 @@ async function writeIdMaps(spec: Spec, pid: number) {
   const uid = spec.linux?.uidMappings ?? [];
   const gid = spec.linux?.gidMappings ?? [];
   if (uid.length) await Deno.writeTextFile(`/proc/${pid}/uid_map`, fmt(uid));
+  // Without CAP_SETGID in our own namespace the kernel takes a gid_map only once
+  // setgroups(2) is disabled for the new namespace (as runc does for rootless containers).
+  if (gid.length && Deno.uid() !== 0) await Deno.writeTextFile(`/proc/${pid}/setgroups`, "deny");
   if (gid.length) await Deno.writeTextFile(`/proc/${pid}/gid_map`, fmt(gid));
 }

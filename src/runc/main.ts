@@ -30,6 +30,12 @@ function abs(p: string): string {
   return "/" + parts.join("/");
 }
 
+/** runc's default --root: $XDG_RUNTIME_DIR/runc for a rootless user, when it is set. */
+function defaultRoot(rootless: boolean): string {
+  const xdg = Deno.env.get("XDG_RUNTIME_DIR");
+  return rootless && xdg && Deno.uid() !== 0 ? `${xdg}/engine/runc` : DEFAULT_ROOT;
+}
+
 /** For in-process callers (the shim): the stdio fds the container's process gets. */
 export interface InProcessOptions {
   stdio?: [number, number, number];
@@ -56,7 +62,7 @@ async function dispatch(
   switch (verb) {
     case "spec": {
       const { writeSpec } = await import("./spec.ts");
-      await writeSpec({ bundle: f.bundle || undefined, rootless: f.rootless || rootless });
+      await writeSpec({ bundle: f.bundle || undefined, rootless: f.rootless });
       return 0;
     }
     case "create": {
@@ -71,6 +77,7 @@ async function dispatch(
         noPivot: f["no-pivot"],
         preserveFds: f["preserve-fds"],
         detached: true,
+        rootless,
       });
       sync.close();
       return 0;
@@ -86,6 +93,7 @@ async function dispatch(
         noPivot: f["no-pivot"],
         preserveFds: f["preserve-fds"],
         detached: f.detach,
+        rootless,
       }, f.keep);
     }
     case "start":
@@ -192,9 +200,12 @@ export async function main(argv: string[], io: InProcessOptions = {}): Promise<n
       logError(`No help topic for '${g.verb}'`);
       return 3;
     }
-    const root = abs(g.flags.root || DEFAULT_ROOT);
+    // runc's --rootless: "auto" (the default) means "when not root"
+    const rootless = g.flags.rootless === "true" ||
+      (g.flags.rootless !== "false" && Deno.uid() !== 0);
+    const root = abs(g.flags.root || defaultRoot(rootless));
     try {
-      return await dispatch(g.verb as VerbName, g.rest, root, g.flags.rootless === "true", io);
+      return await dispatch(g.verb as VerbName, g.rest, root, rootless, io);
     } catch (e) {
       if (e instanceof UsageError) throw e;
       // runc's wording and exit codes: "runc create failed: …", "exec failed: …" (255).

@@ -111,7 +111,11 @@ export function processSteps(p: Process, preserveFds: number, seccomp: Step | nu
   // Without no_new_privs, seccomp must be loaded while CAP_SYS_ADMIN is still held.
   if (seccomp && !p.noNewPrivileges) steps.push(seccomp);
   const groups = p.user.additionalGids ?? [];
-  steps.push(step(Op.Setgroups, `setgroups ${JSON.stringify(groups)}`, groups));
+  // An unprivileged runtime's user namespace has setgroups(2) denied (runc's RootlessEUID
+  // skips it too); extra groups asked for there fail at this step.
+  if (groups.length || Deno.uid() === 0) {
+    steps.push(step(Op.Setgroups, `setgroups ${JSON.stringify(groups)}`, groups));
+  }
   steps.push(step(Op.Setid, `set uid ${p.user.uid} gid ${p.user.gid}`, p.user.uid, p.user.gid));
   steps.push(step(
     Op.Caps,

@@ -20,7 +20,7 @@ export interface ContainerState {
   /** Controller (or "" on cgroup v2) → host cgroup directory. */
   cgroupPaths: Record<string, string>;
   /** How to reopen the container's cgroup (see cgroup_setup.ts). */
-  cgroup: { cgroupsPath?: string; procCgroup: string };
+  cgroup: { cgroupsPath?: string; procCgroup: string; none?: boolean };
   /** Namespace type → path, for exec to join. */
   namespacePaths: Record<string, string>;
   noPivot?: boolean;

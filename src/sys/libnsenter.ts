@@ -4,15 +4,27 @@
 import { LIBNSENTER_BASE64, LIBNSENTER_SHA256 } from "../../libnsenter/build/embedded.ts";
 import { encodePlan, type Plan } from "./plan_format.ts";
 
-const LIB_DIR = Deno.env.get("ENGINE_LIB_DIR") ?? "/run/engine/lib";
+/**
+ * Root's copy lives in /run/engine/lib; an unprivileged user (a rootless runc) keeps its own
+ * under $XDG_RUNTIME_DIR or $HOME, directories only that user can write.
+ */
+function libDir(): string {
+  const set = Deno.env.get("ENGINE_LIB_DIR");
+  if (set) return set;
+  if (Deno.uid() === 0) return "/run/engine/lib";
+  const base = Deno.env.get("XDG_RUNTIME_DIR") ||
+    `${Deno.env.get("HOME") ?? "/nonexistent"}/.cache`;
+  return `${base}/engine/lib`;
+}
 
 function libraryPath(): string {
-  const path = `${LIB_DIR}/${LIBNSENTER_SHA256}.so`;
+  const dir = libDir();
+  const path = `${dir}/${LIBNSENTER_SHA256}.so`;
   try {
     Deno.statSync(path);
     return path;
   } catch { /* first use: write it */ }
-  Deno.mkdirSync(LIB_DIR, { recursive: true, mode: 0o700 });
+  Deno.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const bytes = Uint8Array.from(atob(LIBNSENTER_BASE64), (c) => c.charCodeAt(0));
   const tmp = `${path}.${Deno.pid}.tmp`;
   Deno.writeFileSync(tmp, bytes, { mode: 0o500 });

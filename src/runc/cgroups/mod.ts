@@ -12,4 +12,5 @@ export {
 export { sharesToWeight } from "./resources.ts";
 export { DEFAULT_ALLOWED_DEVICES, type DeviceRule, deviceWrites, ruleString } from "./devices.ts";
 export { type CgroupFs, denoFs } from "./fs.ts";
+export { NoCgroupManager } from "./none.ts";
 export { type CgroupLayout, expandSlice, parseMountinfo, resolveCgroupsPath } from "./layout.ts";
