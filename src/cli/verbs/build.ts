@@ -137,30 +137,45 @@ export async function registryConfigHeader(inv: Invocation): Promise<string> {
   return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
-/** Counts what the daemon reads and reports it as the CLI's progress reader does. */
+/**
+ * Counts what the daemon reads and reports it as the CLI's progress reader does; a failure
+ * of the context itself (a file gone while tarred) is kept for `failure`, since fetch only
+ * reports a broken request.
+ */
 function sendingProgress(
   body: ReadableStream<Uint8Array>,
   print: (text: string) => void,
   terminal: boolean,
-): ReadableStream<Uint8Array> {
+): { stream: ReadableStream<Uint8Array>; failure: () => unknown } {
   let total = 0;
   let reported = 0;
+  let failure: unknown;
   const line = () => `${SENDING} ${humanSize(total).padStart(8)}\r`;
-  return body.pipeThrough(
-    new TransformStream({
-      transform(chunk, ctl) {
-        total += chunk.length;
-        if (terminal && total - reported > UPDATE_EVERY) {
-          reported = total;
-          print(line());
-        }
-        ctl.enqueue(chunk);
-      },
-      flush() {
+  const reader = body.getReader();
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        failure = e;
+        throw e;
+      }
+      if (r.done) {
         print(`${line()}\r\n`);
-      },
-    }),
-  );
+        ctl.close();
+        return;
+      }
+      total += r.value.length;
+      if (terminal && total - reported > UPDATE_EVERY) {
+        reported = total;
+        print(line());
+      }
+      ctl.enqueue(r.value);
+    },
+    cancel: (why) => reader.cancel(why),
+  });
+  return { stream, failure: () => failure };
 }
 
 export async function build(inv: Invocation): Promise<number> {
@@ -207,11 +222,15 @@ export async function build(inv: Invocation): Promise<number> {
   }
   let sent = "";
   const sending = sendingProgress(body, (s) => quiet ? (sent += s) : write(s), terminal && !quiet);
+  const contextFailure = (e: unknown) => {
+    const cause = sending.failure();
+    return cause ? new Error(`error sending build context: ${(cause as Error).message}`) : e;
+  };
 
   using client = clientFor(inv);
   const messages = client.stream<JSONMessage>("POST", "/build", {
     query: buildQuery(inv, dockerfile),
-    body: sending as ReadableStream<Uint8Array<ArrayBuffer>>,
+    body: sending.stream as ReadableStream<Uint8Array<ArrayBuffer>>,
     headers: {
       "Content-Type": "application/x-tar",
       "X-Registry-Config": await registryConfigHeader(inv),
@@ -233,7 +252,7 @@ export async function build(inv: Invocation): Promise<number> {
       if (quiet) writeErr(sent + held.join(""));
       throw new StatusError(e.message, e.code || 1);
     }
-    throw e;
+    throw contextFailure(e);
   }
   if (quiet) {
     imageId = held.join("");
