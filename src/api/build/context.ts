@@ -21,7 +21,7 @@ import { goMatch } from "./go_match.ts";
 import { goClean, PatternMatcher, readDockerignore } from "./dockerignore.ts";
 
 /** 20 GiB of uncompressed context: far above a sane build, a stop for a hostile one. */
-export const MAX_CONTEXT_BYTES = 20 * 2 ** 30;
+const MAX_CONTEXT_BYTES = 20 * 2 ** 30;
 
 /** A Dockerfile is read whole: a bound on what a hostile context can make the daemon hold. */
 const MAX_DOCKERFILE_BYTES = 32 * 2 ** 20;

@@ -14,7 +14,7 @@ export class ExpandError extends Error {
 }
 
 /** Go's %q for the strings Dockerfiles hold (printable text; escapes for the rest). */
-export function goQuote(s: string): string {
+function goQuote(s: string): string {
   return JSON.stringify(s).replace(/\\u007f/gi, "\\x7f");
 }
 

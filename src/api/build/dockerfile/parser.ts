@@ -200,7 +200,7 @@ function extractFlags(line: string): [string, string[]] {
 }
 
 /** Docker's parseWords: words split on unquoted whitespace, quotes and escapes kept. */
-export function parseWords(rest: string, escape: string): string[] {
+function parseWords(rest: string, escape: string): string[] {
   const words: string[] = [];
   const chars = [...rest];
   let word = "";

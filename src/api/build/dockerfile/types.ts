@@ -164,8 +164,6 @@ export type Instruction =
   | OnbuildInstruction
   | MaintainerInstruction;
 
-export type InstructionKind = Instruction["kind"];
-
 /** One build stage: its FROM line and the instructions up to the next FROM. */
 export interface Stage {
   /** `AS name`, lower-cased as Docker does. */
