@@ -153,6 +153,61 @@ Deno.test(
           assertEquals(streams.ours, streams.dockerd, name);
         }
 
+        // Every instruction: the same output, history and config on both.
+        const every = `${d.dir}/every`;
+        await Deno.mkdir(every);
+        await Deno.writeTextFile(`${every}/f.txt`, "f\n");
+        await Deno.writeTextFile(
+          `${every}/Dockerfile`,
+          [
+            "FROM busybox:latest",
+            "MAINTAINER someone",
+            "ARG V=1",
+            "ARG W",
+            'ENV E1=a E2="b c"',
+            'LABEL l1=x "l 2"=y',
+            "RUN echo $V $W $E1 > /v",
+            "EXPOSE 80 443/udp 8000-8001",
+            "VOLUME /data /more",
+            "USER nobody",
+            "WORKDIR rel/dir",
+            "ADD f.txt .",
+            "COPY --chown=nobody:nogroup f.txt /g.txt",
+            "STOPSIGNAL SIGUSR1",
+            'HEALTHCHECK --interval=5s --retries=2 CMD ["true"]',
+            'SHELL ["/bin/sh", "-ec"]',
+            "RUN id -u > /tmp/uid",
+            "ONBUILD RUN echo triggered",
+            'ENTRYPOINT ["/bin/sh"]',
+            "CMD echo hi",
+            "",
+          ].join("\n"),
+        );
+        const detail: Record<string, unknown> = {};
+        for (const [side, host] of Object.entries(sides)) {
+          const out = await run(host, [
+            "build",
+            "--network",
+            "none",
+            "--build-arg",
+            "W=w",
+            "-t",
+            "every:1",
+            every,
+          ]);
+          const img = JSON.parse(await run(host, ["image", "inspect", "every:1"]))[0];
+          const history = (await run(host, [
+            "history",
+            "--no-trunc",
+            "--format",
+            "{{.CreatedBy}}",
+            "every:1",
+          ])).replace(/[0-9a-f]{64}/g, "<sum>");
+          const { Image: _image, Hostname: _h, ...config } = img.Config;
+          detail[side] = { out: normalize(out), history, config, author: img.Author };
+        }
+        assertEquals(detail.ours, detail.dockerd);
+
         // FROM scratch: the same steps, layers, history and config on both.
         const scratch = `${d.dir}/scratch`;
         await Deno.mkdir(scratch);

@@ -11,6 +11,7 @@ import { parseSignal } from "../containers/signals.ts";
 import type { Daemon } from "../daemon.ts";
 import type { BuildArgs } from "./state.ts";
 import { setEnv, type StageState } from "./state.ts";
+import { goDuration, goQuoteRune } from "./gofmt.ts";
 import { type CopySource, copySources, mkdirAllInRoot, resolveChown } from "./copy.ts";
 import type {
   AddInstruction,
@@ -77,10 +78,11 @@ function normalizeWorkdir(current: string, requested: string): string {
   return "/" + parts.join("/");
 }
 
+/** %q of a *HealthConfig, as the classic builder's comment prints it. */
 function healthString(h: RunConfig["Healthcheck"]): string {
-  const dur = (ns = 0) => JSON.stringify(`${ns / 1e9}s`);
+  const dur = (ns = 0) => JSON.stringify(goDuration(ns));
   return `&{${goQuoteList(h?.Test ?? [])} ${dur(h?.Interval)} ${dur(h?.Timeout)} ` +
-    `${dur(h?.StartPeriod)} ${h?.Retries ?? 0}}`;
+    `${dur(h?.StartPeriod)} ${goQuoteRune(h?.Retries ?? 0)}}`;
 }
 
 export function dispatch(b: StepRunner, st: StageState, i: Instruction): Promise<void> {
@@ -136,7 +138,12 @@ export function dispatch(b: StepRunner, st: StageState, i: Instruction): Promise
       if (old?.length && old[0] !== "NONE") {
         b.out.stream(`Note: overriding previous HEALTHCHECK: [${old.join(" ")}]\n`);
       }
-      cfg.Healthcheck = { ...i.health };
+      // Zero durations and retries are left out (omitempty), as Docker's JSON.
+      const { Test, ...rest } = i.health;
+      cfg.Healthcheck = {
+        Test,
+        ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== 0)),
+      };
       return b.commitNop(st, `HEALTHCHECK ${healthString(cfg.Healthcheck)}`);
     }
     case "shell":
