@@ -137,7 +137,7 @@ export async function containerCgroup(
 ): Promise<ContainerCgroup> {
   const record: CgroupRecord = {
     cgroupsPath: spec.linux?.cgroupsPath,
-    procCgroup: await Deno.readTextFile("/proc/self/cgroup"),
+    procCgroup: Deno.readTextFileSync("/proc/self/cgroup"),
   };
   return new ContainerCgroup(await openCgroupManager({ ...record, id }), record, rootless);
 }

@@ -45,10 +45,10 @@ export interface Created {
   sync: SyncSocket;
 }
 
-export async function readBundle(bundle: string): Promise<{ spec: Spec; rootfs: string }> {
+export function readBundle(bundle: string): { spec: Spec; rootfs: string } {
   let text: string;
   try {
-    text = await Deno.readTextFile(`${bundle}/config.json`);
+    text = Deno.readTextFileSync(`${bundle}/config.json`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       throw new Error(`JSON specification file config.json not found in ${bundle}`);
@@ -61,12 +61,12 @@ export async function readBundle(bundle: string): Promise<{ spec: Spec; rootfs: 
   const rootfs = spec.root.path.startsWith("/") ? spec.root.path : `${bundle}/${spec.root.path}`;
   let info: Deno.FileInfo;
   try {
-    info = await Deno.stat(rootfs);
+    info = Deno.statSync(rootfs);
   } catch {
     throw new Error(`rootfs (${rootfs}) does not exist`);
   }
   if (!info.isDirectory) throw new Error(`rootfs (${rootfs}) is not a directory`);
-  return { spec, rootfs: await Deno.realPath(rootfs) };
+  return { spec, rootfs: Deno.realPathSync(rootfs) };
 }
 
 function checkConsole(spec: Spec, o: CreateOptions) {
@@ -117,11 +117,12 @@ async function driveSetup(sync: SyncSocket, state: ContainerState) {
 
 export async function create(o: CreateOptions): Promise<Created> {
   const dir = containerDir(o.root, o.id);
-  const { spec, rootfs } = o.loaded ?? await readBundle(o.bundle);
+  const { spec, rootfs } = o.loaded ?? readBundle(o.bundle);
   checkConsole(spec, o);
-  await Deno.mkdir(o.root, { recursive: true, mode: 0o700 });
+  // Sync calls on this path: local files, and a thread-pool round trip costs more.
+  Deno.mkdirSync(o.root, { recursive: true, mode: 0o700 });
   try {
-    await Deno.mkdir(dir, { mode: 0o711 });
+    Deno.mkdirSync(dir, { mode: 0o711 });
   } catch (e) {
     if (e instanceof Deno.errors.AlreadyExists) {
       throw new Error(`container with id exists: ${o.id}`);
@@ -136,9 +137,9 @@ export async function create(o: CreateOptions): Promise<Created> {
   let primed: Promise<void> | undefined;
   trace("create: cgroup opened");
   try {
-    await Deno.chmod(dir, 0o711);
+    Deno.chmodSync(dir, 0o711);
     mkfifo(fifoPath(o.root, o.id), 0o622);
-    await Deno.chmod(fifoPath(o.root, o.id), 0o622);
+    Deno.chmodSync(fifoPath(o.root, o.id), 0o622);
     fifoFd = open(fifoPath(o.root, o.id), O_PATH);
     await cgroup.create(spec);
     // Not earlier: the kernel holds cgroup_mutex (which mkdir needs) while the prime waits.

@@ -34,18 +34,26 @@ export async function deleteContainer(root: string, id: string, force: boolean) 
   await destroy(root, state);
 }
 
-/** Kills every process of the container, waits for the init to go, removes everything. */
-export async function destroy(root: string, state: ContainerState) {
+/**
+ * Kills every process of the container, waits for the init to go, removes everything.
+ * `initReaped`: the caller has waited for the init (run in the foreground); with its own
+ * pid namespace nothing else can be left (the kernel kills the namespace with its init),
+ * so the cgroup is not searched for processes.
+ */
+export async function destroy(root: string, state: ContainerState, initReaped = false) {
   const cg = await cgroupOf(state);
-  if (initAlive(state)) sysKill(state.pid, 9);
-  for (const pid of await cg.procs().catch(() => [])) sysKill(pid, 9);
-  await cg.thaw().catch(() => {});
-  for (let i = 0; i < 500 && initAlive(state); i++) {
-    // Our own child (run, or a test harness's) must be reaped to stop being a zombie.
-    try {
-      tryWait(state.pid);
-    } catch { /* not our child */ }
-    await sleep(10);
+  const ownPidNs = (state.config.linux?.namespaces ?? []).some((n) => n.type === "pid" && !n.path);
+  if (!(initReaped && ownPidNs)) {
+    if (initAlive(state)) sysKill(state.pid, 9);
+    for (const pid of await cg.procs().catch(() => [])) sysKill(pid, 9);
+    await cg.thaw().catch(() => {});
+    for (let i = 0; i < 500 && initAlive(state); i++) {
+      // Our own child (run, or a test harness's) must be reaped to stop being a zombie.
+      try {
+        tryWait(state.pid);
+      } catch { /* not our child */ }
+      await sleep(10);
+    }
   }
   await cg.destroy();
   try {
@@ -53,5 +61,5 @@ export async function destroy(root: string, state: ContainerState) {
   } catch (e) {
     logWarning(`${(e as Error).message}`);
   }
-  await Deno.remove(containerDir(root, state.id), { recursive: true });
+  Deno.removeSync(containerDir(root, state.id), { recursive: true });
 }

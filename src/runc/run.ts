@@ -14,7 +14,7 @@ import { trace } from "./trace.ts";
 
 export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): Promise<number> {
   trace("run: start");
-  const loaded = await readBundle(o.bundle);
+  const loaded = readBundle(o.bundle);
   const { spec } = loaded;
   const tty = spec.process?.terminal && !o.detached && !o.consoleSocket ? ownConsole() : undefined;
   trace("run: bundle read");
@@ -48,7 +48,7 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
     await Promise.race([io.done, new Promise((r) => setTimeout(r, 200))]);
     io.stop();
   }
-  if (!keep) await destroy(o.root, state);
+  if (!keep) await destroy(o.root, state, true);
   trace("run: destroyed");
   return code;
 }
