@@ -208,6 +208,17 @@ Deno.test(
         }
         assertEquals(detail.ours, detail.dockerd);
 
+        // every:1's ONBUILD trigger runs in a build FROM it.
+        const child = `${d.dir}/child`;
+        await Deno.mkdir(child);
+        await Deno.writeTextFile(`${child}/Dockerfile`, "FROM every:1\nRUN true\n");
+        const triggered: Record<string, string[]> = {};
+        for (const [side, host] of Object.entries(sides)) {
+          triggered[side] = normalize(await run(host, ["build", "--network", "none", child]));
+        }
+        assertEquals(triggered.ours, triggered.dockerd);
+        assert(triggered.ours.includes("# Executing 1 build trigger"), triggered.ours.join("\n"));
+
         // FROM scratch: the same steps, layers, history and config on both.
         const scratch = `${d.dir}/scratch`;
         await Deno.mkdir(scratch);
