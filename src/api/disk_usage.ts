@@ -1,7 +1,9 @@
 // GET /system/df as dockerd answers it: the images with their container counts, shared and
-// total sizes (LayersSize counts each layer once), the containers, and the volumes with
-// their usage (bytes of their files, hardlinks once; RefCount: containers using them).
+// total sizes (LayersSize counts each layer once), the containers with the size of their
+// writable layer (SizeRw; SizeRootFs adds the image), and the volumes with their usage
+// (bytes of their files, hardlinks once; RefCount: containers using them).
 
+import type { Container } from "./containers/store.ts";
 import type { Daemon } from "./daemon.ts";
 import { summaryView } from "./containers/view.ts";
 import { imageDiskUsage } from "./images/list.ts";
@@ -31,8 +33,24 @@ async function directorySize(root: string): Promise<number> {
   }
 }
 
+/** The container's writable layer (its snapshot's upper directory) and the whole rootfs. */
+async function containerSize(d: Daemon, c: Container, imageSize: number) {
+  let rw = 0;
+  try {
+    const snap = await d.containerd.containers.snapshot(c.rec.ID);
+    if (snap.upper) rw = Math.max(0, await directorySize(snap.upper));
+  } catch { /* no snapshot (being removed): nothing of its own */ }
+  return { rw, rootfs: rw + imageSize };
+}
+
 export async function diskUsage(d: Daemon, version: string) {
   const { LayersSize, Images } = await imageDiskUsage(d, version);
+  const imageSizes = new Map(Images.map((i) => [i.Id, i.Size]));
+  const Containers = [];
+  for (const c of d.store.all()) {
+    const size = await containerSize(d, c, imageSizes.get(c.rec.Image) ?? 0);
+    Containers.push(summaryView(c, size));
+  }
   const store = await volumeStore(d);
   const users = await volumeUsers(d);
   const Volumes = [];
@@ -48,7 +66,7 @@ export async function diskUsage(d: Daemon, version: string) {
   return {
     LayersSize,
     Images,
-    Containers: d.store.all().map((c) => ({ ...summaryView(c), SizeRw: 0, SizeRootFs: 0 })),
+    Containers,
     Volumes,
     BuildCache: [],
     BuilderSize: 0,

@@ -49,6 +49,8 @@ Deno.test({ name: "system df: images, shared sizes, volumes; CLI output", ignore
     assert.deepEqual(df.Volumes.map((v: { Name: string }) => v.Name), ["v1"]);
     assert.deepEqual(df.Volumes[0].UsageData, { Size: 5000, RefCount: 0 });
     assert.equal(df.Containers.length, 1);
+    assert.equal(df.Containers[0].SizeRw, 100000, "the file the container wrote");
+    assert.equal(df.Containers[0].SizeRootFs, 100000 + bb.Size);
 
     // The docker CLI and ours print the same from it (times normalized).
     const norm = (s: string) =>
@@ -56,6 +58,7 @@ Deno.test({ name: "system df: images, shared sizes, volumes; CLI output", ignore
         .replace(/ {2,}/g, "  ");
     const summary = await engine(["system", "df"]);
     assert.match(summary, /^TYPE +TOTAL +ACTIVE +SIZE +RECLAIMABLE\nImages +2 +1 /);
+    assert.match(summary, /\nContainers +1 +0 +100kB +100kB \(100%\)\n/);
     assert.match(summary, /\nLocal Volumes +1 +0 +5kB +5kB \(100%\)\n/);
     const verbose = await engine(["system", "df", "-v"]);
     assert.match(verbose, /^Images space usage:\n\nREPOSITORY +TAG +IMAGE ID +CREATED +SIZE/);
