@@ -80,6 +80,8 @@ export async function startDaemon(extra: string[] = [], config: unknown = {}): P
   let stderr = "";
   let child!: Deno.ChildProcess;
   const spawn = async (more: string[]) => {
+    // A restart waits for its own "serving" line, not the one of the run before.
+    const from = stderr.length;
     child = new Deno.Command(cmd, {
       args: [
         ...args,
@@ -110,7 +112,7 @@ export async function startDaemon(extra: string[] = [], config: unknown = {}): P
       for await (const c of child.stderr) stderr += dec.decode(c);
     })().catch(() => {});
     const deadline = Date.now() + 20_000;
-    while (!stderr.includes("engine daemon serving")) {
+    while (!stderr.includes("engine daemon serving", from)) {
       if (Date.now() > deadline) throw new Error(`daemon did not start:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
