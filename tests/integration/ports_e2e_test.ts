@@ -3,7 +3,7 @@
 // (and the docker CLI's) shows the binding, a second container on the same port gets Docker's
 // conflict error, -P publishes exposed ports on dynamic ports, and stop removes every rule.
 import { deepStrictEqual, match, ok } from "node:assert/strict";
-import { ENGINE, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
+import { ENGINE, startDaemon } from "../helpers/daemon.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
 const skip = missing(root(), command("/usr/sbin/iptables-save"), command("/usr/bin/curl"));
@@ -38,16 +38,6 @@ async function hostAddress(): Promise<string | undefined> {
 async function rulesOf(id: string): Promise<string[]> {
   const out = await new Deno.Command("iptables-save", { stdout: "piped" }).output();
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.includes(`c:${id}`));
-}
-
-/** d.restart() returns at once (its log already says "serving"): wait for the API too. */
-async function restart(d: TestDaemon): Promise<void> {
-  await d.restart();
-  for (let i = 0; i < 200; i++) {
-    if ((await d.curl(["http://127.0.0.1/_ping"])).status === 200) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`the daemon did not serve again:\n${d.log()}`);
 }
 
 const HTTPD = "mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 80 -h /www";
@@ -248,7 +238,7 @@ Deno.test({
       const rules = await rulesOf(id);
       await live.stop();
       deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "hello\n", "daemon stopped");
-      await restart(live);
+      await live.restart();
       deepStrictEqual((await rulesOf(id)).sort(), rules.sort(), "the same rules, once");
       deepStrictEqual(await get(`http://127.0.0.1:${port}/`), "hello\n", "after restart");
       r = await live.docker(ENGINE, ["port", "web"]);
@@ -280,7 +270,7 @@ Deno.test({
       ok((await rulesOf(id)).length > 0);
       d.child.kill("SIGKILL");
       await d.child.status;
-      await restart(d);
+      await d.restart();
       deepStrictEqual(await rulesOf(id), [], "a crashed daemon's rules are gone after its restart");
     } finally {
       await d.close();
