@@ -103,6 +103,23 @@ Deno.test({ name: "restart policies: always, on-failure:N, no", ignore }, async 
       "{{.Action}}",
     ]);
     assertEquals(events.split("\n"), ["start", "start", "start"]);
+    // docker's template fields of an event (Go's events.Message: .Status, .ID, …).
+    const untilNow = String(Math.ceil(Date.now() / 1000));
+    const id = await inspect(d, "fail2", "{{.Id}}");
+    const legacy = await engine(d, [
+      "events",
+      "--since",
+      "0",
+      "--until",
+      untilNow,
+      "--filter",
+      "container=fail2",
+      "--filter",
+      "event=die",
+      "--format",
+      "{{.Status}} {{.ID}} {{.From}} {{.Scope}}",
+    ]);
+    assertEquals(legacy.split("\n"), Array(3).fill(`die ${id} busybox local`));
   } finally {
     await d.close();
   }

@@ -128,6 +128,27 @@ export async function info(inv: Invocation): Promise<number> {
   return 0;
 }
 
+/**
+ * The event as docker's template sees it: Go's events.Message fields (.Status, .ID, .From,
+ * .Scope, .Time, .TimeNano — lower-case keys in the JSON), while {{json .}} still prints the
+ * JSON as received.
+ */
+function messageView(ev: Record<string, unknown>): Record<string, unknown> {
+  const view: Record<string, unknown> = {
+    Status: ev.status ?? "",
+    ID: ev.id ?? "",
+    From: ev.from ?? "",
+    Type: ev.Type ?? "",
+    Action: ev.Action ?? "",
+    Actor: ev.Actor ?? { ID: "", Attributes: {} },
+    Scope: ev.scope ?? "",
+    Time: ev.time ?? 0,
+    TimeNano: ev.timeNano ?? 0,
+  };
+  Object.defineProperty(view, "toJSON", { value: () => ev, enumerable: false });
+  return view;
+}
+
 export async function events(inv: Invocation): Promise<number> {
   using client = clientFor(inv);
   const toUnix = (
@@ -148,7 +169,7 @@ export async function events(inv: Invocation): Promise<number> {
   const tmpl = format && format !== "json" ? new Template(format) : undefined;
   for await (const ev of stream) {
     if (format === "json") write(goJSON(ev) + "\n");
-    else if (tmpl) write(tmpl.execute(ev) + "\n");
+    else if (tmpl) write(tmpl.execute(messageView(ev)) + "\n");
     else {
       const actor = (ev.Actor ?? {}) as { ID?: string; Attributes?: Record<string, string> };
       const attrs = Object.entries(actor.Attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)).map(
