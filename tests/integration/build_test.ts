@@ -121,6 +121,11 @@ Deno.test({ name: "build: the classic builder's stream, cache and image", ignore
     assertEquals((again.find((m) => m.aux)!.aux as { ID: string }).ID, aux.ID);
     assertEquals(await containerCount(d), 0);
 
+    // image prune leaves the cache (intermediate images are no heads): still all cached.
+    await ok(d, ["image", "prune", "-f"]);
+    const pruned = await postBuild(d, tar, "t=bt%3A1");
+    assertEquals(pruned.filter((m) => m.stream === " ---> Using cache\n").length, 2);
+
     // nocache: new containers, a new image.
     const fresh = await postBuild(d, tar, "t=bt%3A2&nocache=1");
     assert(!fresh.some((m) => m.stream === " ---> Using cache\n"));

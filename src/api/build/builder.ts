@@ -15,7 +15,7 @@ import { invalidArgument, wrap } from "../../lib/errors.ts";
 import type { Daemon } from "../daemon.ts";
 import { progressMessage } from "../images/create.ts";
 import type { JSONMessage } from "../images/jsonmessage.ts";
-import { allImages, findIn, isDangling, primaryName } from "../images/lookup.ts";
+import { allImages, findIn, type ImageEntry, isDangling, primaryName } from "../images/lookup.ts";
 import type { BuildCache } from "./cache.ts";
 import { dispatch, type StepRunner } from "./dispatch.ts";
 import {
@@ -117,6 +117,9 @@ export class Builder implements StepRunner {
   #cacheBusted = false;
   #tmp: Container[] = [];
   #scratch?: ScratchImage;
+  /** The images when the cache was first consulted, and those this build made since. */
+  #images?: Map<string, ImageEntry>;
+  #made = new Map<string, string>();
   escapeChar = "\\";
 
   constructor(
@@ -353,15 +356,20 @@ export class Builder implements StepRunner {
     return true;
   }
 
-  /** A record naming image `id`: `known` when it still does, else any (null: gone). */
+  /**
+   * A record naming image `id` (null: gone): one made by this build, else `known` when it
+   * still names it, else any. The images are listed once per build (at the first hit).
+   */
   async #recordOf(id: string, known: string): Promise<string | null> {
-    const detail = await this.d.containerd.images.get(known).catch(() => undefined);
-    if (detail?.id === id) return known;
-    const entry = (await allImages(this.d.containerd)).get(id);
+    const made = this.#made.get(id);
+    if (made) return made;
+    this.#images ??= await allImages(this.d.containerd);
+    const entry = this.#images.get(id);
     if (!entry) {
       await this.cache.forget(id);
       return null;
     }
+    if (entry.records.some((r) => r.name === known)) return known;
     const record = primaryName(entry);
     await this.cache.rename(id, record);
     return record;
@@ -387,6 +395,7 @@ export class Builder implements StepRunner {
     const img = await commitStepContainer(this.d, c, step);
     st.imageId = img.id;
     st.record = img.record;
+    this.#made.set(img.id, img.record);
     await this.cache.record(img.id, img.record, parent, containerConfig);
   }
 

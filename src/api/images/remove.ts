@@ -178,15 +178,22 @@ export async function pruneImages(d: Daemon, rawFilters: string | null) {
   const used = new Set(d.store.all().map((c) => c.rec.Image));
   const deleted: DeleteItem[] = [];
   let reclaimed = 0;
-  for (const { entry, detail } of await listDetailed(d)) {
+  const listed = await listDetailed(d);
+  const images = new Map(listed.map((l) => [l.entry.id, l.entry]));
+  for (const { entry, detail } of listed) {
     if (used.has(entry.id)) continue;
+    if (deleted.some((x) => "Deleted" in x && x.Deleted === entry.id)) continue; // a parent
+    // Only heads, as Docker's: a parent goes with the last image leading from it.
+    if ((await children(d, entry.id, images)).length) continue;
     if (danglingOnly && entry.tags.length) continue;
     const labels = detail.config.config?.Labels ?? {};
     if (!matchLabels(filters.get("label"), labels)) continue;
     if (filters.get("label!")?.some((l) => matchLabels([l], labels))) continue;
     if (untilTs && unixSeconds(detail.config.created) >= untilTs) continue;
     await deleteAll(d, entry, deleted);
+    images.delete(entry.id);
     reclaimed += imageSize(detail);
+    await deleteParents(d, entry.id, deleted);
   }
   d.events.publish("image", "prune", "", { reclaimed: String(reclaimed) });
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
