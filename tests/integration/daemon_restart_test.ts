@@ -26,15 +26,6 @@ async function until(what: string, check: () => Promise<boolean>, ms = 20_000): 
   }
 }
 
-/** d.restart returns at once (its log already says "serving"): wait for the API. */
-async function restart(d: TestDaemon): Promise<void> {
-  await d.restart();
-  await until(
-    "the daemon to serve again",
-    async () => (await d.curl(["http://127.0.0.1/_ping"])).status === 200,
-  );
-}
-
 function alive(pid: number): boolean {
   try {
     Deno.statSync(`/proc/${pid}`);
@@ -157,7 +148,7 @@ Deno.test(
       await d.stop();
       // Stopped at shutdown: no container process outlives the daemon.
       for (const [name, pid] of pids) assert(!alive(pid), `${name} (${pid}) still runs`);
-      await restart(d);
+      await d.restart();
       const state = async (name: string) => await inspect(d, name, "{{.State.Status}}");
       await until(
         "ra and ru to run again",
@@ -202,7 +193,7 @@ Deno.test(
       assert(alive(yPid), "ly ended before the daemon was down: the test proves nothing");
       const before = await Deno.readTextFile(logPath);
       await until("ly to exit while the daemon is down", () => Promise.resolve(!alive(yPid)));
-      await restart(d);
+      await d.restart();
 
       assertEquals(await inspect(d, "lx", "{{.State.Status}} {{.State.Pid}}"), `running ${xPid}`);
       assertEquals(await inspect(d, "ly", "{{.State.Status}} {{.State.ExitCode}}"), "exited 7");
