@@ -1,7 +1,7 @@
 // `runc delete [--force] ID`: kill what is left, remove the cgroup and the state.
 import { logWarning } from "./log.ts";
 import { kill as sysKill, tryWait } from "../sys/libc.ts";
-import { cgroupOf } from "./cgroup_setup.ts";
+import { cgroupOf, type ContainerCgroup } from "./cgroup_setup.ts";
 import { runHooks } from "./hooks.ts";
 import {
   computeStatus,
@@ -31,28 +31,33 @@ export async function deleteContainer(root: string, id: string, force: boolean) 
   if ((status === "running" || status === "paused") && !force) {
     throw new Error(`cannot delete container ${id} that is not stopped: ${status}`);
   }
-  await destroy(root, state);
+  await destroy(root, state, { cgroup: cg });
 }
 
 /**
  * Kills every process of the container, waits for the init to go, removes everything.
- * `initReaped`: the caller has waited for the init (run in the foreground); with its own
- * pid namespace nothing else can be left (the kernel kills the namespace with its init),
- * so the cgroup is not searched for processes.
+ * With its own pid namespace and its init gone (or reaped by the caller: `initReaped`, run
+ * in the foreground) nothing else can be left — the kernel kills the namespace with its
+ * init — so the cgroup is not searched for processes. `cgroup`: the caller's, already open.
  */
-export async function destroy(root: string, state: ContainerState, initReaped = false) {
-  const cg = await cgroupOf(state);
+export async function destroy(
+  root: string,
+  state: ContainerState,
+  opts: { initReaped?: boolean; cgroup?: ContainerCgroup } = {},
+) {
+  const cg = opts.cgroup ?? await cgroupOf(state);
   const ownPidNs = (state.config.linux?.namespaces ?? []).some((n) => n.type === "pid" && !n.path);
-  if (!(initReaped && ownPidNs)) {
+  if (!(ownPidNs && (opts.initReaped || !initAlive(state)))) {
     if (initAlive(state)) sysKill(state.pid, 9);
     for (const pid of await cg.procs().catch(() => [])) sysKill(pid, 9);
     await cg.thaw().catch(() => {});
-    for (let i = 0; i < 500 && initAlive(state); i++) {
+    // ~5 s; short sleeps first: a killed init is usually gone within a millisecond
+    for (let i = 0; i < 510 && initAlive(state); i++) {
       // Our own child (run, or a test harness's) must be reaped to stop being a zombie.
       try {
         tryWait(state.pid);
       } catch { /* not our child */ }
-      await sleep(10);
+      await sleep(i < 10 ? 1 : 10);
     }
   }
   await cg.destroy();

@@ -48,7 +48,7 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
     await Promise.race([io.done, new Promise((r) => setTimeout(r, 200))]);
     io.stop();
   }
-  if (!keep) await destroy(o.root, state, true);
+  if (!keep) await destroy(o.root, state, { initReaped: true });
   trace("run: destroyed");
   return code;
 }

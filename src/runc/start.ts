@@ -7,8 +7,8 @@ import { computeStatus } from "./state.ts";
 
 export async function start(root: string, id: string): Promise<ContainerState> {
   const state = await loadState(root, id);
-  const cg = await cgroupOf(state);
-  const status = await computeStatus(root, state, () => cg.frozen());
+  // The cgroup is only opened when there is no fifo left to tell the status.
+  const status = await computeStatus(root, state, async () => (await cgroupOf(state)).frozen());
   if (status === "stopped") throw new Error("cannot start a container that has stopped");
   if (status !== "created") throw new Error("cannot start an already running container");
   await releaseFifo(root, id);
@@ -30,6 +30,8 @@ export async function releaseFifo(root: string, id: string) {
     if (n === null || n === 0) throw new Error("cannot start an already running container");
   } finally {
     f.close();
-    await Deno.remove(path).catch(() => {});
+    try {
+      Deno.removeSync(path);
+    } catch { /* already gone */ }
   }
 }

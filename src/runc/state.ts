@@ -72,16 +72,18 @@ export function initAlive(s: ContainerState): boolean {
   return st !== null && st[1] === s.pidStartTime && st[0] !== "Z" && st[0] !== "X";
 }
 
-export async function loadState(root: string, id: string): Promise<ContainerState> {
+export function loadState(root: string, id: string): Promise<ContainerState> {
   const dir = containerDir(root, id);
   let text: string;
   try {
-    text = await Deno.readTextFile(`${dir}/state.json`);
+    text = Deno.readTextFileSync(`${dir}/state.json`);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error("container does not exist");
-    throw e;
+    if (e instanceof Deno.errors.NotFound) {
+      return Promise.reject(new Error("container does not exist"));
+    }
+    return Promise.reject(e);
   }
-  return JSON.parse(text) as ContainerState;
+  return Promise.resolve(JSON.parse(text) as ContainerState);
 }
 
 /**
