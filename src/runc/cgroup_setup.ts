@@ -34,6 +34,8 @@ function isPermissionError(err: unknown): boolean {
 }
 
 export class ContainerCgroup {
+  #primed: Promise<void> = Promise.resolve();
+
   constructor(
     private m: CgroupManager,
     readonly record: CgroupRecord,
@@ -60,6 +62,9 @@ export class ContainerCgroup {
       this.record.none = true;
       return;
     }
+    // The attach's grace period (CgroupManager.prime) runs while limits are written and the
+    // plan compiled; not before the directories exist: it holds cgroup_mutex, which mkdir needs.
+    this.#primed = this.m.prime();
     const res = spec.linux?.resources ?? {};
     const devices = [...((res.devices ?? []) as DeviceRule[]), ...DEFAULT_ALLOWED_DEVICES];
     await this.setResources({ ...res, devices } as LinuxResources);
@@ -81,12 +86,8 @@ export class ContainerCgroup {
     return this.m.oomKills();
   }
 
-  /** See CgroupManager.prime: call early in create, then join with apply. */
-  prime(): Promise<void> {
-    return this.m.prime();
-  }
-
-  apply(pid: number): Promise<void> {
+  async apply(pid: number): Promise<void> {
+    await this.#primed;
     return this.m.apply(pid);
   }
 

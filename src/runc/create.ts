@@ -134,7 +134,6 @@ export async function create(o: CreateOptions): Promise<Created> {
   let sync: SyncSocket | undefined;
   trace("create: state dir");
   const cgroup = await containerCgroup(spec, o.id, o.rootless);
-  let primed: Promise<void> | undefined;
   trace("create: cgroup opened");
   try {
     Deno.chmodSync(dir, 0o711);
@@ -142,8 +141,6 @@ export async function create(o: CreateOptions): Promise<Created> {
     Deno.chmodSync(fifoPath(o.root, o.id), 0o622);
     fifoFd = open(fifoPath(o.root, o.id), O_PATH);
     await cgroup.create(spec);
-    // Not earlier: the kernel holds cgroup_mutex (which mkdir needs) while the prime waits.
-    primed = cgroup.prime();
     trace("create: cgroup created");
     const consoleFd = o.consoleFd ?? (o.consoleSocket ? connectUnix(o.consoleSocket) : undefined);
     const plan: Plan = compileInit({
@@ -185,7 +182,6 @@ export async function create(o: CreateOptions): Promise<Created> {
     // the cgroup before it reports ready, and so before it can exec.
     const early = !newNamespace(spec, "user") && !newNamespace(spec, "cgroup");
     if (early) sync.ack();
-    await primed;
     await cgroup.apply(pid);
     await writeIdMaps(spec, pid);
     trace("create: cgroup joined");
