@@ -43,14 +43,15 @@ async function layer(name: keyof typeof LAYER_ENTRIES): Promise<Layer> {
  * from has its recorded size and mtime: one module loads in ~3 ms where runc's 49 take ~12.
  */
 function currentBundle(name: string): string | undefined {
-  const build = new URL("./libnsenter/build/", import.meta.url);
   try {
-    const { sources } = JSON.parse(Deno.readTextFileSync(new URL(`${name}.bundle.json`, build)));
+    const root = new URL(".", import.meta.url).pathname; // plain paths: URLs cost 1 ms here
+    const build = `${root}libnsenter/build/${name}.bundle`;
+    const { sources } = JSON.parse(Deno.readTextFileSync(`${build}.json`));
     for (const [path, size, mtime] of sources as [string, number, number][]) {
-      const st = Deno.statSync(new URL(path, import.meta.url));
+      const st = Deno.statSync(root + path);
       if (st.size !== size || st.mtime?.getTime() !== mtime) return undefined;
     }
-    return new URL(`${name}.bundle.js`, build).href;
+    return `file://${build}.js`;
   } catch {
     return undefined; // no bundle (or the compiled binary): the sources
   }
