@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, rejects, throws } from "node:assert/strict";
 import { FakeCgroupFs } from "../../src/runc/cgroups/fake_fs.ts";
 import { parseMountinfo, resolveCgroupsPath } from "../../src/runc/cgroups/layout.ts";
 import { openCgroupManager } from "../../src/runc/cgroups/manager.ts";
@@ -107,6 +107,28 @@ Deno.test("device rules fold like runc's emulator", () => {
     defaultAllow: true,
     exceptions: ["b 8:0 rwm"],
   });
+  // access is added to and taken from one device's exception, as runc's emulator does
+  assertEquals(
+    deviceWrites([
+      { allow: false },
+      { allow: true, type: "c", major: 1, minor: 3, access: "r" },
+      { allow: true, type: "c", major: 1, minor: 3, access: "mw" },
+      { allow: false, type: "c", major: 1, minor: 3, access: "w" },
+      { allow: true, type: "c", major: 1, minor: 5, access: "r" },
+      { allow: false, type: "c", major: 1, minor: 5, access: "r" },
+    ]),
+    { defaultAllow: false, exceptions: ["c 1:3 rm"] },
+  );
+  // no hole punched in a wildcard exception that would keep the access
+  throws(
+    () =>
+      deviceWrites([
+        { allow: false },
+        { allow: true, type: "c", major: null, minor: null, access: "rwm" },
+        { allow: false, type: "c", major: 1, minor: 3, access: "w" },
+      ]),
+    /cannot punch holes/,
+  );
 });
 
 Deno.test("v1 create copies cpuset cpus/mems down; freeze waits for FROZEN", async () => {

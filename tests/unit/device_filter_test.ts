@@ -56,30 +56,30 @@ function run(prog: Insn[], type: number, access: number, major: number, minor: n
   throw new Error("fell off the end");
 }
 
-/** The reference: rules in order, "a" resets the default, a later rule overrides an equal one. */
+/**
+ * The reference: rules in order; "a" resets the default; a rule against the default adds
+ * its access to its device's exception, one with the default's action takes access away.
+ */
 function expected(rules: DeviceRule[], type: number, access: number, major: number, minor: number) {
-  let verdict = false;
   const bits = (a = "rwm") =>
     (a.includes("r") ? R : 0) | (a.includes("w") ? W : 0) | (a.includes("m") ? M : 0);
-  const matches = (r: DeviceRule) =>
-    (r.type === "c" ? CHAR : BLOCK) === type && (r.major ?? -1) in { [-1]: 1, [major]: 1 } &&
-    (r.minor ?? -1) in { [-1]: 1, [minor]: 1 } && (bits(r.access) & access) === access;
   let dflt = false;
-  let exceptions: DeviceRule[] = [];
+  let exceptions = new Map<string, { r: DeviceRule; bits: number }>();
   for (const r of rules) {
     if ((r.type ?? "a") === "a") {
       dflt = r.allow;
-      exceptions = [];
-    } else if (r.allow !== dflt) exceptions.push(r);
-    else {
-      const key = JSON.stringify([r.type, r.major ?? null, r.minor ?? null, r.access ?? "rwm"]);
-      exceptions = exceptions.filter((e) =>
-        JSON.stringify([e.type, e.major ?? null, e.minor ?? null, e.access ?? "rwm"]) !== key
-      );
+      exceptions = new Map();
+      continue;
     }
+    const key = JSON.stringify([r.type, r.major ?? -1, r.minor ?? -1]);
+    const e = exceptions.get(key) ?? { r, bits: 0 };
+    e.bits = r.allow !== dflt ? e.bits | bits(r.access) : e.bits & ~bits(r.access);
+    exceptions.set(key, e);
   }
-  verdict = exceptions.some(matches) ? !dflt : dflt;
-  return verdict ? 1 : 0;
+  const matches = ({ r, bits: b }: { r: DeviceRule; bits: number }) =>
+    (r.type === "c" ? CHAR : BLOCK) === type && [-1, major].includes(r.major ?? -1) &&
+    [-1, minor].includes(r.minor ?? -1) && (b & access) === access;
+  return ([...exceptions.values()].some(matches) ? !dflt : dflt) ? 1 : 0;
 }
 
 const PROBES: [number, number, number, number][] = [];
@@ -127,6 +127,12 @@ Deno.test("device program: allow-all, deny exceptions, access subsets, later rul
   ]);
   check([{ allow: true, type: "c", major: 1, minor: 3 }, { allow: false }]); // reset by "a"
   check([{ allow: false }, { allow: true, type: "b", major: -1, minor: 0, access: "m" }]);
+  check([
+    { allow: false },
+    { allow: true, type: "c", major: 1, minor: 3, access: "r" },
+    { allow: true, type: "c", major: 1, minor: 3, access: "wm" },
+    { allow: false, type: "c", major: 1, minor: 3, access: "w" }, // read and mknod stay
+  ]);
 });
 
 Deno.test("device program: bad rules are refused, encoding is struct bpf_insn", () => {

@@ -1,8 +1,8 @@
 // The v1 devices controller allowlist from `linux.resources.devices`, computed the way
 // runc's devices emulator does it: rules apply in order, an all-devices rule (type "a")
-// resets the default, other rules become exceptions to it. The cgroup is then written as
-// "a" to devices.deny (default deny) or devices.allow (default allow), followed by each
-// exception, in order.
+// resets the default, other rules add to or take from the exceptions to it. The cgroup is
+// then written as "a" to devices.deny (default deny) or devices.allow (default allow),
+// followed by each exception, in order.
 
 import { invalidArgument } from "../../lib/errors.ts";
 
@@ -61,29 +61,61 @@ export function ruleString(rule: DeviceRule): string {
 /** A default action and its exceptions, each with the action opposite to the default. */
 export interface DeviceRuleSet {
   defaultAllow: boolean;
-  /** Rules of type "c" or "b", in order, without duplicates. */
+  /** Rules of type "c" or "b", one per device (type, major, minor), in first-seen order. */
   exceptions: DeviceRule[];
 }
 
+const ACCESS_ORDER = "rwm";
+
 /**
- * Folds the rules into a default and its ordered exceptions (runc's emulator, simplified):
- * the v1 cgroup writes and the v2 device program (device_filter.ts) both start from this.
+ * Folds the rules into a default and its exceptions the way runc's devices emulator does:
+ * an "a" rule resets the default; a rule against the default adds its access to the
+ * device's exception; a rule with the default's action takes its access away from the
+ * exception for exactly that device, and is refused when a wildcard exception (c *:*,
+ * c 1:*, c *:3) would keep part of it (cgroup v1 cannot punch holes; silently ignoring it
+ * would leave the access allowed). The v1 cgroup writes and the v2 device program
+ * (device_filter.ts) both start from this.
  */
 export function deviceRuleSet(rules: readonly DeviceRule[]): DeviceRuleSet {
   let defaultAllow = false;
-  let exceptions: { text: string; rule: DeviceRule }[] = [];
+  let exceptions = new Map<string, { rule: DeviceRule; access: Set<string> }>();
+  const key = (type: string, major: string, minor: string) => `${type} ${major}:${minor}`;
   for (const rule of rules) {
-    const text = ruleString(rule);
-    if ((rule.type ?? "a") === "a") {
+    const [type, nums, access] = ruleString(rule).split(" ");
+    const [major, minor] = nums.split(":");
+    if (type === "a") {
       defaultAllow = rule.allow;
-      exceptions = [];
-    } else if (rule.allow !== defaultAllow) {
-      if (!exceptions.some((e) => e.text === text)) exceptions.push({ text, rule });
-    } else {
-      exceptions = exceptions.filter((e) => e.text !== text);
+      exceptions = new Map();
+      continue;
     }
+    const k = key(type, major, minor);
+    if (rule.allow !== defaultAllow) {
+      const e = exceptions.get(k) ?? { rule, access: new Set<string>() };
+      for (const c of access) e.access.add(c);
+      exceptions.set(k, e);
+      continue;
+    }
+    for (const wider of [key(type, "*", minor), key(type, major, "*"), key(type, "*", "*")]) {
+      const w = exceptions.get(wider);
+      if (wider !== k && w && [...access].some((c) => w.access.has(c))) {
+        throw invalidArgument(
+          `device rule ${ruleString(rule)} cannot take access away from the wider rule ` +
+            `${wider} ${[...w.access].join("")} (cgroup v1 cannot punch holes in wildcard rules)`,
+        );
+      }
+    }
+    const e = exceptions.get(k);
+    if (!e) continue;
+    for (const c of access) e.access.delete(c);
+    if (e.access.size === 0) exceptions.delete(k);
   }
-  return { defaultAllow, exceptions: exceptions.map((e) => e.rule) };
+  return {
+    defaultAllow,
+    exceptions: [...exceptions.values()].map(({ rule, access }) => ({
+      ...rule,
+      access: [...ACCESS_ORDER].filter((c) => access.has(c)).join(""),
+    })),
+  };
 }
 
 /** The rule set in v1 cgroup syntax: the default and the exceptions as `c 1:3 rwm`. */
