@@ -284,6 +284,10 @@ Deno.test({ name: "build: FROM scratch", ignore }, async () => {
       (await ok(d, ["images", "-a", "--format", "{{.Repository}}"])).trim(),
       "busybox",
     );
+    // What was deleted is no cache any more: a rebuild runs every step again.
+    const rebuilt = await d.docker(DOCKER20, ["build", "-t", "scr:1", ctx]);
+    assertEquals(rebuilt.code, 0, rebuilt.err);
+    assert(!rebuilt.out.includes("Using cache"), rebuilt.out);
     const empty = await build(d, ctx, "FROM scratch\n");
     assert(empty.err.includes("No image was generated"), empty.err);
   } finally {

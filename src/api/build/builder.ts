@@ -11,11 +11,11 @@ import {
   referenceString,
   withTag,
 } from "../../lib/reference.ts";
-import { invalidArgument, wrap } from "../../lib/errors.ts";
+import { invalidArgument, notFound, wrap } from "../../lib/errors.ts";
 import type { Daemon } from "../daemon.ts";
 import { progressMessage } from "../images/create.ts";
 import type { JSONMessage } from "../images/jsonmessage.ts";
-import { allImages, findIn, type ImageEntry, isDangling, primaryName } from "../images/lookup.ts";
+import { allImages, findIn, isDangling, primaryName } from "../images/lookup.ts";
 import type { BuildCache } from "./cache.ts";
 import { dispatch, type StepRunner } from "./dispatch.ts";
 import {
@@ -117,9 +117,8 @@ export class Builder implements StepRunner {
   #cacheBusted = false;
   #tmp: Container[] = [];
   #scratch?: ScratchImage;
-  /** The images when the cache was first consulted, and those this build made since. */
-  #images?: Map<string, ImageEntry>;
-  #made = new Map<string, string>();
+  /** Tag records checked to name their image during this build. */
+  #checked = new Set<string>();
   escapeChar = "\\";
 
   constructor(
@@ -182,7 +181,7 @@ export class Builder implements StepRunner {
       if (!this.#shown(st.imageId)) {
         throw invalidArgument("No image was generated. Is your Dockerfile empty?");
       }
-      return { id: st.imageId, record: st.record };
+      return await this.result(st);
     } catch (e) {
       if (this.o.forceRm) await this.#removeTmp(true);
       throw e;
@@ -195,7 +194,8 @@ export class Builder implements StepRunner {
 
   /**
    * Tags the result with every `t`, printing Docker's lines (as tagImage, from the record
-   * the build already knows; its dangling record goes once the image is named).
+   * the build already knows). A built image keeps its dangling record: content-addressed,
+   * it names the image for the cache, and keeps it when its tags go while it has children.
    */
   async tag(id: string, record: string): Promise<void> {
     for (const t of this.o.tags) {
@@ -204,9 +204,6 @@ export class Builder implements StepRunner {
       await this.d.containerd.images.tag(record, referenceString(target));
       this.d.events.publish("image", "tag", id, { name: familiarString(target) });
       this.out.stream(`Successfully tagged ${familiarString(target)}\n`);
-    }
-    if (this.o.tags.length && isDangling(record)) {
-      await this.d.containerd.images.remove(record).catch(() => {});
     }
   }
 
@@ -345,38 +342,43 @@ export class Builder implements StepRunner {
   async probe(st: StageState, containerConfig: RunConfig): Promise<boolean> {
     if (this.o.noCache || this.#cacheBusted) return false;
     const hit = await this.cache.lookup(this.#shown(st.imageId), containerConfig);
-    const record = hit && await this.#recordOf(hit.id, hit.record);
-    if (!hit || !record) {
+    if (!hit) {
       this.#cacheBusted = true;
       return false;
     }
+    // The index forgets deleted images (remove.ts); the record is checked when used.
     this.out.stream(" ---> Using cache\n");
     st.imageId = hit.id;
-    st.record = record;
+    st.record = hit.record;
     return true;
   }
 
   /**
-   * A record naming image `id` (null: gone): one made by this build, else `known` when it
-   * still names it, else any. The images are listed once per build (at the first hit).
+   * Makes st.record name st.imageId: a dangling record (content-addressed) or one already
+   * checked, else the one the cache index remembered if it still names the image, else any.
    */
-  async #recordOf(id: string, known: string): Promise<string | null> {
-    const made = this.#made.get(id);
-    if (made) return made;
-    this.#images ??= await allImages(this.d.containerd);
-    const entry = this.#images.get(id);
-    if (!entry) {
-      await this.cache.forget(id);
-      return null;
+  async #checkRecord(st: { imageId: string; record: string }): Promise<void> {
+    // A dangling record names its manifest's digest: it cannot name another image.
+    if (isDangling(st.record) || this.#checked.has(st.record)) return;
+    const detail = await this.d.containerd.images.get(st.record).catch(() => undefined);
+    if (detail?.id !== st.imageId) {
+      const entry = (await allImages(this.d.containerd)).get(st.imageId);
+      if (!entry) throw notFound(`build: image ${st.imageId} is gone`);
+      st.record = primaryName(entry);
+      await this.cache.rename(st.imageId, st.record);
     }
-    if (entry.records.some((r) => r.name === known)) return known;
-    const record = primaryName(entry);
-    await this.cache.rename(id, record);
-    return record;
+    this.#checked.add(st.record);
+  }
+
+  /** The result, with a record naming it (for the tags). */
+  async result(st: StageState): Promise<{ id: string; record: string }> {
+    await this.#checkRecord(st);
+    return { id: st.imageId, record: st.record };
   }
 
   /** A step container from the current image; `visible` ones print "Running in". */
   async container(st: StageState, config: RunConfig, visible = true): Promise<Container> {
+    await this.#checkRecord(st);
     const c = await createStepContainer(this.d, st.record, config, this.o.networkMode);
     this.#tmp.push(c);
     if (visible) this.out.stream(` ---> Running in ${shortId(c.rec.ID)}\n`);
@@ -395,7 +397,6 @@ export class Builder implements StepRunner {
     const img = await commitStepContainer(this.d, c, step);
     st.imageId = img.id;
     st.record = img.record;
-    this.#made.set(img.id, img.record);
     await this.cache.record(img.id, img.record, parent, containerConfig);
   }
 

@@ -282,7 +282,11 @@ async function copy(b: StepRunner, st: StageState, i: CopyInstruction | AddInstr
 
     const c = await b.container(st, cc, false);
     const srcContainer = srcImage
-      ? await b.container({ ...st, record: srcImage.record }, { Cmd: ["true"] } as RunConfig, false)
+      ? await b.container(
+        { ...st, imageId: srcImage.id, record: srcImage.record },
+        { Cmd: ["true"] } as RunConfig,
+        false,
+      )
       : undefined;
     const root = await acquireRootfs(b.d, c, true);
     const srcRoot = srcContainer ? await acquireRootfs(b.d, srcContainer, false) : undefined;

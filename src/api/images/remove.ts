@@ -78,6 +78,7 @@ async function deleteAll(d: Daemon, entry: ImageEntry, out: DeleteItem[]) {
   }
   out.push({ Deleted: entry.id });
   d.events.publish("image", "delete", entry.id, { name: entry.id });
+  await buildCacheOf(d).forget(entry.id); // its cache entries would name nothing
 }
 
 /** Images made from `id` that still exist. */
@@ -87,10 +88,10 @@ async function children(d: Daemon, id: string, images: Map<string, ImageEntry>) 
 }
 
 /** The deleted image's parents that are now untagged, childless and unused go too. */
-async function deleteParents(d: Daemon, id: string, out: DeleteItem[]) {
+async function deleteParents(d: Daemon, parent: string | undefined, out: DeleteItem[]) {
   const parents = await buildCacheOf(d).parents();
   const images = await allImages(d.containerd);
-  for (let cur = parents.get(id); cur;) {
+  for (let cur = parent; cur;) {
     const entry = images.get(cur);
     if (!entry || entry.tags.length || entry.digests.length) return;
     if ((await children(d, cur, images)).length) return;
@@ -98,7 +99,7 @@ async function deleteParents(d: Daemon, id: string, out: DeleteItem[]) {
     if (running.length || stopped.length) return;
     await deleteAll(d, entry, out);
     images.delete(cur);
-    cur = parents.get(cur);
+    cur = parents.get(entry.id);
   }
 }
 
@@ -161,8 +162,9 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
       );
     }
   }
+  const parent = (await buildCacheOf(d).parents()).get(entry.id);
   await deleteAll(d, entry, out);
-  await deleteParents(d, entry.id, out);
+  await deleteParents(d, parent, out);
   return out;
 }
 
@@ -190,10 +192,11 @@ export async function pruneImages(d: Daemon, rawFilters: string | null) {
     if (!matchLabels(filters.get("label"), labels)) continue;
     if (filters.get("label!")?.some((l) => matchLabels([l], labels))) continue;
     if (untilTs && unixSeconds(detail.config.created) >= untilTs) continue;
+    const parent = (await buildCacheOf(d).parents()).get(entry.id);
     await deleteAll(d, entry, deleted);
     images.delete(entry.id);
     reclaimed += imageSize(detail);
-    await deleteParents(d, entry.id, deleted);
+    await deleteParents(d, parent, deleted);
   }
   d.events.publish("image", "prune", "", { reclaimed: String(reclaimed) });
   return { ImagesDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed };
