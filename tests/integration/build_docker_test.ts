@@ -219,6 +219,55 @@ Deno.test(
         assertEquals(triggered.ours, triggered.dockerd);
         assert(triggered.ours.includes("# Executing 1 build trigger"), triggered.ours.join("\n"));
 
+        // COPY/ADD forms: globs, a directory onto an existing one, a file into a new
+        // directory with --chown, a symlink, a hardlink, a tarball, dest without "/".
+        const forms = `${d.dir}/forms`;
+        await Deno.mkdir(`${forms}/dir/sub`, { recursive: true });
+        await Deno.writeTextFile(`${forms}/a.txt`, "a\n");
+        await Deno.writeTextFile(`${forms}/b.txt`, "bb\n");
+        await Deno.writeTextFile(`${forms}/dir/sub/c.sh`, "#!/bin/sh\n");
+        await Deno.chmod(`${forms}/dir/sub/c.sh`, 0o755);
+        await Deno.chmod(`${forms}/dir/sub`, 0o700);
+        await Deno.symlink("a.txt", `${forms}/link`);
+        await Deno.link(`${forms}/a.txt`, `${forms}/hard.txt`);
+        const tgz = await new Deno.Command("tar", {
+          args: ["-C", `${forms}/dir`, "--owner=7", "--group=9", "-czf", `${forms}/t.tgz`, "sub"],
+        }).output();
+        assert(tgz.success);
+        await Deno.writeTextFile(
+          `${forms}/Dockerfile`,
+          [
+            "FROM busybox:latest",
+            "RUN mkdir -p /exist && chown 5:6 /exist && chmod 710 /exist",
+            "COPY *.txt /globbed/",
+            "COPY dir /exist",
+            "COPY --chown=65534:65534 a.txt /new/deep/a-renamed",
+            "COPY link hard.txt /links/",
+            "ADD t.tgz /untar",
+            "COPY dir/sub /flat",
+            "WORKDIR /wd",
+            "COPY b.txt .",
+            "",
+          ].join("\n"),
+        );
+        const formsListing = "find /globbed /exist /new /links /untar /flat /wd | sort | " +
+          "while read f; do stat -c '%n %u:%g %a %F %s' \"$f\"; done";
+        const formsSeen: Record<string, string> = {};
+        for (const [side, host] of Object.entries(sides)) {
+          await run(host, ["build", "--network", "none", "-t", "forms:1", forms]);
+          formsSeen[side] = await run(host, [
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "forms:1",
+            "sh",
+            "-c",
+            formsListing,
+          ]);
+        }
+        assertEquals(formsSeen.ours.split("\n"), formsSeen.dockerd.split("\n"));
+
         // FROM scratch: the same steps, layers, history and config on both.
         const scratch = `${d.dir}/scratch`;
         await Deno.mkdir(scratch);

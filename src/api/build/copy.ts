@@ -1,9 +1,10 @@
 // COPY/ADD into a step container's rootfs, as the classic builder's copier
 // (builder/dockerfile/copy.go): a directory source copies its contents; a file lands in the
 // destination when it ends in "/" or is a directory, else at the destination's name;
-// everything copied belongs to the --chown identity (default root), a copied directory's
-// existing destination becomes root's (MkdirAllAndChown), a new one the identity's; ADD
-// extracts local tar archives (gzip, bzip2, xz or plain) keeping their owners.
+// everything copied belongs to the --chown identity (default root), a directory's
+// destination too when it is made here (an existing one keeps its owner); a symlink source
+// is copied as what it points to, under its own name; ADD extracts local tar archives
+// (gzip, bzip2, xz or plain) keeping their owners.
 // Sources are read fd-relative inside their root (the context directory or a stage's
 // rootfs) with walk.ts; what is written goes through the cp extractor (extract.ts), so no
 // path of either side leads outside its root.
@@ -272,9 +273,8 @@ export async function copySources(
           mkdirAllInRoot(root, dest, ROOT_ID);
           const destParts = splitPath(dest);
           using parent = fs.openInRoot(root.fd, destParts.dir);
-          // moby's CopyWithTar: MkdirAllAndChown(dst, root) also chowns an existing one.
-          if (existed) fs.lchownAt(parent.fd, destParts.base, 0, 0);
-          else fs.lchownAt(parent.fd, destParts.base, o.identity.uid, o.identity.gid);
+          // A destination made here belongs to the identity; an existing one keeps its owner.
+          if (!existed) fs.lchownAt(parent.fd, destParts.base, o.identity.uid, o.identity.gid);
           const file = spoolFile();
           files.push(file);
           await spool(owned(walk(dirFd, base, ""), "", o), file);
@@ -295,7 +295,9 @@ export async function copySources(
           }
         }
         const intoDir = dest.endsWith("/") || existingDir(root, dest);
-        const target = intoDir ? `${dest.replace(/\/+$/, "")}/${base}` : dest;
+        // A symlink source is copied as what it points to, under its own name (Docker's).
+        const name = splitPath(src.path).base;
+        const target = intoDir ? `${dest.replace(/\/+$/, "")}/${name}` : dest;
         const t = splitPath(target);
         mkdirAllInRoot(root, t.dir || "/", o.chowned ? o.identity : ROOT_ID);
         const file = spoolFile();
