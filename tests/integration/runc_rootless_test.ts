@@ -2,7 +2,8 @@
 // `engine runc spec --rootless` (user namespace mapping only its own uid and gid, no network
 // namespace). This host has no cgroup delegation, so the container runs in the user's cgroup
 // without limits, as runc does. The process sees the same things under /usr/sbin/runc; the
-// lifecycle verbs work and leave nothing behind. The user is removed whatever happens.
+// lifecycle verbs (exec included) work and leave nothing behind. The user is removed whatever
+// happens.
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { adoptOrphans, ENGINE, reapAdopted, RUNC } from "../helpers/bundle.ts";
 import { makeBusyboxRootfs } from "../helpers/rootfs.ts";
@@ -109,6 +110,8 @@ Deno.test({
       assertEquals((await rc("start", "rl-c")).code, 0);
       const state = JSON.parse((await rc("state", "rl-c")).stdout);
       assertEquals(state.status, "running");
+      const exec = await rc("exec", "rl-c", "id");
+      assertEquals([exec.code, exec.stdout], [0, "uid=0(root) gid=0(root) groups=0(root)\n"]);
       assertEquals((await rc("kill", "rl-c", "KILL")).code, 0);
       for (let i = 0; i < 100; i++) {
         if (JSON.parse((await rc("state", "rl-c")).stdout).status === "stopped") break;
