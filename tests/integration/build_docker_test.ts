@@ -125,6 +125,15 @@ Deno.test(
           quiet: ["FROM busybox:latest\nRUN echo hi > /g\n", "t=raw%3A2&q=1"],
           failing: ["FROM busybox:latest\nRUN echo out; exit 3\n", "forcerm=1"],
           syntax: ["FROM busybox:latest\nBOGUS x\n", ""],
+          missing: ["FROM busybox:latest\nCOPY nothere.txt /x\n", ""],
+          glob: ["FROM busybox:latest\nCOPY *.none /x/\n", ""],
+          target: ["FROM busybox:latest AS one\nRUN true\n", "target=two"],
+          multi: ["FROM busybox:latest\nCOPY Dockerfile Dockerfile /x\n", ""],
+          url: ["FROM busybox:latest\nCOPY http://127.0.0.1:9/x /x\n", ""],
+          badarg: [
+            "FROM busybox:latest\nARG A\nRUN echo $A\n",
+            "buildargs=%7B%22B%22%3A%22x%22%7D",
+          ],
         };
         for (const [name, [dockerfile, query]] of Object.entries(cases)) {
           await Deno.writeTextFile(`${raw}/Dockerfile`, dockerfile);

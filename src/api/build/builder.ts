@@ -172,12 +172,6 @@ export class Builder implements StepRunner {
         await this.commitNop(st, `LABEL ${line} `);
         this.#stepDone(st);
       }
-      const unused = this.args.unused();
-      if (unused.length) {
-        this.out.stream(
-          `[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`,
-        );
-      }
       if (!this.#shown(st.imageId)) {
         throw invalidArgument("No image was generated. Is your Dockerfile empty?");
       }
@@ -189,6 +183,14 @@ export class Builder implements StepRunner {
       // Containers only the builder knows of (COPY's) never outlive the build.
       for (const c of this.#tmp.filter((c) => hidden.has(c))) await removeStepContainer(this.d, c);
       await this.#scratch?.remove();
+    }
+  }
+
+  /** Docker's note on --build-arg values no ARG took (printed after the result's aux). */
+  warnUnusedArgs(): void {
+    const unused = this.args.unused();
+    if (unused.length) {
+      this.out.stream(`[Warning] One or more build-args [${unused.join(" ")}] were not consumed\n`);
     }
   }
 

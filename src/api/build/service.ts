@@ -51,6 +51,7 @@ export async function buildImage(
       const b = new Builder(d, buildCacheOf(d), context, req, out, sink.signal);
       const { id, record } = await b.run(plan);
       if (!req.quiet) sink.send({ aux: { ID: id } });
+      b.warnUnusedArgs();
       out.stream(`Successfully built ${id.replace(/^sha256:/, "").slice(0, 12)}\n`);
       await b.tag(id, record);
       if (req.quiet) sink.send({ stream: `${id}\n` });
