@@ -91,16 +91,24 @@ for i in $(seq 1 "$n"); do
 done
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}'; }
+# Per-round ratios (run i of ours / run i of the reference, taken back to back): median and
+# interquartile range, the spread on a shared machine.
+paired() { # ours reference
+  paste "$1" "$2" | awk '{print $1 / $2}' | sort -n |
+    awk '{a[NR]=$1} END {printf "%.2f [%.2f-%.2f]", a[int((NR+1)/2)], a[int(NR/4)+1], a[int(3*NR/4)+1]}'
+}
 mr=$(median "$tmp/t-runc")
-printf "%-8s %10s %8s   (%d runs each, interleaved, run of \`true\`)\n" runtime median_ms vs_runc "$n"
+printf "%-8s %10s %8s   %s\n" runtime median_ms vs_runc "per-round ratio, median [IQR]   ($n runs each, interleaved, run of \`true\`)"
 for r in engine runc crun; do
   [ -s "$tmp/t-$r" ] || continue
   m=$(median "$tmp/t-$r")
-  printf "%-8s %10s %8s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')"
+  printf "%-8s %10s %8s   %s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(paired "$tmp/t-$r" "$tmp/t-runc")"
 done
 mc=$(median "$tmp/t-csd_runc")
-printf "\n%-8s %10s %8s   (create + start + delete, cgroup limits + default seccomp)\n" runtime median_ms vs_runc
+printf "\n%-8s %10s %8s   %s\n" runtime median_ms vs_runc "per-round ratio   (create + start + delete, cgroup limits + default seccomp)"
 for r in engine runc; do
   m=$(median "$tmp/t-csd_$r")
-  printf "%-8s %10s %8s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mc" 'BEGIN {printf "%.2f", a / b}')"
+  printf "%-8s %10s %8s   %s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mc" 'BEGIN {printf "%.2f", a / b}')" \
+    "$(paired "$tmp/t-csd_$r" "$tmp/t-csd_runc")"
 done
