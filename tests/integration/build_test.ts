@@ -7,6 +7,7 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
 import { startDaemon, type TestDaemon } from "../helpers/daemon.ts";
+import { REGISTRY_BIN, startRegistry } from "../helpers/registry.ts";
 import { MULTI_STAGE } from "../helpers/build_fixture.ts";
 
 const DOCKER20 = "/usr/bin/docker";
@@ -299,6 +300,33 @@ async function build(d: TestDaemon, ctx: string, dockerfile: string) {
   await Deno.writeTextFile(`${ctx}/Dockerfile`, dockerfile);
   return await d.docker(DOCKER20, ["build", ctx]);
 }
+
+Deno.test({
+  name: "build: FROM an absent image pulls it (a local registry); --pull pulls again",
+  ignore: ignore || missing(command(REGISTRY_BIN)),
+}, async () => {
+  const d = await startDaemon();
+  try {
+    await using reg = await startRegistry();
+    const ref = `${reg.host}/bb:1`;
+    await ok(d, ["tag", "busybox:latest", ref]);
+    await ok(d, ["push", ref]);
+    await ok(d, ["rmi", ref]);
+    const ctx = `${d.dir}/ctx6`;
+    await writeTree(ctx, { Dockerfile: `FROM ${ref}\nRUN true\n` });
+    const tar = await tarOf(ctx);
+    const msgs = await postBuild(d, tar, "t=pulled%3A1");
+    assert(
+      msgs.some((m) => m.status === "Pull complete" || m.status === "Already exists"),
+      JSON.stringify(msgs),
+    );
+    assert(msgs.some((m) => m.stream === "Successfully tagged pulled:1\n"), JSON.stringify(msgs));
+    const again = await postBuild(d, tar, "t=pulled%3A1&pull=1");
+    assert(again.some((m) => m.stream === "Successfully tagged pulled:1\n"), JSON.stringify(again));
+  } finally {
+    await d.close();
+  }
+});
 
 Deno.test({
   name: "build: ADD extracts a local tarball; a URL that cannot be fetched fails clearly",

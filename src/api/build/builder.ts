@@ -291,13 +291,13 @@ export class Builder implements StepRunner {
 
   /** An image by name or id, pulled (with progress) when absent or when `pull` asks. */
   async image(ref: string, platform: string | undefined, pull: boolean) {
-    if (pull) await this.#pull(ref, platform, false);
+    if (pull) await this.#pull(ref, platform); // --pull: a failed pull fails (dockerd)
     // A name is containerd's own lookup; an id (prefix) or digest needs Docker's.
     let detail = await this.d.containerd.images.get(ref).catch(() => undefined);
     if (!detail) {
       let found = findIn(await allImages(this.d.containerd), ref);
       if (!found && !pull) {
-        await this.#pull(ref, platform, true);
+        await this.#pull(ref, platform);
         found = findIn(await allImages(this.d.containerd), ref);
       }
       if (!found) throw invalidArgument(`No such image: ${ref}`);
@@ -307,16 +307,14 @@ export class Builder implements StepRunner {
     return { id: detail.id, record: detail.name, config };
   }
 
-  async #pull(ref: string, platform: string | undefined, required: boolean) {
-    try {
-      await this.d.containerd.images.pull(ref, {
-        platform: platform || this.o.platform || undefined,
-        signal: this.signal,
-        onProgress: (l) => this.out.message(progressMessage(l)),
-      });
-    } catch (e) {
-      if (required) throw wrap(e, `pull ${ref}`);
-    }
+  async #pull(ref: string, platform: string | undefined) {
+    await this.d.containerd.images.pull(ref, {
+      platform: platform || this.o.platform || undefined,
+      signal: this.signal,
+      onProgress: (l) => this.out.message(progressMessage(l)),
+    }).catch((e) => {
+      throw wrap(e, `pull ${ref}`);
+    });
   }
 
   async #onBuildTriggers(st: StageState) {
