@@ -209,7 +209,7 @@ Deno.test(
             "history",
             "--no-trunc",
             "--format",
-            "{{.CreatedBy}}",
+            "{{.ID}} {{.CreatedBy}}",
             "every:1",
           ])).replace(/[0-9a-f]{64}/g, "<sum>");
           const { Image: _image, Hostname: _h, ...config } = img.Config;
@@ -294,7 +294,7 @@ Deno.test(
             "--no-trunc",
             "--format",
             // (not .Size: our history reports a layer's tar size, Docker its files' bytes)
-            "{{.CreatedBy}}",
+            "{{.ID}} {{.CreatedBy}}",
             "scr:1",
           ])).replace(/[0-9a-f]{64}/g, "<sum>");
           seen[side] = {

@@ -7,6 +7,7 @@ import type { Daemon } from "../daemon.ts";
 import { buildCacheOf } from "../build/cache.ts";
 import { versionBelow } from "./list.ts";
 import {
+  allImages,
   findImage,
   type ImageEntry,
   imageSize,
@@ -136,9 +137,17 @@ export async function imageHistory(d: Daemon, raw: string): Promise<HistoryItem[
     if (!empty) layer++;
   }
   items.reverse();
-  if (items.length) {
-    items[0].Id = entry.id;
-    items[0].Tags = repoTags(entry).length ? repoTags(entry) : null;
+  // Docker's IDs down the parent chain: the image, its parent, … (a build's intermediates).
+  const parents = await buildCacheOf(d).parents();
+  const images = await allImages(d.containerd);
+  let id: string | undefined = entry.id;
+  for (const item of items) {
+    const e = images.get(id);
+    if (!e) break;
+    item.Id = id;
+    item.Tags = repoTags(e).length ? repoTags(e) : null;
+    id = parents.get(id);
+    if (!id) break;
   }
   return items;
 }
