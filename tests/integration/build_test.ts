@@ -122,8 +122,10 @@ Deno.test({ name: "build: the classic builder's stream, cache and image", ignore
     assertEquals((again.find((m) => m.aux)!.aux as { ID: string }).ID, aux.ID);
     assertEquals(await containerCount(d), 0);
 
-    // image prune leaves the cache (intermediate images are no heads): still all cached.
+    // image prune leaves the cache (intermediate images are no heads), and builder prune
+    // (BuildKit's cache, none here) too: still all cached.
     await ok(d, ["image", "prune", "-f"]);
+    assert((await ok(d, ["builder", "prune", "-f"])).includes("Total reclaimed space: 0B"));
     const pruned = await postBuild(d, tar, "t=bt%3A1");
     assertEquals(pruned.filter((m) => m.stream === " ---> Using cache\n").length, 2);
 

@@ -7,6 +7,7 @@ import { remoteContextError } from "../build/context.ts";
 import { buildImage, type BuildRequest } from "../build/service.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Ctx, Route } from "../http/router.ts";
+import { parseFilters } from "../http/filters.ts";
 import { boolQuery, parseJson } from "../http/validate.ts";
 
 const Str = z.string().max(1 << 16);
@@ -50,6 +51,25 @@ function parseQuery(q: URLSearchParams): BuildRequest {
 
 export function buildRoutes(d: Daemon): Route[] {
   return [{
+    // BuildKit's cache (`docker builder prune`, `docker system prune`): this daemon has none;
+    // the classic builder's cache is its intermediate images, which image prune handles.
+    method: "POST",
+    path: "/build/prune",
+    handler: (ctx: Ctx) => {
+      boolQuery(ctx.query, "all");
+      parseFilters(ctx.query.get("filters"), [
+        "until",
+        "id",
+        "parent",
+        "type",
+        "description",
+        "inuse",
+        "shared",
+        "private",
+      ]);
+      return { status: 200, json: { CachesDeleted: null, SpaceReclaimed: 0 } };
+    },
+  }, {
     method: "POST",
     path: "/build",
     handler: async (ctx: Ctx) => {
