@@ -89,7 +89,7 @@ function topLevel(): Candidate[] {
 
 /** `engine daemon`'s flags (its option table, loaded only when completing it). */
 async function daemonFlags(): Promise<FlagSpec[]> {
-  const { OPTIONS } = await import("../api/config.ts");
+  const { OPTIONS } = await import("../lib/daemon_options.ts");
   return OPTIONS.map((o) => ({
     name: o.flag,
     short: o.short,

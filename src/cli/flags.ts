@@ -6,7 +6,8 @@
 //
 // Errors carry pflag's exact wording; the caller (main.ts) adds the usage lines and exit 125.
 
-import { parseDecimal, parseDuration, parseMemoryBytes } from "./units.ts";
+import { parseDecimal, parseMemoryBytes } from "./units.ts";
+import { parseDuration } from "../lib/duration.ts";
 
 /** Flag value types, named as pflag/docker print them in `--help` (`--cpus decimal`). */
 export type FlagType =

@@ -99,43 +99,6 @@ export function parseMemoryBytes(raw: string): number {
   return Math.trunc(size * mul);
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  "µs": 1e3,
-  "μs": 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
-/** Go's time.ParseDuration, in nanoseconds ("10s", "1m30s", "1.5h", "0"). */
-export function parseDuration(raw: string): number {
-  const quoted = `"${raw}"`;
-  let s = raw;
-  let sign = 1;
-  if (s.startsWith("-") || s.startsWith("+")) {
-    if (s[0] === "-") sign = -1;
-    s = s.slice(1);
-  }
-  if (s === "0") return 0;
-  if (s === "") throw new Error(`time: invalid duration ${quoted}`);
-  let total = 0;
-  while (s.length > 0) {
-    const m = /^(\d*\.?\d*)([a-zµμ]*)/.exec(s)!;
-    if (m[1] === "" || m[1] === ".") throw new Error(`time: invalid duration ${quoted}`);
-    if (m[2] === "") throw new Error(`time: missing unit in duration ${quoted}`);
-    const unit = DURATION_UNITS[m[2]];
-    if (unit === undefined) {
-      throw new Error(`time: unknown unit "${m[2]}" in duration ${quoted}`);
-    }
-    total += Number(m[1]) * unit;
-    s = s.slice(m[0].length);
-  }
-  return sign * Math.round(total);
-}
-
 /** Go's time.Duration.String() ("1m30s", "500ms", "0s"). */
 export function formatDuration(ns: number): string {
   if (ns === 0) return "0s";

@@ -4,7 +4,7 @@
 // sizes, user names, bodies of the Dockerfile and .dockerignore).
 
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { decompress } from "../../src/containerd/archive/compression.ts";
+import { decompress } from "../../src/lib/tar/compression.ts";
 import { readTar } from "../../src/lib/tar/tar_reader.ts";
 import { command, missing } from "../helpers/require.ts";
 import { ENGINE } from "../helpers/engine.ts";

@@ -3,7 +3,8 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { FlagError, parseFlags } from "../../src/cli/flags.ts";
 import { findCommand } from "../../src/cli/command_table/mod.ts";
-import { parseDecimal, parseDuration, parseMemoryBytes } from "../../src/cli/units.ts";
+import { parseDecimal, parseMemoryBytes } from "../../src/cli/units.ts";
+import { parseDuration } from "../../src/lib/duration.ts";
 
 const assertThrows = (fn: () => unknown, _: unknown, msg: string) =>
   throws(fn, (e: Error) => e.message.includes(msg));

@@ -1,7 +1,8 @@
 // `engine daemon` flags and daemon.json: every key, dockerd's conflict / unknown-key / type
 // errors, defaults, and the validation of values.
 import assert from "node:assert/strict";
-import { OPTIONS, parseDaemonArgs, type ParsedArgs } from "../../src/api/config.ts";
+import { parseDaemonArgs, type ParsedArgs } from "../../src/api/config.ts";
+import { OPTIONS } from "../../src/lib/daemon_options.ts";
 
 async function withFile<T>(json: unknown, fn: (path: string) => Promise<T>): Promise<T> {
   const path = await Deno.makeTempFile({ suffix: ".json" });

@@ -8,7 +8,7 @@ import {
   keepBuildFiles,
   PatternMatcher,
   readDockerignore,
-} from "../../src/api/build/dockerignore.ts";
+} from "../../src/lib/dockerignore.ts";
 
 const excluded = (patterns: string[], file: string) => new PatternMatcher(patterns).matches(file);
 

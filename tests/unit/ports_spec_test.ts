@@ -4,10 +4,9 @@ import {
   parsePortKey,
   parsePortRange,
   parsePortSpec,
-  PortAllocator,
-  PortUnavailable,
   validatePortBindings,
-} from "../../src/api/network/ports.ts";
+} from "../../src/lib/ports.ts";
+import { PortAllocator, PortUnavailable } from "../../src/api/network/ports.ts";
 
 Deno.test("-p specs as the docker CLI's nat.ParsePortSpec", () => {
   const b = (HostIp: string, HostPort: string) => ({ HostIp, HostPort });

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { decompress, detectCompression } from "../../src/containerd/archive/compression.ts";
+import { decompress, detectCompression } from "../../src/lib/tar/compression.ts";
 import { assertRejects, chunked, concat, gzip, zstd } from "../helpers/layers.ts";
 
 const data = new Uint8Array(100_000).map((_, i) => (i * 7919) % 251);

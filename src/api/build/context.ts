@@ -10,7 +10,7 @@
 // context pointing outside resolves to a path inside it (and is then usually missing).
 
 import { createHash } from "node:crypto";
-import { decompress } from "../../containerd/archive/compression.ts";
+import { decompress } from "../../lib/tar/compression.ts";
 import { TypeFlag } from "../../lib/tar/tar_header.ts";
 import { readTar } from "../../lib/tar/tar_reader.ts";
 import { invalidArgument, notFound, wrap } from "../../lib/errors.ts";
@@ -18,7 +18,7 @@ import * as fs from "../../sys/fs.ts";
 import { checkArchive, extract } from "../../lib/archive/extract.ts";
 import { walk } from "../../lib/archive/walk.ts";
 import { goMatch } from "./go_match.ts";
-import { goClean, PatternMatcher, readDockerignore } from "./dockerignore.ts";
+import { goClean, PatternMatcher, readDockerignore } from "../../lib/dockerignore.ts";
 
 /** 20 GiB of uncompressed context: far above a sane build, a stop for a hostile one. */
 const MAX_CONTEXT_BYTES = 20 * 2 ** 30;

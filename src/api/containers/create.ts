@@ -2,7 +2,7 @@
 // the OCI spec built, the containerd container (with its rootfs snapshot) created, and
 // config.v2.json + hostconfig.json written. Nothing is left behind when a step fails.
 import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
-import { parsePortKey, validatePortBindings } from "../network/ports.ts";
+import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
 import { withUser } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";

@@ -1,6 +1,6 @@
 // A container cannot hold a capability the daemon itself lacks (capset fails with EPERM):
 // --privileged and --cap-add ALL mean every capability this host lets us give.
-import { CAPABILITIES } from "../../runc/config.ts";
+import { CAPABILITIES } from "../../lib/capabilities.ts";
 import type { SpecOpt } from "../../containerd/oci/mod.ts";
 
 let own: Set<string> | undefined;

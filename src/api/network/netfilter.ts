@@ -31,13 +31,12 @@ import {
   isIPv4,
   parsePortKey,
   parsePortRange,
-  PortAllocator,
   portKey,
   type PortMap,
-  PortUnavailable,
   type Proto,
   validatePortBindings,
-} from "./ports.ts";
+} from "../../lib/ports.ts";
+import { PortAllocator, PortUnavailable } from "./ports.ts";
 import { type Reservation, reserve, startProxy } from "./proxy.ts";
 import type { NetworkRecord } from "./types.ts";
 

@@ -6,7 +6,7 @@
 // network or container carries a comment "engine/<daemon> n:<id>" or "engine/<daemon> c:<id>"
 // so exactly those rules can be found again and removed. IPv4 only.
 import { createHash } from "node:crypto";
-import type { Proto } from "./ports.ts";
+import type { Proto } from "../../lib/ports.ts";
 
 export type Table = "nat" | "filter";
 

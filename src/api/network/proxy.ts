@@ -6,7 +6,8 @@
 import dgram from "node:dgram";
 import { log } from "../log.ts";
 import { invalidArgument } from "../../lib/errors.ts";
-import { PortUnavailable, type Proto } from "./ports.ts";
+import type { Proto } from "../../lib/ports.ts";
+import { PortUnavailable } from "./ports.ts";
 
 /** dockerd's UDP conntrack timeout: a flow idle this long is forgotten. */
 const UDP_IDLE_MS = 90_000;

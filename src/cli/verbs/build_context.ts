@@ -14,7 +14,7 @@ import {
   keepBuildFiles,
   PatternMatcher,
   readDockerignore,
-} from "../../api/build/dockerignore.ts";
+} from "../../lib/dockerignore.ts";
 
 type Entry = [TarInput, (Uint8Array | AsyncIterable<Uint8Array>)?];
 

@@ -3,7 +3,7 @@
 
 import type { Flags } from "../flags.ts";
 import { parseMemoryBytes } from "../units.ts";
-import { parsePortRange, parsePortSpec } from "../../api/network/ports.ts";
+import { parsePortRange, parsePortSpec } from "../../lib/ports.ts";
 import { errorMessage } from "../../lib/errors.ts";
 
 function parseKeyValueFile(path: string): string[] {

@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
-import { decompress } from "./compression.ts";
+import { decompress } from "../../lib/tar/compression.ts";
 import {
   entryComponents,
   WHITEOUT_META_PREFIX,

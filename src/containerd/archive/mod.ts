@@ -6,7 +6,7 @@ export {
   decompress,
   type DecompressOptions,
   detectCompression,
-} from "./compression.ts";
+} from "../../lib/tar/compression.ts";
 export { entryComponents } from "../../lib/tar/entry_path.ts";
 export { Limits, type TarHeader, TypeFlag } from "../../lib/tar/tar_header.ts";
 export { readTar, type TarEntry } from "../../lib/tar/tar_reader.ts";

@@ -2,7 +2,7 @@
 // (the version Docker 20.10's classic builder vendors): each instruction's builder flags,
 // argument counts and error texts.
 
-import { parseGoDuration } from "./go_duration.ts";
+import { parseDuration } from "../../../lib/duration.ts";
 import type { Node } from "./parser.ts";
 import type {
   ArgDefinition,
@@ -108,7 +108,7 @@ function parseArgs(node: Node): ArgDefinition[] {
 function interval(flags: Flags, name: string): number {
   const text = flags.get(name);
   if (text === undefined || text === "") return 0;
-  const ns = parseGoDuration(text);
+  const ns = parseDuration(text);
   if (ns < MINIMUM_DURATION) throw new Error(`Interval "${name}" cannot be less than 1ms`);
   return ns;
 }

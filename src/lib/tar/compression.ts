@@ -3,7 +3,7 @@
 
 import zlib from "node:zlib";
 import type { Transform } from "node:stream";
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument } from "../errors.ts";
 
 export type Compression = "gzip" | "zstd" | "none";
 

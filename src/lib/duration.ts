@@ -1,5 +1,6 @@
-// Go's time.ParseDuration, for HEALTHCHECK's --interval/--timeout/--start-period (the same
-// syntax and error texts as Docker: "1m30s", "1.5h", "300ms"; no unit only for "0").
+// Go's time.ParseDuration, for the CLI's duration flags and the Dockerfile's HEALTHCHECK
+// --interval/--timeout/--start-period (the same syntax and error texts as Docker: "1m30s",
+// "1.5h", "300ms"; no unit only for "0").
 
 const UNITS: Record<string, number> = {
   ns: 1,
@@ -15,7 +16,7 @@ const UNITS: Record<string, number> = {
 const quote = (s: string) => JSON.stringify(s);
 
 /** Nanoseconds of a Go duration string. */
-export function parseGoDuration(text: string): number {
+export function parseDuration(text: string): number {
   const invalid = () => new Error(`time: invalid duration ${quote(text)}`);
   let s = text;
   let sign = 1;
