@@ -113,9 +113,7 @@ export class BuildArgs {
 
 /** Sets (or adds) NAME=value in an Env list. */
 export function setEnv(env: string[], key: string, value: string): string[] {
-  const out = env.filter((e) => e.split("=")[0] !== key);
-  const at = env.findIndex((e) => e.split("=")[0] === key);
   const item = `${key}=${value}`;
-  if (at < 0) return [...out, item];
-  return [...env.slice(0, at), item, ...env.slice(at + 1)];
+  const at = env.findIndex((e) => e.split("=")[0] === key);
+  return at < 0 ? [...env, item] : env.map((e, i) => (i === at ? item : e));
 }
