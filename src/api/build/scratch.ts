@@ -20,8 +20,11 @@ export async function scratchImage(d: Daemon): Promise<ScratchImage> {
   const config = enc.encode(JSON.stringify({
     architecture: ARCH[Deno.build.arch] ?? Deno.build.arch,
     os: "linux",
-    // Unique per build: no other build's scratch image is the same record.
-    created: new Date().toISOString(),
+    // Unique per build (random nanoseconds): no other build's scratch image is the same record.
+    created: new Date().toISOString().replace(
+      "Z",
+      String(crypto.getRandomValues(new Uint32Array(1))[0] % 1e6).padStart(6, "0") + "Z",
+    ),
     config: {},
     rootfs: { type: "layers", diff_ids: [] },
     history: [],
