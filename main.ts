@@ -34,15 +34,17 @@ interface Layer {
 }
 
 async function layer(name: keyof typeof LAYER_ENTRIES): Promise<Layer> {
-  const specifier: string = (name === "runc" && currentBundle("runc")) || LAYER_ENTRIES[name];
+  const specifier: string = currentBundle(name) || LAYER_ENTRIES[name];
   return await import(specifier);
 }
 
 /**
- * libnsenter/build/<name>.bundle.js (scripts/bundle-runc) while every source it was built
- * from has its recorded size and mtime: one module loads in ~3 ms where runc's 49 take ~12.
+ * libnsenter/build/<name>.bundle.js (scripts/bundle) while every source it was built from
+ * has its recorded size and mtime: one module loads in ~3 ms where runc's 52 take ~12.
+ * ENGINE_BUNDLE=0 loads the sources (to compare, or for stack traces into them).
  */
 function currentBundle(name: string): string | undefined {
+  if (Deno.env.get("ENGINE_BUNDLE") === "0") return undefined;
   try {
     const root = new URL(".", import.meta.url).pathname; // plain paths: URLs cost 1 ms here
     const build = `${root}libnsenter/build/${name}.bundle`;

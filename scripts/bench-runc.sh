@@ -4,7 +4,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-20}
 [ "$(id -u)" = 0 ] || { echo "bench runc: needs root" >&2; exit 1; }
-bash "$here/scripts/bundle-runc" # what ./engine runc loads when current (see main.ts)
+bash "$here/scripts/bundle" runc # what ./engine runc loads when current (see main.ts)
 tmp=$(mktemp -d /tmp/engine-bench-XXXXXX)
 cleanup() {
   for r in engine runc crun; do
