@@ -182,8 +182,15 @@ async function adopt(req: Request, from: string, onDone: () => void): Promise<Ta
   return svc;
 }
 
-/** The shim's request handler: unassigned until POST /adopt, then the task API. */
-export function handler(socket: string, onExit: () => void): (req: Request) => Promise<Response> {
+/**
+ * The shim's request handler: unassigned until POST /adopt (then `onAdopted`), then the task
+ * API.
+ */
+export function handler(
+  socket: string,
+  onExit: () => void,
+  onAdopted: () => void,
+): (req: Request) => Promise<Response> {
   let svc: TaskService | undefined;
   return async (req) => {
     try {
@@ -191,6 +198,7 @@ export function handler(socket: string, onExit: () => void): (req: Request) => P
       if (!svc) {
         if (req.method === "POST" && url.pathname === "/adopt") {
           svc = await adopt(req, socket, onExit);
+          onAdopted();
           return json({ pid: Deno.pid });
         }
         if (req.method === "POST" && url.pathname === "/shutdown") {

@@ -39,6 +39,18 @@ function fromShim(e: unknown, id: string): EngineError {
   return new EngineError("internal", `task ${id}: ${(e as Error).message}`);
 }
 
+/**
+ * A started, unassigned shim: its socket, and the write end of its stdin pipe, which keeps it
+ * alive while it waits (closed, or with us dead, an idle shim exits; see src/shim/main.ts).
+ */
+interface IdleShim {
+  socket: string;
+  lifeline: WritableStream<Uint8Array>;
+}
+
+/** Lets an idle shim go: adopted, it stays; unassigned, it exits. */
+const release = (shim: IdleShim) => shim.lifeline.close().catch(() => {});
+
 async function stopIdleShim(socket: string) {
   const shim = new ShimClient(socket);
   await shim.shutdown().catch(() => {});
@@ -52,8 +64,8 @@ export class TaskManager {
   #dead = new Map<string, ExitInfo>();
   /** Each task's monitor: settles once its exit (or its shim's death) is handled. */
   #monitors = new Map<string, Promise<void>>();
-  /** A shim started ahead of time, waiting for the next container (its socket). */
-  #idle: Promise<string> | undefined;
+  /** A shim started ahead of time, waiting for the next container. */
+  #idle: Promise<IdleShim> | undefined;
 
   constructor(
     private stateDir: string,
@@ -104,9 +116,13 @@ export class TaskManager {
     try {
       mountAll(this.snapshots.mounts(c.snapshotKey), `${p.bundle}/rootfs`);
       mounted = true;
-      const idle = new ShimClient(await this.#takeShim());
+      const taken = await this.#takeShim();
+      const idle = new ShimClient(taken.socket);
       await idle.adopt({ id, bundle: p.bundle, work: p.work, socket: p.socket, runtime }).finally(
-        () => idle.close(),
+        () => {
+          idle.close();
+          release(taken);
+        },
       );
       shim = new ShimClient(p.socket);
       const { pid } = await shim.create(o).catch((e) => {
@@ -136,11 +152,11 @@ export class TaskManager {
   }
 
   /** Starts an unassigned shim detached (setsid) and waits for its "ready" line. */
-  async #spawnShim(): Promise<string> {
+  async #spawnShim(): Promise<IdleShim> {
     const socket = `${this.stateDir}/s/idle-${crypto.randomUUID().slice(0, 8)}.sock`;
     const child = new Deno.Command(selfPath(), {
       args: ["shim", "--socket", socket],
-      stdin: "null",
+      stdin: "piped",
       stdout: "piped",
       stderr: "inherit",
       detached: true,
@@ -156,9 +172,10 @@ export class TaskManager {
       try {
         child.kill("SIGKILL");
       } catch { /* gone */ }
+      child.stdin.close().catch(() => {});
       throw new EngineError("unavailable", "shim did not start");
     }
-    return socket;
+    return { socket, lifeline: child.stdin };
   }
 
   /**
@@ -166,7 +183,7 @@ export class TaskManager {
    * The idle one is taken and replaced before any await, so concurrent creates each get
    * their own shim starting in parallel (not one after the other), and none is left over.
    */
-  async #takeShim(): Promise<string> {
+  async #takeShim(): Promise<IdleShim> {
     const mine = this.#idle ?? this.#spawnShim();
     this.#idle = this.#spawnShim();
     this.#idle.catch(() => {});
@@ -175,9 +192,12 @@ export class TaskManager {
 
   /** Stops the idle shim (containerd shutting down). */
   async close(): Promise<void> {
-    const socket = await this.#idle?.catch(() => undefined);
+    const idle = await this.#idle?.catch(() => undefined);
     this.#idle = undefined;
-    if (socket) await stopIdleShim(socket);
+    if (idle) {
+      await stopIdleShim(idle.socket);
+      await release(idle);
+    }
   }
 
   /** Watches a task's init until it exits, then publishes task.exit (once per exit). */
