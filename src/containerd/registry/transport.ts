@@ -72,6 +72,18 @@ export function networkError(err: unknown): string {
   return x509 && !text.includes(x509) ? `${text} (${x509})` : text;
 }
 
+/**
+ * One line for a registry that could not be reached: the registry, the reason (the innermost
+ * cause of fetch's error, or dockerd's x509 wording), and what works without a registry.
+ */
+export function unreachable(domain: string, what: string, err: unknown): string {
+  const text = networkError(err);
+  const reason = /\((x509: [^)]*)\)$/.exec(text)?.[1] ??
+    /client error \(\w+\): (.*)$/.exec(text)?.[1] ?? text;
+  return `registry ${domain} is unreachable (${what}: ${reason}); ` +
+    "without a registry, an image can be added with 'engine load' or 'engine import'";
+}
+
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The fetcher for one endpoint, with its certs.d certificates (read now). */
@@ -173,7 +185,7 @@ export class Transport {
         what = `${method} ${this.url(pathOrUrl)}`;
       } catch (err) {
         if (o.signal?.aborted || attempt >= this.attempts) {
-          throw new EngineError("unavailable", `${what}: ${networkError(err)}`, { cause: err });
+          throw new EngineError("unavailable", unreachable(this.domain, what, err), { cause: err });
         }
         await sleep(this.backoffMs * 2 ** (attempt - 1));
         continue;
