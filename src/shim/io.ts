@@ -2,7 +2,6 @@
 // output pumped to the json-file log and to attached clients, stdin written on request.
 import { close, read as readFd, setWinsize, write as writeFd } from "../sys/libc.ts";
 import { openRaw, pipe } from "../sys/process.ts";
-import { accept, listenUnix } from "../sys/socket.ts";
 import { recvFd } from "../sys/libnsenter.ts";
 import type { JsonLog } from "./jsonlog.ts";
 
@@ -59,13 +58,15 @@ export class ProcessIO {
 
   /**
    * A console socket at `socketPath` for the runtime's --console-socket; the pty master
-   * arrives on it once the container process has set up its terminal.
+   * arrives on it once the container process has set up its terminal. The socket module
+   * (its libc symbols) loads only here: most containers have no terminal.
    */
-  static withConsole(
+  static async withConsole(
     log: JsonLog,
     socketPath: string,
     keepBacklog = false,
-  ): { io: ProcessIO; ready: Promise<void> } {
+  ): Promise<{ io: ProcessIO; ready: Promise<void> }> {
+    const { accept, listenUnix } = await import("../sys/socket.ts");
     const io = new ProcessIO(true, log, keepBacklog);
     const null0 = openRaw("/dev/null", O_RDWR);
     io.childFds = [null0, null0, null0];

@@ -68,7 +68,7 @@ export class TaskService {
       await Deno.chmod(dir, 0o700);
       socket = `${dir}/c.sock`;
     }
-    const { io, ready } = ProcessIO.withConsole(log, socket, backlog);
+    const { io, ready } = await ProcessIO.withConsole(log, socket, backlog);
     return { io, consoleArgs: ["--console-socket", socket], ready };
   }
 
