@@ -2,8 +2,10 @@
 // runtime) vs `docker run --rm busybox true` on Debian's dockerd, interleaved, without a
 // network (--network none) and on each daemon's default bridge (dockerd on a bridge of its
 // own, iptables as shipped, no masquerade); 50 `run -d` at once on the bridge; idle memory of
-// our daemon + containerd vs dockerd + containerd. Same busybox image on both sides (imported
-// from the host's busybox-static). Prints medians and ratios.
+// our daemon + containerd vs dockerd + containerd. The burst also reports the machine's busy
+// CPU per container (the whole machine: other work running meanwhile counts too). Same
+// busybox image on both sides (imported from the host's busybox-static). Prints medians and
+// ratios.
 //
 //   deno run -A scripts/bench-run.ts [--runs N] [--burst 50]
 import { parseArgs } from "node:util";
@@ -26,6 +28,13 @@ async function memory(pids: number[]): Promise<{ rss: number; pss: number }> {
     pss += Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
   }
   return { rss: rss / 1024, pss: pss / 1024 };
+}
+
+/** CPU time the whole machine spent busy so far, in ms (/proc/stat: all but idle and iowait). */
+async function busyMs(): Promise<number> {
+  const f = (await Deno.readTextFile("/proc/stat")).split("\n")[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+  return (user + nice + system + irq + softirq + steal) * 1000 / 100; // USER_HZ = 100
 }
 
 async function timed(f: () => Promise<unknown>): Promise<number> {
@@ -79,19 +88,28 @@ try {
     );
   }
 
-  const burst = async (run: (args: string[]) => Promise<unknown>) =>
-    await timed(() =>
+  // Wall time, and the machine's busy CPU per container meanwhile (every process: CLI,
+  // daemon, containerd, shims, runtime, kernel work).
+  const burst = async (run: (args: string[]) => Promise<unknown>) => {
+    const cpu0 = await busyMs();
+    const wall = await timed(() =>
       Promise.all(
         Array.from({ length: BURST }, () => run(["run", "-d", "busybox", "sleep", "300"])),
       )
     );
+    return { wall, cpu: (await busyMs() - cpu0) / BURST };
+  };
   const be = await burst(engine);
   const bd = await burst((a) => theirs!.docker(a));
   console.log(`${BURST} run -d at once (default bridge):`);
   console.log(
-    `  engine ${(be / 1000).toFixed(2)} s   docker ${(bd / 1000).toFixed(2)} s   ratio ${
-      (be / bd).toFixed(2)
+    `  engine ${(be.wall / 1000).toFixed(2)} s   docker ${(bd.wall / 1000).toFixed(2)} s   ratio ${
+      (be.wall / bd.wall).toFixed(2)
     }`,
+  );
+  console.log(
+    `  busy CPU per container: engine ${be.cpu.toFixed(0)} ms   docker ${bd.cpu.toFixed(0)} ms` +
+      `   ratio ${(be.cpu / bd.cpu).toFixed(2)}`,
   );
   for (const id of (await engine(["ps", "-aq"])).trim().split("\n").filter(Boolean)) {
     await engine(["rm", "-f", id]);
