@@ -296,7 +296,11 @@ export class EngineClient {
   async #send(method: string, path: string, options: RequestOptions): Promise<Response> {
     const query = encodeQuery(options.query);
     const scheme = this.endpoint.tls ? "https" : "http";
-    const url = `${scheme}://${this.endpoint.hostHeader}${path}${query ? "?" + query : ""}`;
+    // Over a unix socket the URL names 127.0.0.1: Deno resolves a URL's host name even
+    // through a unix proxy (and ignores a Host header), and a burst of lookups of
+    // api.moby.localhost stalls 5 s on some of them (30 concurrent `run -d`: 7.2 s → 2.6 s).
+    const authority = this.endpoint.transport === "unix" ? "127.0.0.1" : this.endpoint.hostHeader;
+    const url = `${scheme}://${authority}${path}${query ? "?" + query : ""}`;
     const headers = new Headers({ "User-Agent": USER_AGENT, ...options.headers });
     let body: BodyInit | undefined;
     if (options.json !== undefined) {
