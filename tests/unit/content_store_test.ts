@@ -117,3 +117,25 @@ Deno.test("content: once() shares one fetch per digest", async () => {
   assert.deepEqual(b, c);
   assert.equal(store.inflight(digest), false);
 });
+
+Deno.test("content: adopt moves a spooled file in, checking its size", async () => {
+  await using dir = await tempDir();
+  const store = await new ContentStore(`${dir.path}/content`).init();
+  const data = enc("spooled layer");
+  const digest = sha256Digest(data);
+  const file = `${dir.path}/spooled`;
+  await Deno.writeFile(file, data);
+  await assert.rejects(store.adopt(file, { digest, size: data.length + 1 }), SizeMismatchError);
+  assert.equal(await store.has(digest), false);
+  assert.deepEqual(await store.adopt(file, { digest, size: data.length }), {
+    digest,
+    size: data.length,
+  });
+  assert.deepEqual(await store.readAll(digest, 1024), data);
+  await assert.rejects(Deno.stat(file), Deno.errors.NotFound); // moved, not copied
+  // Present already: nothing to do, even without the file.
+  assert.deepEqual(await store.adopt(file, { digest, size: data.length }), {
+    digest,
+    size: data.length,
+  });
+});

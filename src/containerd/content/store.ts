@@ -208,6 +208,36 @@ export class ContentStore {
   }
 
   /**
+   * Moves `file` into the store as blob `opts.digest`, for a file this process wrote into a
+   * private directory and hashed on the way (the import spool): its digest was checked
+   * then, so only the size is checked again. The file must be on the store's filesystem
+   * (a rename); on another one it is copied through a writer, which hashes it again.
+   */
+  async adopt(file: string, opts: Required<WriterOptions>): Promise<BlobInfo> {
+    const dest = this.blobPath(opts.digest);
+    if (await this.has(opts.digest)) return await this.info(opts.digest);
+    const what = `blob ${opts.digest}`;
+    {
+      using f = await Deno.open(file, { read: true }).catch((err) => {
+        throw wrap(err, what);
+      });
+      const st = await f.stat();
+      if (!st.isFile) throw invalidArgument(`${what}: ${file} is not a regular file`);
+      if (st.size !== opts.size) throw new SizeMismatchError(opts.size, st.size, what);
+      await f.sync();
+    }
+    try {
+      await Deno.rename(file, dest);
+    } catch (err) {
+      if (!isExdev(err)) throw wrap(err, what);
+      using f = await Deno.open(file, { read: true });
+      return await this.write(opts, f.readable);
+    }
+    await this.syncBlobDir();
+    return { digest: opts.digest, size: opts.size };
+  }
+
+  /**
    * Runs `fetch` for a digest unless one is already running in this process for the same
    * digest, in which case its result is shared: one download per blob at a time.
    */
@@ -268,6 +298,10 @@ export class ContentStore {
     using d = await Deno.open(this.blobDir, { read: true });
     await d.sync().catch(() => {}); // some filesystems refuse fsync on directories
   }
+}
+
+function isExdev(err: unknown): boolean {
+  return err instanceof Error && /EXDEV|os error 18\b/.test(err.message);
 }
 
 /** sha256 of bytes, as a digest string. */

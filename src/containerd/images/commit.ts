@@ -1,7 +1,8 @@
-// The last step of every import: blobs written into the content store (verified again
-// against their digests) under a lease, every image unpacked into snapshots, then all
-// records written in one transaction. A failure anywhere leaves nothing: the lease goes,
-// GC removes the blobs nothing else references, and the new snapshots are collected.
+// The last step of every import: blobs written into the content store under a lease
+// (bytes in memory hashed again; spooled files, hashed as they were spooled, moved in),
+// every image unpacked into snapshots, then all records written in one transaction. A
+// failure anywhere leaves nothing: the lease goes, GC removes the blobs nothing else
+// references, and the new snapshots are collected.
 
 import { wrap } from "../../lib/errors.ts";
 import { DANGLING_PREFIX, type ImportedImage, type ProgressLine } from "../api/images.ts";
@@ -15,7 +16,10 @@ import { type BusyChains, type LayerProgress, unpackImage } from "./unpack.ts";
 export interface BlobSource {
   digest: string;
   size: number;
-  /** In memory (manifests, configs) or a temp file. */
+  /**
+   * In memory (manifests, configs) or a private temp file hashed as it was written to
+   * `digest` (the spool), which the content store takes over by renaming it.
+   */
   data: Uint8Array | { file: string };
 }
 
@@ -52,10 +56,9 @@ export async function commitImages(
         );
         if (await s.content.has(b.digest)) continue;
         wrote = true;
-        const data = b.data instanceof Uint8Array
-          ? b.data
-          : (await Deno.open(b.data.file)).readable;
-        await s.content.write({ digest: b.digest, size: b.size }, data);
+        const want = { digest: b.digest, size: b.size };
+        if (b.data instanceof Uint8Array) await s.content.write(want, b.data);
+        else await s.content.adopt(b.data.file, want);
       }
     }
     for (const img of images) {
