@@ -20,14 +20,16 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs), BURST = Number(values.burst);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function memory(pids: number[]): Promise<{ rss: number; pss: number }> {
+/** Summed over the distinct pids (a pid listed twice would count twice). */
+async function memory(pids: number[]): Promise<{ rss: number; pss: number; n: number }> {
   let rss = 0, pss = 0;
-  for (const pid of pids) {
+  const distinct = [...new Set(pids)];
+  for (const pid of distinct) {
     const t = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`).catch(() => "");
     rss += Number(/^Rss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
     pss += Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
   }
-  return { rss: rss / 1024, pss: pss / 1024 };
+  return { rss: rss / 1024, pss: pss / 1024, n: distinct.length };
 }
 
 /** CPU time the whole machine spent busy so far, in ms (/proc/stat: all but idle and iowait). */
@@ -70,7 +72,8 @@ try {
     return r.out;
   };
 
-  // Idle memory first, before any container ran.
+  // Idle memory first, before any container ran. pidsNaming finds the daemon too (its
+  // command line names the dir): memory() counts each pid once.
   const idleOurs = await memory([ours.child.pid, ...await pidsNaming(ours.dir)]);
   const idleTheirs = await memory(await theirs.pids());
 
@@ -116,12 +119,26 @@ try {
   }
   const left = (await theirs.docker(["ps", "-aq"])).trim().split("\n").filter(Boolean);
   if (left.length) await theirs.docker(["rm", "-f", ...left]);
+  // Again once every container is gone: what each side kept from the runs and the burst.
+  const afterOurs = await memory([ours.child.pid, ...await pidsNaming(ours.dir)]);
+  const afterTheirs = await memory(await theirs.pids());
 
-  console.log("idle memory of the daemon side (daemon + containerd):");
+  console.log(
+    `idle memory of the daemon side (daemon + containerd; ${idleOurs.n} and ${idleTheirs.n} ` +
+      "processes), before any container ran:",
+  );
   console.log(
     `  engine RSS ${idleOurs.rss.toFixed(1)} MiB, PSS ${idleOurs.pss.toFixed(1)} MiB   ` +
       `docker RSS ${idleTheirs.rss.toFixed(1)} MiB, PSS ${idleTheirs.pss.toFixed(1)} MiB   ` +
       `ratio (PSS) ${(idleOurs.pss / idleTheirs.pss).toFixed(2)}`,
+  );
+  console.log(
+    `  after the runs and the burst, every container removed: engine RSS ${
+      afterOurs.rss.toFixed(1)
+    } MiB, PSS ${afterOurs.pss.toFixed(1)} MiB   docker RSS ${afterTheirs.rss.toFixed(1)} MiB, ` +
+      `PSS ${afterTheirs.pss.toFixed(1)} MiB   ratio (PSS) ${
+        (afterOurs.pss / afterTheirs.pss).toFixed(2)
+      }`,
   );
 } finally {
   await ours.close();
