@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { decompress, detectCompression } from "../../src/lib/tar/compression.ts";
 import { assertRejects, chunked, concat, gzip, zstd } from "../helpers/layers.ts";
 
@@ -24,6 +25,15 @@ Deno.test("decompress gzip, zstd and plain streams in small chunks", async () =>
       assertEquals(got.length, data.length, `${name}/${chunk}`);
       assertEquals(got, data, `${name}/${chunk}`);
     }
+  }
+});
+
+Deno.test("decompress reports the sha256 of what came out", async () => {
+  const want = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  for (const [name, bytes] of [["gzip", gzip(data)], ["zstd", zstd(data)], ["none", data]]) {
+    let digest = "";
+    await collect(decompress(chunked(bytes as Uint8Array, 1000), { onDigest: (d) => digest = d }));
+    assertEquals(digest, want, name as string);
   }
 });
 

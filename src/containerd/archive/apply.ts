@@ -8,7 +8,6 @@
 // through one: tar producers record symlinks as leaves), so a planted `a -> /` followed by
 // `a/etc/passwd` fails, as do `..`, absolute names and hardlinks that leave the layer.
 
-import { createHash } from "node:crypto";
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
 import { decompress } from "../../lib/tar/compression.ts";
@@ -45,18 +44,22 @@ export async function applyLayer(
   stream: AsyncIterable<Uint8Array>,
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const hash = createHash("sha256");
+  let diffID = "";
   let size = 0;
-  async function* hashed(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async function* sized(src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const c of src) {
-      hash.update(c);
       size += c.length;
       yield c;
     }
   }
   using root = fs.openAt(fs.AT_FDCWD, snapshotDir, fs.O_PATH | fs.O_DIRECTORY);
   using ex = new Extractor(root);
-  const tar = readTar(hashed(decompress(stream, { maxBytes: opts.maxUncompressedBytes })));
+  // The diff id is hashed by the decompressor (off the main thread for compressed layers);
+  // readTar reads its source to the end, so the hash covers the whole stream.
+  const tar = readTar(sized(decompress(stream, {
+    maxBytes: opts.maxUncompressedBytes,
+    onDigest: (d) => diffID = d,
+  })));
   for await (const entry of tar) {
     try {
       await ex.apply(entry);
@@ -65,8 +68,9 @@ export async function applyLayer(
     }
   }
   ex.finish();
+  if (!diffID) throw new Error("applyLayer: the decompressor reported no digest");
   return {
-    diffID: `sha256:${hash.digest("hex")}`,
+    diffID,
     size,
     unpackedBytes: ex.unpackedBytes,
     entries: ex.entries,

@@ -1,9 +1,9 @@
 // Layer streams: detect the compression by magic bytes (gzip, zstd, or none) and
 // decompress while streaming, with a cap on the decompressed size (SECURITY.md class e).
 
-import zlib from "node:zlib";
-import type { Transform } from "node:stream";
+import { createHash } from "node:crypto";
 import { invalidArgument } from "../errors.ts";
+import { INFLATE_WORKER_SOURCE } from "./inflate_worker.ts";
 
 export type Compression = "gzip" | "zstd" | "none";
 
@@ -25,6 +25,8 @@ export function detectCompression(head: Uint8Array): Compression {
 export interface DecompressOptions {
   /** Fail once more than this many decompressed bytes came out. */
   maxBytes?: number;
+  /** Told the sha256 of the decompressed stream once it ended (computed off-thread too). */
+  onDigest?: (digest: string) => void;
 }
 
 /**
@@ -59,55 +61,106 @@ export async function* decompress(
     return c;
   };
   if (kind === "none") {
-    if (first.length) yield counted(first);
-    if (done) return;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield counted(r.value);
+    const hash = opts.onDigest && createHash("sha256");
+    const out = (c: Uint8Array) => {
+      hash?.update(c);
+      return counted(c);
+    };
+    if (first.length) yield out(first);
+    if (!done) { for (let r = await it.next(); !r.done; r = await it.next()) yield out(r.value); }
+    if (hash) opts.onDigest!(`sha256:${hash.digest("hex")}`);
     return;
   }
-  const z: Transform = kind === "gzip" ? zlib.createGunzip() : zlib.createZstdDecompress();
+  yield* inflateOffThread(kind, first, done ? null : it, counted, opts.onDigest);
+}
+
+type WorkerMessage =
+  | { t: "took" }
+  | { t: "data"; chunk: Uint8Array }
+  | { t: "end"; digest: string }
+  | { t: "error"; message: string };
+
+/** Input chunks handed to the worker and not yet consumed by the decompressor. */
+const MAX_INPUT_IN_FLIGHT = 4;
+let workerUrl: string | undefined;
+
+/** Decompresses in a Worker (see inflate_worker.ts), feeding it from a separate task. */
+async function* inflateOffThread(
+  kind: Compression,
+  first: Uint8Array,
+  it: AsyncIterator<Uint8Array> | null,
+  counted: (c: Uint8Array) => Uint8Array,
+  onDigest?: (digest: string) => void,
+): AsyncGenerator<Uint8Array> {
+  workerUrl ??= URL.createObjectURL(
+    new Blob([INFLATE_WORKER_SOURCE], { type: "application/javascript" }),
+  );
+  const w = new Worker(workerUrl, { type: "module" });
+  const queue: (WorkerMessage | { t: "failed" })[] = [];
+  const wake: { reader?: () => void; feeder?: () => void } = {};
+  let inFlight = 0;
+  let closed = false;
   let failed: unknown = null;
-  // Feed the decompressor from a separate task, honouring its backpressure.
+  const push = (m: WorkerMessage | { t: "failed" }) => {
+    queue.push(m);
+    wake.reader?.();
+  };
+  w.onmessage = (e: MessageEvent<WorkerMessage>) => {
+    if (e.data.t !== "took") return push(e.data);
+    inFlight--;
+    wake.feeder?.();
+  };
+  w.onerror = (e) => {
+    e.preventDefault();
+    push({ t: "error", message: e.message });
+  };
+  w.postMessage({ t: "start", kind });
+  const feed = async (chunk: Uint8Array) => {
+    while (inFlight >= MAX_INPUT_IN_FLIGHT && !closed) {
+      await new Promise<void>((r) => wake.feeder = r);
+    }
+    if (closed) return false;
+    inFlight++;
+    w.postMessage({ t: "in", chunk }); // cloned: the caller may still own the buffer
+    return true;
+  };
   const pump = (async () => {
     try {
-      if (first.length) await write(z, first);
-      if (!done) {
-        for (let r = await it.next(); !r.done; r = await it.next()) await write(z, r.value);
+      if (first.length && !(await feed(first))) return;
+      if (it) {
+        for (let r = await it.next(); !r.done; r = await it.next()) {
+          if (!(await feed(r.value))) return;
+        }
       }
-      z.end();
+      if (!closed) w.postMessage({ t: "end" });
     } catch (e) {
       failed = e;
-      z.destroy(e as Error);
+      push({ t: "failed" });
     }
   })();
   try {
-    for await (const chunk of z) {
-      yield counted(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+    for (;;) {
+      while (!queue.length) await new Promise<void>((r) => wake.reader = r);
+      const m = queue.shift()!;
+      if (m.t === "data") {
+        yield counted(m.chunk);
+        w.postMessage({ t: "ack", n: m.chunk.length });
+      } else if (m.t === "end") {
+        onDigest?.(m.digest);
+        break;
+      } else if (m.t === "failed") {
+        throw failed;
+      } else if (m.t === "error") {
+        throw invalidArgument(`${kind} layer: ${m.message}`);
+      }
     }
-  } catch (e) {
-    throw invalidArgument(`${kind} layer: ${e instanceof Error ? e.message : e}`);
   } finally {
-    if (!z.destroyed) z.destroy();
+    closed = true;
+    w.terminate();
+    wake.feeder?.();
     await pump;
-    await it.return?.();
+    await it?.return?.();
   }
-  if (failed) throw failed;
-}
-
-function write(z: Transform, chunk: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (z.destroyed) return reject(new Error("decompressor closed"));
-    if (z.write(chunk)) return resolve();
-    const onDrain = () => {
-      z.off("close", onClose);
-      resolve();
-    };
-    const onClose = () => {
-      z.off("drain", onDrain);
-      reject(new Error("decompressor closed"));
-    };
-    z.once("drain", onDrain);
-    z.once("close", onClose);
-  });
 }
 
 function concat(parts: Uint8Array[], len: number): Uint8Array {
