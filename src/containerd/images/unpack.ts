@@ -64,7 +64,7 @@ export async function unpackImage(
     digest: l.digest,
     open: async () => {
       const f = await content.open(l.digest);
-      return counted(f.readable, (n, done) => {
+      return counted(readAhead(f), (n, done) => {
         if (!done && n - lastEmit < every) return;
         lastEmit = n;
         o.onProgress?.({ id: shortId(l.digest), status: "Extracting", current: n, total: l.size });
@@ -82,6 +82,31 @@ export async function unpackImage(
     if (now) o.onProgress?.({ id: shortId(layers[i].digest), status: "Pull complete" });
   }
   return { chainIDs: chain, extracted };
+}
+
+/**
+ * Reads `f` (closing it at the end) in 1 MiB chunks with the next read always in flight:
+ * extraction waited on each of the 64 KiB reads of `f.readable` (the minbase layer
+ * uncompressed: 0.69 → 0.55 s).
+ */
+async function* readAhead(f: Deno.FsFile, size = 1 << 20): AsyncGenerator<Uint8Array> {
+  const read = async () => {
+    const buf = new Uint8Array(size);
+    const n = await f.read(buf);
+    return n === null ? null : buf.subarray(0, n);
+  };
+  let next = read();
+  try {
+    for (;;) {
+      const chunk = await next;
+      if (chunk === null) return;
+      next = read();
+      yield chunk;
+    }
+  } finally {
+    await next.catch(() => null);
+    f.close();
+  }
 }
 
 /** Passes chunks through, reporting the running byte count (and once more at the end). */
