@@ -2,6 +2,7 @@
 // restores them, serves the Engine API on its listeners, and shuts down cleanly on
 // SIGTERM/SIGINT (stopping containers unless --live-restore).
 import { errorMessage } from "../lib/errors.ts";
+import { trimMemoryPeriodically } from "../lib/trim_memory.ts";
 import { setChildSubreaper } from "../sys/libc.ts";
 import { effectiveLogLevel, parseDaemonArgs, USAGE } from "./config.ts";
 import { ensureContainerd } from "./containerd_process.ts";
@@ -75,6 +76,7 @@ export async function main(args: string[]): Promise<number> {
   }
   log("info", "API listen", { addresses: o.hosts.join(",") });
   log("info", "engine daemon serving", { liveRestore: o.liveRestore });
+  trimMemoryPeriodically();
 
   const done = Promise.withResolvers<void>();
   let stopping = false;

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { errorMessage } from "../lib/errors.ts";
 import { log, setLogFormat, setLogLevel } from "../lib/log.ts";
 import { setChildSubreaper } from "../sys/libc.ts";
+import { trimMemoryPeriodically } from "../lib/trim_memory.ts";
 import { buildApp } from "./server.ts";
 import { closeServices, openServices } from "./services.ts";
 import { ROUTE_MODULES } from "./routes/mod.ts";
@@ -74,6 +75,7 @@ export async function main(args: string[]): Promise<number> {
   const server = Deno.serve({ path: address, onListen() {} }, app.fetch);
   await Deno.chmod(address, 0o600);
   log("info", "engine containerd serving", { address });
+  trimMemoryPeriodically();
   const stop = () => server.shutdown();
   Deno.addSignalListener("SIGTERM", stop);
   Deno.addSignalListener("SIGINT", stop);

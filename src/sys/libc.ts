@@ -23,6 +23,7 @@ const DEFS = {
   isatty: { parameters: ["i32"], result: "i32" },
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  malloc_trim: { parameters: ["usize"], result: "i32" },
   /** syscall(nr, a1..a5): one symbol for the calls on the container start path (see raw). */
   syscall6: {
     name: "syscall",
@@ -232,6 +233,11 @@ export function prctl(option: number, arg2 = 0n): void {
 
 export function setChildSubreaper(): void {
   prctl(PR_SET_CHILD_SUBREAPER, 1n);
+}
+
+/** Hands the free pages inside glibc's heaps back to the kernel (malloc_trim(0)). */
+export function mallocTrim(): void {
+  sym.malloc_trim(0n);
 }
 
 /** Connects a stream unix socket to `path`; returns the fd. */
