@@ -20,16 +20,47 @@ const { values } = parseArgs({
 const RUNS = Number(values.runs), BURST = Number(values.burst);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Summed over the distinct pids (a pid listed twice would count twice). */
-async function memory(pids: number[]): Promise<{ rss: number; pss: number; n: number }> {
-  let rss = 0, pss = 0;
+interface Memory {
+  rss: number;
+  pss: number;
+  /**
+   * The side's own memory, as if it ran alone: every process's anonymous pages, plus each
+   * mapped file once (its largest Rss among the side's processes). PSS depends on what else
+   * runs: another dockerd or other deno processes on the machine share the binary's pages
+   * and halve that side's PSS.
+   */
+  own: number;
+  n: number;
+}
+
+/** In MiB, summed over the distinct pids (a pid listed twice would count twice). */
+async function memory(pids: number[]): Promise<Memory> {
+  let rss = 0, pss = 0, anon = 0;
+  const files = new Map<string, number>();
   const distinct = [...new Set(pids)];
   for (const pid of distinct) {
     const t = await Deno.readTextFile(`/proc/${pid}/smaps_rollup`).catch(() => "");
     rss += Number(/^Rss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
     pss += Number(/^Pss:\s+(\d+)/m.exec(t)?.[1] ?? 0);
+    anon += Number(/^Anonymous:\s+(\d+)/m.exec(t)?.[1] ?? 0);
+    const perFile = new Map<string, number>();
+    let path = "";
+    for (
+      const line of (await Deno.readTextFile(`/proc/${pid}/smaps`).catch(() => "")).split("\n")
+    ) {
+      const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ [1-9]\d*\s+(\/.*)$/.exec(line);
+      if (m) path = m[1];
+      else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) path = "";
+      else if (path && /^(Rss|Anonymous):/.test(line)) {
+        // A file mapping's anonymous (copied-on-write) pages are in `anon` already.
+        const kb = Number(line.split(/\s+/)[1]) * (line.startsWith("Rss") ? 1 : -1);
+        perFile.set(path, (perFile.get(path) ?? 0) + kb);
+      }
+    }
+    for (const [f, kb] of perFile) files.set(f, Math.max(files.get(f) ?? 0, kb));
   }
-  return { rss: rss / 1024, pss: pss / 1024, n: distinct.length };
+  const own = anon + [...files.values()].reduce((a, b) => a + b, 0);
+  return { rss: rss / 1024, pss: pss / 1024, own: own / 1024, n: distinct.length };
 }
 
 /** CPU time the whole machine spent busy so far, in ms (/proc/stat: all but idle and iowait). */
@@ -119,28 +150,27 @@ try {
   }
   const left = (await theirs.docker(["ps", "-aq"])).trim().split("\n").filter(Boolean);
   if (left.length) await theirs.docker(["rm", "-f", ...left]);
-  // Again once every container is gone: what each side kept from the runs and the burst.
+  // Again once every container is gone and both sides sat idle 6 s (our layers trim their C
+  // heap every 5 s; Go's scavenger returns memory in the background too): what each side
+  // kept from the runs and the burst.
+  await new Promise((r) => setTimeout(r, 6000));
   const afterOurs = await memory([ours.child.pid, ...await pidsNaming(ours.dir)]);
   const afterTheirs = await memory(await theirs.pids());
 
+  const line = (o: Memory, t: Memory) =>
+    `  engine RSS ${o.rss.toFixed(1)}, PSS ${o.pss.toFixed(1)}, own ${o.own.toFixed(1)} MiB   ` +
+    `docker RSS ${t.rss.toFixed(1)}, PSS ${t.pss.toFixed(1)}, own ${t.own.toFixed(1)} MiB   ` +
+    `ratio PSS ${(o.pss / t.pss).toFixed(2)}, own ${(o.own / t.own).toFixed(2)}`;
   console.log(
     `idle memory of the daemon side (daemon + containerd; ${idleOurs.n} and ${idleTheirs.n} ` +
       "processes), before any container ran:",
   );
+  console.log(line(idleOurs, idleTheirs));
   console.log(
-    `  engine RSS ${idleOurs.rss.toFixed(1)} MiB, PSS ${idleOurs.pss.toFixed(1)} MiB   ` +
-      `docker RSS ${idleTheirs.rss.toFixed(1)} MiB, PSS ${idleTheirs.pss.toFixed(1)} MiB   ` +
-      `ratio (PSS) ${(idleOurs.pss / idleTheirs.pss).toFixed(2)}`,
+    `after the runs and the burst, every container removed, 6 s idle (${afterOurs.n} and ` +
+      `${afterTheirs.n} processes: ours keeps a spare shim):`,
   );
-  console.log(
-    `  after the runs and the burst, every container removed (${afterOurs.n} and ${afterTheirs.n} ` +
-      `processes: ours keeps a spare shim): engine RSS ${afterOurs.rss.toFixed(1)} MiB, PSS ${
-        afterOurs.pss.toFixed(1)
-      } MiB   docker RSS ${afterTheirs.rss.toFixed(1)} MiB, ` +
-      `PSS ${afterTheirs.pss.toFixed(1)} MiB   ratio (PSS) ${
-        (afterOurs.pss / afterTheirs.pss).toFixed(2)
-      }`,
-  );
+  console.log(line(afterOurs, afterTheirs));
 } finally {
   await ours.close();
   await theirs?.close();
