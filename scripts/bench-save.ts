@@ -1,9 +1,13 @@
 // scripts/bench save: `engine save` and `engine load` (our CLI and daemon) against `docker
 // save` / `docker load` on Debian's dockerd, on the same Debian minbase image (pulled into
 // both from one local docker-registry), interleaved. Each side loads the archive it saved;
-// every load is cold (the image removed first, untimed). Prints medians and ratios.
+// every load is cold (the image removed first, untimed). Prints medians and ratios. Both
+// data roots and the archives sit in one fresh dir under /var/tmp (not /tmp, where tests
+// churn files: on this host's journal-less ext4 each create walks past the inodes freed in
+// the last minutes, and every cold load follows an rmi). --journal-fs: in a fresh
+// loop-mounted ext4 with a journal instead, as scripts/bench pull --journal-fs.
 //
-//   deno run -A scripts/bench-save.ts [--runs N]
+//   deno run -A scripts/bench-save.ts [--runs N] [--journal-fs]
 import { parseArgs } from "node:util";
 import { DOCKER, DOCKERD, startDockerd } from "./lib/dockerd.ts";
 import { buildLayout, exists, LAYOUT, median, removeTree, run } from "./lib/minbase.ts";
@@ -12,7 +16,10 @@ import { type Registry, startRegistry } from "../tests/helpers/registry.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { runs: { type: "string", default: "5" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    "journal-fs": { type: "boolean", default: false },
+  },
 });
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: not a positive integer`);
@@ -40,7 +47,16 @@ async function main() {
     `image: debian bookworm minbase, ${img.layers.length} layers, ` +
       `${(img.layers.reduce((a, l) => a + l.tarSize, 0) / 1e6).toFixed(1)} MB of tar`,
   );
-  const tmp = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "engine-bench-save-" });
+  const top = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "engine-bench-save-" });
+  let tmp = top;
+  if (values["journal-fs"]) {
+    await run("truncate", ["-s", "16G", `${top}/fs.img`]);
+    await run("mkfs.ext4", ["-q", "-F", `${top}/fs.img`]);
+    tmp = `${top}/mnt`;
+    await Deno.mkdir(tmp);
+    await run("mount", ["-o", "loop", `${top}/fs.img`, tmp]);
+    console.log("filesystem: a fresh ext4 with a journal, loop-mounted");
+  }
   let reg: Registry | undefined;
   const sides: Side[] = [];
   try {
@@ -55,7 +71,7 @@ async function main() {
       `oci:${LAYOUT}:latest`,
       `docker://${ref}`,
     ]);
-    const d = await startDaemon();
+    const d = await startDaemon(["--data-root", `${tmp}/engine`]);
     sides.push({
       name: "engine",
       async cli(...args) {
@@ -117,7 +133,8 @@ async function main() {
       await s.close().catch((err) => console.error(`close ${s.name}: ${err}`));
     }
     await reg?.stop();
-    await removeTree(tmp);
+    if (tmp !== top) await run("umount", [tmp]).catch((err) => console.error(`umount: ${err}`));
+    await removeTree(top);
   }
 }
 
