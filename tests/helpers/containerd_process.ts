@@ -90,8 +90,8 @@ export async function startContainerd(extra: string[] = []): Promise<ContainerdP
       await child.status;
     },
     async close() {
-      http.close();
-      // Delete whatever tasks are left, then stop containerd.
+      // Delete whatever tasks are left (through the client, so before closing it), then stop
+      // containerd.
       try {
         const tasks = (await p.call("GET", "/v1/tasks")).json as string[];
         for (const id of tasks) {
@@ -100,6 +100,7 @@ export async function startContainerd(extra: string[] = []): Promise<ContainerdP
           await p.call("DELETE", `/v1/tasks/${id}`).catch(() => {});
         }
       } catch { /* containerd is gone */ }
+      http.close();
       try {
         child.kill("SIGTERM");
       } catch { /* exited */ }
