@@ -48,15 +48,36 @@ export async function inspect(inv: Invocation): Promise<number> {
     if (hit !== undefined) found.push(hit);
     else if (kinds.length > 1) errors.push(`Error: No such object: ${name}`);
   }
-  const format = f.string("format");
-  if (format === "" || format === "json") write(JSON.stringify(found, null, 4) + "\n");
-  else {
-    const tmpl = new Template(format.replaceAll("\\t", "\t").replaceAll("\\n", "\n"));
-    for (const obj of found) write(tmpl.execute(obj) + "\n");
-  }
+  writeInspected(found, f.string("format"));
   if (errors.length > 0) {
     writeErr(errors.join("\n") + "\n");
     return 1;
   }
   return 0;
+}
+
+/** `network inspect` / `volume inspect`: each name as one kind; the errors after what was found. */
+export async function inspectEach(inv: Invocation, kind: "network" | "volume"): Promise<number> {
+  using client = clientFor(inv);
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const name of inv.args) {
+    try {
+      found.push(await client.json("GET", PATHS[kind](name)));
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  writeInspected(found, inv.flags.string("format"));
+  if (errors.length) throw new Error(errors.join("\n"));
+  return 0;
+}
+
+/** Inspected objects as docker prints them: a JSON array indented by 4, or each through --format. */
+function writeInspected(found: unknown[], format: string): void {
+  if (format === "" || format === "json") write(JSON.stringify(found, null, 4) + "\n");
+  else {
+    const tmpl = new Template(format.replaceAll("\\t", "\t").replaceAll("\\n", "\n"));
+    for (const obj of found) write(tmpl.execute(obj) + "\n");
+  }
 }

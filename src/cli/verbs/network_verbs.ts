@@ -4,8 +4,8 @@
 import type { Invocation } from "../command.ts";
 import { escapePath } from "../client.ts";
 import { renderRows, resolveFormat, RowContext, truncateId } from "../format/formatter.ts";
-import { Template } from "../format/template.ts";
 import { clientFor, confirm, filtersJSON, forEachTarget, write } from "./common.ts";
+import { inspectEach } from "./inspect.ts";
 
 interface ApiNetwork {
   Id: string;
@@ -137,25 +137,8 @@ export async function networkLs(inv: Invocation): Promise<number> {
   return 0;
 }
 
-export async function networkInspect(inv: Invocation): Promise<number> {
-  using client = clientFor(inv);
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const name of inv.args) {
-    try {
-      found.push(await client.json("GET", `/networks/${escapePath(name)}`));
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  const format = inv.flags.string("format");
-  if (format === "" || format === "json") write(JSON.stringify(found, null, 4) + "\n");
-  else {
-    const tmpl = new Template(format.replaceAll("\\t", "\t").replaceAll("\\n", "\n"));
-    for (const obj of found) write(tmpl.execute(obj) + "\n");
-  }
-  if (errors.length) throw new Error(errors.join("\n"));
-  return 0;
+export function networkInspect(inv: Invocation): Promise<number> {
+  return inspectEach(inv, "network");
 }
 
 export async function networkRm(inv: Invocation): Promise<number> {

@@ -3,9 +3,9 @@
 import type { Invocation } from "../command.ts";
 import { escapePath } from "../client.ts";
 import { renderRows, resolveFormat, RowContext } from "../format/formatter.ts";
-import { Template } from "../format/template.ts";
 import { humanSize } from "../units.ts";
 import { clientFor, confirm, filtersJSON, forEachTarget, write } from "./common.ts";
+import { inspectEach } from "./inspect.ts";
 
 interface ApiVolume {
   Name: string;
@@ -105,25 +105,8 @@ export async function volumeLs(inv: Invocation): Promise<number> {
   return 0;
 }
 
-export async function volumeInspect(inv: Invocation): Promise<number> {
-  using client = clientFor(inv);
-  const found: unknown[] = [];
-  const errors: string[] = [];
-  for (const name of inv.args) {
-    try {
-      found.push(await client.json("GET", `/volumes/${escapePath(name)}`));
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  const format = inv.flags.string("format");
-  if (format === "" || format === "json") write(JSON.stringify(found, null, 4) + "\n");
-  else {
-    const tmpl = new Template(format.replaceAll("\\t", "\t").replaceAll("\\n", "\n"));
-    for (const obj of found) write(tmpl.execute(obj) + "\n");
-  }
-  if (errors.length) throw new Error(errors.join("\n"));
-  return 0;
+export function volumeInspect(inv: Invocation): Promise<number> {
+  return inspectEach(inv, "volume");
 }
 
 export async function volumeRm(inv: Invocation): Promise<number> {
