@@ -7,6 +7,7 @@
 // configures a container's namespace without a helper process.
 import { close, cstr, errno, O_RDONLY, open, SysError } from "./libc.ts";
 import { mount, MS_BIND, unmount } from "./mount.ts";
+import { concatBytes } from "../lib/bytes.ts";
 
 const lib = Deno.dlopen("libc.so.6", {
   socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
@@ -56,7 +57,7 @@ export function encodeAttrs(attrs: Attr[]): Uint8Array {
     out.set(data, 4);
     return out;
   });
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 export function decodeAttrs(buf: Uint8Array): Map<number, Uint8Array> {
@@ -68,16 +69,6 @@ export function decodeAttrs(buf: Uint8Array): Map<number, Uint8Array> {
     if (len < 4 || off + len > buf.length) break;
     out.set(v.getUint16(off + 2, true) & 0x3fff, buf.subarray(off + 4, off + len));
     off += align4(len);
-  }
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
   }
   return out;
 }
@@ -151,7 +142,7 @@ export function encodeMessage(
   header: Uint8Array,
   attrs: Attr[] = [],
 ): Uint8Array {
-  const body = concat([header, encodeAttrs(attrs)]);
+  const body = concatBytes([header, encodeAttrs(attrs)]);
   const out = new Uint8Array(16 + body.length);
   const v = new DataView(out.buffer);
   v.setUint32(0, out.length, true);
@@ -343,7 +334,7 @@ export class Netlink {
   }): void {
     // The peer cannot be set up in the same request (veth_open: ENOTCONN before its pair is
     // registered); the caller sets it up from inside its namespace.
-    const peer = concat([
+    const peer = concatBytes([
       ifinfomsg(),
       encodeAttrs([
         strAttr(IFLA_IFNAME, o.peer),

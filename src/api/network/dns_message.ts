@@ -2,6 +2,7 @@
 // header, question and EDNS payload size; build answers (A, PTR), empty and error replies and
 // truncated ones; check that an upstream's response answers the query it was sent. Every read
 // is bounds-checked: a hostile packet yields `undefined` or an error reply, never a throw.
+import { concatBytes } from "../../lib/bytes.ts";
 
 export const TYPE = { A: 1, PTR: 12, AAAA: 28, OPT: 41 } as const;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
@@ -150,13 +151,13 @@ export function reply(q: Query, rcode: number, answers: Answer[] = []): Uint8Arr
     rr.set(a.rdata, 12);
     parts.push(rr);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** `resp` cut to its header and the question, with TC set: the client retries over TCP. */
 export function truncated(q: Query, resp: Uint8Array): Uint8Array {
   const h = header(u16(resp, 0), u16(resp, 2) | 0x200, [1, 0, 0, 0]);
-  return concat([h, q.question]);
+  return concatBytes([h, q.question]);
 }
 
 export const isTruncated = (resp: Uint8Array) => resp.length >= HEADER && (resp[2] & 0x02) !== 0;
@@ -198,7 +199,7 @@ export function encodeName(name: string): Uint8Array {
     parts.push(new Uint8Array([bytes.length]), bytes);
   }
   parts.push(new Uint8Array([0]));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** "2.0.18.172.in-addr.arpa" → "172.18.0.2"; undefined for anything else. */
@@ -206,14 +207,4 @@ export function reverseV4(name: string): string | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.in-addr\.arpa$/i.exec(name);
   if (!m || m.slice(1).some((o) => Number(o) > 255)) return undefined;
   return [m[4], m[3], m[2], m[1]].map(Number).join(".");
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }

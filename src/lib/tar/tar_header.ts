@@ -2,6 +2,7 @@
 // extended records. Pure functions shared by the reader and the writer.
 
 import { invalidArgument } from "../errors.ts";
+import { concatBytes } from "../bytes.ts";
 
 export const BLOCK = 512;
 
@@ -339,11 +340,5 @@ export function encodePax(records: Iterable<[string, string | Uint8Array]>): Uin
     rec[len - 1] = 0x0a;
     parts.push(rec);
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
