@@ -28,7 +28,17 @@ import type { ProgressLine } from "../src/containerd/api/images.ts";
 import { type ContainerdProcess, startContainerd } from "../tests/helpers/containerd_process.ts";
 import { ENGINE, startDaemon, type TestDaemon } from "../tests/helpers/daemon.ts";
 import { type Registry, startRegistry } from "../tests/helpers/registry.ts";
-import { buildLayout, exists, LAYOUT, median, removeTree, ROOTFS_TAR, run } from "./lib/minbase.ts";
+import {
+  buildLayout,
+  exists,
+  makeWorkDir,
+  median,
+  pushMinbase,
+  removeTree,
+  ROOTFS_TAR,
+  run,
+  SKOPEO,
+} from "./lib/minbase.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -40,7 +50,6 @@ const { values } = parseArgs({
 });
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: not a positive integer`);
-const SKOPEO = "/usr/bin/skopeo";
 const UMOCI = "/usr/bin/umoci";
 
 // ---------------------------------------------------------------------------------------
@@ -262,31 +271,15 @@ async function main() {
   );
   if (values["prepare-only"]) return;
 
-  const top = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "engine-bench-pull-" });
-  let tmp = top;
-  if (values["journal-fs"]) {
-    await run("truncate", ["-s", "16G", `${top}/fs.img`]);
-    await run("mkfs.ext4", ["-q", "-F", `${top}/fs.img`]);
-    tmp = `${top}/mnt`;
-    await Deno.mkdir(tmp);
-    await run("mount", ["-o", "loop", `${top}/fs.img`, tmp]);
-    console.log("filesystem: a fresh ext4 with a journal, loop-mounted");
-  }
+  const work = await makeWorkDir("engine-bench-pull-", !!values["journal-fs"]);
+  const tmp = work.path;
   let reg: Registry | undefined;
   const pullers: Puller[] = [];
   const phases: Phase[] = [];
   try {
     reg = await startRegistry();
     const ref = `${reg.host}/minbase:latest`;
-    await run(SKOPEO, [
-      "copy",
-      "--quiet",
-      "--preserve-digests",
-      "--dest-tls-verify=false",
-      "--dest-no-creds",
-      `oci:${LAYOUT}:latest`,
-      `docker://${ref}`,
-    ]);
+    await pushMinbase(ref);
     checkInterrupted();
     pullers.push(await daemonPuller(ref, tmp));
     checkInterrupted();
@@ -387,8 +380,7 @@ async function main() {
       await p.close().catch((err) => console.error(`close ${p.name}: ${err}`));
     }
     await reg?.stop();
-    if (tmp !== top) await run("umount", [tmp]).catch((err) => console.error(`umount: ${err}`));
-    await removeTree(top);
+    await work.remove();
   }
 }
 

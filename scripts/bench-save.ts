@@ -10,7 +10,15 @@
 //   deno run -A scripts/bench-save.ts [--runs N] [--journal-fs]
 import { parseArgs } from "node:util";
 import { DOCKER, DOCKERD, startDockerd } from "./lib/dockerd.ts";
-import { buildLayout, exists, LAYOUT, median, removeTree, run } from "./lib/minbase.ts";
+import {
+  buildLayout,
+  exists,
+  makeWorkDir,
+  median,
+  pushMinbase,
+  run,
+  SKOPEO,
+} from "./lib/minbase.ts";
 import { ENGINE, startDaemon } from "../tests/helpers/daemon.ts";
 import { type Registry, startRegistry } from "../tests/helpers/registry.ts";
 
@@ -23,7 +31,6 @@ const { values } = parseArgs({
 });
 const RUNS = Number(values.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs: not a positive integer`);
-const SKOPEO = "/usr/bin/skopeo";
 
 interface Side {
   name: string;
@@ -47,30 +54,14 @@ async function main() {
     `image: debian bookworm minbase, ${img.layers.length} layers, ` +
       `${(img.layers.reduce((a, l) => a + l.tarSize, 0) / 1e6).toFixed(1)} MB of tar`,
   );
-  const top = await Deno.makeTempDir({ dir: "/var/tmp", prefix: "engine-bench-save-" });
-  let tmp = top;
-  if (values["journal-fs"]) {
-    await run("truncate", ["-s", "16G", `${top}/fs.img`]);
-    await run("mkfs.ext4", ["-q", "-F", `${top}/fs.img`]);
-    tmp = `${top}/mnt`;
-    await Deno.mkdir(tmp);
-    await run("mount", ["-o", "loop", `${top}/fs.img`, tmp]);
-    console.log("filesystem: a fresh ext4 with a journal, loop-mounted");
-  }
+  const work = await makeWorkDir("engine-bench-save-", !!values["journal-fs"]);
+  const tmp = work.path;
   let reg: Registry | undefined;
   const sides: Side[] = [];
   try {
     reg = await startRegistry();
     const ref = `${reg.host}/minbase:latest`;
-    await run(SKOPEO, [
-      "copy",
-      "--quiet",
-      "--preserve-digests",
-      "--dest-tls-verify=false",
-      "--dest-no-creds",
-      `oci:${LAYOUT}:latest`,
-      `docker://${ref}`,
-    ]);
+    await pushMinbase(ref);
     const d = await startDaemon(["--data-root", `${tmp}/engine`]);
     sides.push({
       name: "engine",
@@ -133,8 +124,7 @@ async function main() {
       await s.close().catch((err) => console.error(`close ${s.name}: ${err}`));
     }
     await reg?.stop();
-    if (tmp !== top) await run("umount", [tmp]).catch((err) => console.error(`umount: ${err}`));
-    await removeTree(top);
+    await work.remove();
   }
 }
 

@@ -38,6 +38,49 @@ export async function removeTree(dir: string) {
   await Deno.remove(dir, { recursive: true }).catch(() => {});
 }
 
+export const SKOPEO = "/usr/bin/skopeo";
+
+/** A bench's work directory under /var/tmp, or a fresh ext4 with a journal loop-mounted there. */
+export interface WorkDir {
+  /** Where the tools keep their data. */
+  path: string;
+  /** Unmounts (when loop-mounted) and removes everything. */
+  remove(): Promise<void>;
+}
+
+export async function makeWorkDir(prefix: string, journalFs: boolean): Promise<WorkDir> {
+  const top = await Deno.makeTempDir({ dir: "/var/tmp", prefix });
+  let path = top;
+  if (journalFs) {
+    await run("truncate", ["-s", "16G", `${top}/fs.img`]);
+    await run("mkfs.ext4", ["-q", "-F", `${top}/fs.img`]);
+    path = `${top}/mnt`;
+    await Deno.mkdir(path);
+    await run("mount", ["-o", "loop", `${top}/fs.img`, path]);
+    console.log("filesystem: a fresh ext4 with a journal, loop-mounted");
+  }
+  return {
+    path,
+    async remove() {
+      if (path !== top) await run("umount", [path]).catch((err) => console.error(`umount: ${err}`));
+      await removeTree(top);
+    },
+  };
+}
+
+/** Pushes the cached minbase layout to `ref` on a local (plain http) registry. */
+export async function pushMinbase(ref: string): Promise<void> {
+  await run(SKOPEO, [
+    "copy",
+    "--quiet",
+    "--preserve-digests",
+    "--dest-tls-verify=false",
+    "--dest-no-creds",
+    `oci:${LAYOUT}:latest`,
+    `docker://${ref}`,
+  ]);
+}
+
 export interface ImageInfo {
   layers: { digest: string; size: number; diffId: string; tarSize: number; entries: number }[];
   /** Compressed bytes pulled: the layers (config and manifest are a few hundred bytes). */
