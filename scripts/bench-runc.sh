@@ -33,6 +33,9 @@ grep -q '"true"' "$tmp/bundle/config.json"
 now() { date +%s%N; }
 run_engine() { "$here/engine" runc --root "$tmp/root-engine" run --bundle "$tmp/bundle" "b$1"; }
 run_runc() { runc --root "$tmp/root-runc" run --bundle "$tmp/bundle" "b$1"; }
+# The floor under ours: Deno starting and exiting an empty program, with ./engine's flags.
+echo "" >"$tmp/empty.js"
+run_deno_empty() { deno run -A --no-prompt --quiet --cached-only --no-check "$tmp/empty.js"; }
 # crun refuses this host's hybrid layout unless /sys/fs/cgroup/unified is unmounted in a
 # private mount namespace; the timing is taken inside it (unshare itself not counted).
 run_crun() {
@@ -60,6 +63,7 @@ time_one() { # name i
 for i in $(seq 1 "$n"); do
   time_one engine "$i"
   time_one runc "$i"
+  time_one deno_empty "$i"
   if [ $have_crun = 1 ]; then run_crun "$i" </dev/null >/dev/null; fi
 done
 
@@ -98,11 +102,11 @@ paired() { # ours reference
     awk '{a[NR]=$1} END {printf "%.2f [%.2f-%.2f]", a[int((NR+1)/2)], a[int(NR/4)+1], a[int(3*NR/4)+1]}'
 }
 mr=$(median "$tmp/t-runc")
-printf "%-8s %10s %8s   %s\n" runtime median_ms vs_runc "per-round ratio, median [IQR]   ($n runs each, interleaved, run of \`true\`)"
-for r in engine runc crun; do
+printf "%-10s %10s %8s   %s\n" runtime median_ms vs_runc "per-round ratio, median [IQR]   ($n runs each, interleaved, run of \`true\`)"
+for r in engine runc crun deno_empty; do
   [ -s "$tmp/t-$r" ] || continue
   m=$(median "$tmp/t-$r")
-  printf "%-8s %10s %8s   %s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')" \
+  printf "%-10s %10s %8s   %s\n" "$r" "$m" "$(awk -v a="$m" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')" \
     "$(paired "$tmp/t-$r" "$tmp/t-runc")"
 done
 mc=$(median "$tmp/t-csd_runc")

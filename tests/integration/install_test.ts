@@ -56,6 +56,23 @@ async function withRoot(fn: (dir: string) => Promise<void>) {
 
 const exists = (p: string) => Deno.lstat(p).then(() => true, () => false);
 
+/**
+ * Each installed layer bundle is one main.ts will load: every source it records has that size
+ * and mtime in the installed tree (main.ts's currentBundle rule).
+ */
+async function assertBundlesCurrent(lib: string) {
+  for (const layer of ["runc", "shim", "cli", "containerd", "daemon"]) {
+    const manifest = `${lib}/libnsenter/build/${layer}.bundle.json`;
+    assert.ok(await exists(`${lib}/libnsenter/build/${layer}.bundle.js`), `${layer} bundle`);
+    const { sources } = JSON.parse(await Deno.readTextFile(manifest));
+    assert.ok(sources.length > 0, manifest);
+    for (const [path, size, mtime] of sources as [string, number, number][]) {
+      const st = await Deno.stat(`${lib}/${path}`);
+      assert.deepEqual([st.size, st.mtime?.getTime()], [size, mtime], `${layer}: ${path}`);
+    }
+  }
+}
+
 const launcherReqs = () => [
   command("/usr/local/bin/deno"),
   command(`${REPO}/libnsenter/build/embedded.ts`),
@@ -85,6 +102,7 @@ Deno.test({
         assert.ok(await exists(`${dest}/usr/local/lib/engine/${f}`), f);
       }
       assert.ok(await exists(`${dest}/usr/local/lib/engine/src/check/main.ts`));
+      await assertBundlesCurrent(`${dest}/usr/local/lib/engine`);
       for (const u of UNITS) assert.ok(await exists(`${dest}/etc/systemd/system/${u}`), u);
       const conf = JSON.parse(await Deno.readTextFile(`${dest}/etc/engine/daemon.json`));
       assert.deepEqual(conf, {
