@@ -5,7 +5,7 @@ import { errorKind, notFound } from "../../lib/errors.ts";
 import type { ImageDetail } from "../../containerd/api/images.ts";
 import type { Daemon } from "../daemon.ts";
 import { buildCacheOf } from "../build/cache.ts";
-import { versionBelow } from "./list.ts";
+import { layerSizesOf, versionBelow } from "./list.ts";
 import {
   allImages,
   findImage,
@@ -118,7 +118,7 @@ export async function imageHistory(d: Daemon, raw: string): Promise<HistoryItem[
   const [entry, detail] = await detailOf(d, raw);
   type Entry = { created?: string; created_by?: string; comment?: string; empty_layer?: boolean };
   const history = (detail.config.history ?? []) as Entry[];
-  const sizes = layerSizes(detail);
+  const sizes = layerSizesOf(detail);
   const items: HistoryItem[] = [];
   let layer = 0;
   const entries: Entry[] = history.length
@@ -150,12 +150,4 @@ export async function imageHistory(d: Daemon, raw: string): Promise<HistoryItem[
     if (!id) break;
   }
   return items;
-}
-
-/** Each layer's unpacked size: the whole for one layer, else shared by compressed size. */
-function layerSizes(detail: ImageDetail): number[] {
-  const size = imageSize(detail);
-  const total = detail.layers.reduce((n, l) => n + l.size, 0);
-  if (!total) return detail.layers.map(() => 0);
-  return detail.layers.map((l) => Math.round((size * l.size) / total));
 }

@@ -126,7 +126,7 @@ export async function listImages(
   // Docker hides untagged images that are parents (a build's intermediate images) unless
   // all=1; dangling=true lists only images without children.
   const parents = await buildCacheOf(d).parents();
-  const hasChildren = new Set([...parents].filter(([c]) => index.has(c)).map(([, p]) => p));
+  const hasChildren = parentIds(parents, index);
   const showAll = boolQuery(q, "all");
 
   const out: ImageListItem[] = [];
@@ -176,6 +176,11 @@ export function versionBelow(v: string, than: string): boolean {
   return a * 1000 + b < c * 1000 + e;
 }
 
+/** The images that are the parent of an existing image (a build's). */
+function parentIds(parents: Map<string, string>, images: Map<string, unknown>): Set<string> {
+  return new Set([...parents].filter(([c]) => images.has(c)).map(([, p]) => p));
+}
+
 /** The Images part of /system/df: real container counts, SharedSize, and LayersSize. */
 export async function imageDiskUsage(
   d: Daemon,
@@ -184,16 +189,26 @@ export async function imageDiskUsage(
   const all = await listDetailed(d);
   const users = new Map<string, number>();
   for (const c of d.store.all()) users.set(c.rec.Image, (users.get(c.rec.Image) ?? 0) + 1);
-  // A layer (chain id) counted by how many images hold it; its size is split nowhere:
+  // As `docker images` without -a: not the untagged parents (a build's intermediates).
+  const withChildren = parentIds(
+    await buildCacheOf(d).parents(),
+    new Map(all.map((l) => [l.entry.id, l])),
+  );
+  const shown = all.filter((l) =>
+    l.entry.tags.length || l.entry.digests.length || !withChildren.has(l.entry.id)
+  );
+  // A layer (chain id) counted by how many shown images hold it; its size is split nowhere:
   // SharedSize is the bytes of this image's layers that another image also holds.
   const holders = new Map<string, number>();
-  for (const l of all) for (const c of l.detail.chainIDs) holders.set(c, (holders.get(c) ?? 0) + 1);
+  for (const l of shown) {
+    for (const c of l.detail.chainIDs) holders.set(c, (holders.get(c) ?? 0) + 1);
+  }
   const layerSizes = new Map<string, number>();
   let layersSize = 0;
   const images: ImageListItem[] = [];
-  for (const l of all) {
+  for (const l of shown) {
     const size = imageSize(l.detail);
-    const per = l.detail.layerSizes ?? layerShare(l.detail, size);
+    const per = layerSizesOf(l.detail);
     let shared = 0;
     l.detail.chainIDs.forEach((c, i) => {
       if ((holders.get(c) ?? 0) > 1) shared += per[i];
@@ -221,9 +236,14 @@ export async function imageDiskUsage(
 }
 
 /**
- * Each layer's part of the image size when its snapshots are not all there (no usage to
- * measure): in proportion to the compressed sizes.
+ * Each layer's size (history, df): its snapshot's usage (the bytes of its files, dockerd's
+ * diff size), or when the snapshots are not all there (no usage to measure), its part of the
+ * image size in proportion to the compressed sizes.
  */
+export function layerSizesOf(detail: ImageDetail): number[] {
+  return detail.layerSizes ?? layerShare(detail, imageSize(detail));
+}
+
 function layerShare(detail: ImageDetail, size: number): number[] {
   const total = detail.layers.reduce((n, l) => n + l.size, 0);
   if (!total) return detail.layers.map(() => 0);

@@ -3,7 +3,7 @@
 
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import { parseNormalized, referenceString } from "../../lib/reference.ts";
-import type { Auth, RegistryConfig } from "../api/images.ts";
+import { type Auth, DANGLING_PREFIX, type RegistryConfig } from "../api/images.ts";
 import type { Image } from "../metadata/store.ts";
 import { Registries, validateInsecureEntry } from "../registry/mod.ts";
 import type { Services } from "../services.ts";
@@ -15,6 +15,20 @@ export function normalizeName(raw: string): string {
   } catch (err) {
     throw wrap(err, `image name ${JSON.stringify(raw.slice(0, 300))}`);
   }
+}
+
+/**
+ * The name a tag gives `image`: a reference, normalized, or the image's dangling record
+ * (DANGLING_PREFIX + its target digest: it can name no other image), which keeps an image
+ * whose last name goes while child images or a running container still need it.
+ */
+export function tagName(image: Image, raw: string): string {
+  if (!raw.startsWith(DANGLING_PREFIX)) return normalizeName(raw);
+  const own = DANGLING_PREFIX + image.target.digest;
+  if (raw !== own) {
+    throw invalidArgument(`tag ${image.name}: a dangling record names its own target (${own})`);
+  }
+  return own;
 }
 
 /** The record named `raw` exactly (dangling names), else by its normalized name. */

@@ -9,12 +9,12 @@ import { resolveImage } from "../metadata/resolve.ts";
 import type { Services } from "../services.ts";
 import { chainIDs, UNPACK_LABEL } from "../snapshots/mod.ts";
 import { imageSummary } from "./inspect.ts";
-import { findImage, normalizeName } from "./names.ts";
+import { findImage, tagName } from "./names.ts";
 import type { BusyChains } from "./unpack.ts";
 
 export async function tagImage(s: Services, source: string, target: string) {
   const image = findImage(s, source);
-  const name = normalizeName(target);
+  const name = tagName(image, target);
   const tagged = await s.meta.guard(() => s.meta.images.put(name, image.target, image.labels));
   s.events.publish("image.tag", name, { source: image.name, digest: image.target.digest });
   return await imageSummary(s, tagged) satisfies ImageSummary;

@@ -1,5 +1,7 @@
-// Disk usage of a directory tree, like containerd's fs.DiskUsage: st_blocks × 512 per inode,
-// hardlinks counted once, symlinks not followed.
+// Usage of a snapshot's directory tree as dockerd's overlay2 reports a layer's size
+// (pkg/directory.Size): the apparent size of every entry but directories (files, symlinks'
+// target lengths), each inode once. Not containerd's st_blocks: `docker images`,
+// `history` and `system df` show these bytes, and dockerd's add up the files.
 
 import type { Usage } from "./types.ts";
 
@@ -13,7 +15,7 @@ export async function diskUsage(root: string): Promise<Usage> {
     if (!seen.has(id)) {
       seen.add(id);
       inodes++;
-      size += (st.blocks ?? 0) * 512;
+      if (!st.isDirectory) size += st.size;
     }
     if (!st.isDirectory) return;
     for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`);
