@@ -5,7 +5,7 @@
 // Untagging a parent keeps it (<none>:<none>, shown with -a); deleting it by ID is a 409
 // even forced; the child takes it along, each image followed by its released layers
 // (chain ids); a running container keeps its image untagged; prune takes heads and then
-// their parents. Sizes are dockerd's diff sizes: the bytes of a layer's files.
+// their parents; prune -a untags until a container's conflict. Sizes are dockerd's diff sizes: the bytes of a layer's files.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DOCKER, DOCKERD, startDockerd } from "../../scripts/lib/dockerd.ts";
 import { chainIDs } from "../../src/containerd/snapshots/chain.ts";
@@ -136,6 +136,18 @@ async function scenario(s: Side, ctx: string): Promise<string[]> {
   say(`listed sizes: ${JSON.stringify(listed.map((i: { Size: number }) => i.Size).sort())}`);
   await s.docker(["rmi", "sz"]);
 
+  // prune -a deletes by each name, in order, up to the conflict with a stopped container.
+  for (const t of ["t1", "t2:x", "other"]) await s.docker(["tag", "busybox", t]);
+  const stopped = (await s.docker(["create", "--network", "none", "t1", "true"])).trim();
+  await step(
+    "prune -a",
+    s.api("POST", `/images/prune?filters=${encodeURIComponent('{"dangling":["false"]}')}`),
+  );
+  await step("images -a", images("-a"));
+  await s.docker(["rm", stopped]);
+  await s.docker(["tag", "t2:x", "busybox"]);
+  await s.docker(["rmi", "t2:x"]);
+
   // A parent without a build record of its own (loaded) loses its last tag; a running
   // container keeps its image untagged; prune takes the head, then the parent.
   await s.docker(["tag", "busybox", "loaded"]);
@@ -182,6 +194,9 @@ const EXPECTED = [
   "history sz: [5002,10000,0,3,5000,10012,1984241]",
   "size sz: 2014258 2014258",
   "listed sizes: [1984241,2014258]",
+  'prune -a: 200 {"ImagesDeleted":[{"Untagged":"busybox:latest"},{"Untagged":"other:latest"},' +
+  '{"Untagged":"t1:latest"}],"SpaceReclaimed":0}',
+  "images -a: t2:x BB",
   'rmi busybox: 200 [{"Untagged":"busybox:latest"}]',
   'rmi loaded: 200 [{"Untagged":"loaded:latest"}]',
   "images -a: <none>:<none> BB, c2:latest C2",
