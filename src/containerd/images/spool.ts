@@ -54,7 +54,8 @@ export class Spool implements AsyncDisposable {
 
   async #fill(source: AsyncIterable<Uint8Array>, limits: SpoolLimits) {
     let entries = 0;
-    for await (const entry of readTar(decompress(source, { maxBytes: limits.maxBytes }))) {
+    const tar = readTar(decompress(readAhead(source), { maxBytes: limits.maxBytes }));
+    for await (const entry of tar) {
       const h = entry.header;
       const what = `archive entry ${JSON.stringify(h.name.slice(0, 300))}`;
       if (++entries > limits.maxEntries) {
@@ -153,6 +154,56 @@ export class Spool implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await Deno.remove(this.dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * `source` read up to `max` bytes ahead of its consumer. A Deno.serve request body asked
+ * for its next chunk only after each spool write costs its server several times the CPU
+ * (copies on Deno's side): a 49 MB upload took 0.6-0.9 s of CPU, read ahead 0.25 s.
+ */
+export async function* readAhead(
+  source: AsyncIterable<Uint8Array>,
+  max = 4 << 20,
+): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  const queue: Uint8Array[] = [];
+  const st = { held: 0, ended: false, stopped: false, failed: null as { err: unknown } | null };
+  const noop = () => {};
+  let wakeReader = noop;
+  let wakePump = noop;
+  const pump = (async () => {
+    try {
+      while (!st.stopped) {
+        const r = await it.next();
+        if (r.done) break;
+        queue.push(r.value);
+        st.held += r.value.length;
+        wakeReader();
+        while (st.held >= max && !st.stopped) await new Promise<void>((w) => wakePump = w);
+      }
+    } catch (err) {
+      st.failed = { err };
+    }
+    st.ended = true;
+    wakeReader();
+    if (st.stopped) await it.return?.();
+  })();
+  try {
+    for (;;) {
+      while (!queue.length && !st.ended) await new Promise<void>((w) => wakeReader = w);
+      const chunk = queue.shift();
+      if (!chunk) break;
+      st.held -= chunk.length;
+      wakePump();
+      yield chunk;
+    }
+    if (st.failed) throw st.failed.err;
+  } finally {
+    st.stopped = true;
+    wakePump();
+    // Stopped early: the pump lets go of the source once its pending read returns.
+    pump.catch(() => {});
   }
 }
 
