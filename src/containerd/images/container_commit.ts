@@ -6,6 +6,8 @@
 // NewChildImage, an empty diff (an empty tar) adds no layer: the history entry says
 // empty_layer instead (the classic builder's metadata-only steps commit this way). The
 // init layer's paths (mount targets the runtime made in the upper dir) are left out.
+// Paths of one inode (hardlinks) are written once: later ones as hardlink entries naming
+// the first, as Docker's archiver does, so the layer (and its size) holds the data once.
 
 import { createHash, randomUUID } from "node:crypto";
 import { failedPrecondition, invalidArgument } from "../../lib/errors.ts";
@@ -131,7 +133,7 @@ async function tarUpper(upper: string, file: string) {
     size += chunk.length;
     for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
   });
-  await walk(tar, upper, "");
+  await walk(tar, upper, "", new Map());
   await tar.close();
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }
@@ -158,7 +160,18 @@ async function onlyInitFiles(abs: string, path: string): Promise<boolean> {
   return true;
 }
 
-async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
+/**
+ * `links` maps the dev:ino of each multiply-linked non-directory written so far in this
+ * layer to its path. Like moby's tarAppender (SeenFiles), a later path of the same inode
+ * becomes a hardlink entry (typeflag '1', size 0) to that path; an inode whose other paths
+ * are outside the diff (its lower copies) is written in full at its first path here.
+ */
+async function walk(
+  tar: TarWriter,
+  root: string,
+  rel: string,
+  links: Map<string, string>,
+): Promise<void> {
   const names: string[] = [];
   for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) names.push(e.name);
   names.sort();
@@ -187,8 +200,19 @@ async function walk(tar: TarWriter, root: string, rel: string): Promise<void> {
       if (isOpaque(abs)) {
         await tar.add({ name: `${path}/.wh..wh..opq`, type: "0", size: 0, ...common, mode: 0o600 });
       }
-      await walk(tar, root, path);
-    } else if (st.isSymlink) {
+      await walk(tar, root, path, links);
+      continue;
+    }
+    if ((st.nlink ?? 1) > 1 && (st.isFile || st.isSymlink)) {
+      const inode = `${st.dev}:${st.ino}`;
+      const first = links.get(inode);
+      if (first !== undefined) {
+        await tar.add({ name: path, type: "1", linkname: first, ...common });
+        continue;
+      }
+      links.set(inode, path);
+    }
+    if (st.isSymlink) {
       await tar.add({ name: path, type: "2", linkname: await Deno.readLink(abs), ...common });
     } else if (st.isFile) {
       const src = await Deno.open(abs, { read: true });
