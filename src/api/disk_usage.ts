@@ -1,33 +1,22 @@
 // GET /system/df as dockerd answers it: the images with their container counts, shared and
 // total sizes (LayersSize counts each layer once), the containers with the size of their
 // writable layer (SizeRw; SizeRootFs adds the image), and the volumes with their usage
-// (bytes of their files, hardlinks once; RefCount: containers using them).
+// (bytes of their files, hardlinks once; RefCount: containers using them). Sizes are
+// snapshots/usage.ts's walk, the one dockerd's pkg/directory.Size does for both.
 
 import type { Container } from "./containers/store.ts";
 import type { Daemon } from "./daemon.ts";
 import { summaryView } from "./containers/view.ts";
 import { imageDiskUsage } from "./images/list.ts";
+import { allImages } from "./images/lookup.ts";
+import { diskUsage as usage } from "../containerd/snapshots/usage.ts";
 import { volumeUsers, volumeView } from "./volumes/service.ts";
 import { volumeStore } from "./volumes/store.ts";
 
-/** Bytes of the regular files under `root` (pkg/directory.Size): -1 when unreadable. */
+/** Bytes of the files under `root`, each inode once (pkg/directory.Size): -1 when unreadable. */
 async function directorySize(root: string): Promise<number> {
-  const seen = new Set<string>();
-  let size = 0;
-  const visit = async (path: string) => {
-    const st = await Deno.lstat(path);
-    if (st.isDirectory) {
-      for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`);
-      return;
-    }
-    const id = `${st.dev}:${st.ino}`;
-    if ((st.nlink ?? 1) > 1 && seen.has(id)) return;
-    seen.add(id);
-    size += st.size;
-  };
   try {
-    await visit(root);
-    return size;
+    return (await usage(root)).size;
   } catch {
     return -1;
   }
@@ -46,10 +35,11 @@ async function containerSize(d: Daemon, c: Container, imageSize: number) {
 export async function diskUsage(d: Daemon, version: string) {
   const { LayersSize, Images } = await imageDiskUsage(d, version);
   const imageSizes = new Map(Images.map((i) => [i.Id, i.Size]));
+  const images = await allImages(d.containerd);
   const Containers = [];
   for (const c of d.store.all()) {
     const size = await containerSize(d, c, imageSizes.get(c.rec.Image) ?? 0);
-    Containers.push(summaryView(c, size));
+    Containers.push(summaryView(c, images, size));
   }
   const store = await volumeStore(d);
   const users = await volumeUsers(d);
@@ -58,8 +48,8 @@ export async function diskUsage(d: Daemon, version: string) {
     Volumes.push({
       ...(await volumeView(d, v)),
       UsageData: {
-        Size: await directorySize(store.dataPath(v.Name)),
         RefCount: users.get(v.Name)?.length ?? 0,
+        Size: await directorySize(store.dataPath(v.Name)),
       },
     });
   }

@@ -2,6 +2,7 @@
 import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../containerd/oci/mod.ts";
 import type { Container } from "./store.ts";
 import { mountsView } from "../volumes/mounts.ts";
+import { findIn, type ImageEntry } from "../images/lookup.ts";
 import { ZERO_TIME } from "./types.ts";
 
 function networks(c: Container) {
@@ -145,14 +146,29 @@ export function statusText(c: Container): string {
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
 }
 
-export function summaryView(c: Container, size?: { rw: number; rootfs: number }) {
+/**
+ * GET /containers/json's Image, as dockerd's refreshImage: the string the container was
+ * created with while it still names the container's image; once that name is gone or names
+ * another image (untagged, retagged), the image's ID. Inspect's Config.Image keeps the string.
+ */
+export function listedImage(c: Container, images: Map<string, ImageEntry>): string {
+  const { Image: id, Config: { Image: typed } } = c.rec;
+  return typed === id || findIn(images, typed)?.entry.id === id ? typed : id;
+}
+
+/** `images`: every image (allImages), to tell whether the container's image name still holds. */
+export function summaryView(
+  c: Container,
+  images: Map<string, ImageEntry>,
+  size?: { rw: number; rootfs: number },
+) {
   const r = c.rec;
   // dockerd's rule: arguments holding a space are wrapped in single quotes, as is.
   const cmd = [r.Path, ...r.Args.map((a) => (a.includes(" ") ? `'${a}'` : a))].join(" ");
   return {
     Id: r.ID,
     Names: [r.Name],
-    Image: r.Config.Image,
+    Image: listedImage(c, images),
     ImageID: r.Image,
     Command: cmd,
     Created: Math.floor(Date.parse(r.Created) / 1000),

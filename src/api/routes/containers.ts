@@ -19,6 +19,7 @@ import { logStream } from "../containers/logs.ts";
 import { createBodySchema, hostConfigSchema } from "../containers/types.ts";
 import { updateContainer } from "../containers/update.ts";
 import { inspectView, summaryView } from "../containers/view.ts";
+import { allImages } from "../images/lookup.ts";
 import { waitStream } from "../containers/wait.ts";
 import type { Daemon } from "../daemon.ts";
 import { parseFilters } from "../http/filters.ts";
@@ -59,13 +60,14 @@ export function containerRoutes(d: Daemon): Route[] {
     {
       method: "GET",
       path: "/containers/json",
-      handler: (ctx) => {
+      handler: async (ctx) => {
         const list = listContainers(d, {
           all: boolQuery(ctx.query, "all"),
           limit: intQuery(ctx.query, "limit"),
           filters: parseFilters(ctx.query.get("filters"), LIST_FILTERS),
         });
-        return { status: 200, json: list.map((c) => summaryView(c)) };
+        const images = await allImages(d.containerd);
+        return { status: 200, json: list.map((c) => summaryView(c, images)) };
       },
     },
     {

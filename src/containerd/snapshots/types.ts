@@ -23,8 +23,9 @@ export interface Mount {
 }
 
 export interface Usage {
-  /** Bytes on disk (st_blocks × 512, each inode once). */
+  /** Bytes of the files (apparent sizes of all but directories), each inode once: usage.ts. */
   size: number;
+  /** Distinct inodes, directories included. */
   inodes: number;
 }
 

@@ -1,7 +1,9 @@
-// Usage of a snapshot's directory tree as dockerd's overlay2 reports a layer's size
-// (pkg/directory.Size): the apparent size of every entry but directories (files, symlinks'
-// target lengths), each inode once. Not containerd's st_blocks: `docker images`,
-// `history` and `system df` show these bytes, and dockerd's add up the files.
+// Usage of a directory tree as dockerd measures a layer (overlay2's diff size) and, for
+// /system/df, a container's writable layer and a volume (pkg/directory.Size): the apparent
+// size of every entry but directories (files, symlinks' target lengths), each inode once.
+// Not containerd's st_blocks: `docker images`, `history` and `system df` show these bytes.
+// As directory.Size, an entry removed during the walk (a running container's) is skipped;
+// a missing root is an error.
 
 import type { Usage } from "./types.ts";
 
@@ -18,8 +20,12 @@ export async function diskUsage(root: string): Promise<Usage> {
       if (!st.isDirectory) size += st.size;
     }
     if (!st.isDirectory) return;
-    for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`);
+    for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`).catch(vanished);
   };
   await visit(root);
   return { size, inodes };
+}
+
+function vanished(e: unknown): void {
+  if (!(e instanceof Deno.errors.NotFound)) throw e;
 }
