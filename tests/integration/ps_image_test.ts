@@ -9,7 +9,7 @@ import { startDaemon } from "../helpers/daemon.ts";
 import { onDockerd, ourSide, type Side } from "../helpers/docker_side.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
-const CONTAINERS = ["c3", "c4", "c5", "r1"];
+const CONTAINERS = ["c3", "c4", "c5", "r1", "i1", "i2"];
 
 async function scenario(s: Side): Promise<string[]> {
   const names = new Map<string, string>();
@@ -25,8 +25,12 @@ async function scenario(s: Side): Promise<string[]> {
   const create = (name: string, image: string) =>
     s.docker(["create", "--name", name, "--network", "none", image, "true"]);
 
-  names.set(await id("busybox"), "BB");
+  const busybox = await id("busybox");
+  names.set(busybox, "BB");
   await create("c4", "busybox");
+  // Created by ID: a short one and the full one.
+  await create("i1", busybox.slice(7, 19));
+  await create("i2", busybox);
   await s.docker(["commit", "c4", "mine:tag"]);
   names.set(await id("mine:tag"), "M");
   try {
@@ -47,7 +51,7 @@ async function scenario(s: Side): Promise<string[]> {
     }
     say(`ps: ${(await s.docker(["ps", "-a", "--format", "{{.Names}} {{.Image}}"])).trim()}`);
     const df = JSON.parse((await s.api("GET", "/system/df")).slice(4));
-    say(`df: ${df.Containers.map((c: { Image: string }) => c.Image).sort().join(" ")}`);
+    say(`df: ${df.Containers.map((c: { Image: string }) => named(c.Image)).sort().join(" ")}`);
     const format = "{{.Name}} {{.Image}} {{.Config.Image}}";
     say(`inspect: ${(await s.docker(["inspect", "-f", format, ...CONTAINERS])).trim()}`);
   } finally {
@@ -64,10 +68,12 @@ const EXPECTED = [
   "list /c3: M M",
   "list /c4: busybox BB",
   "list /c5: M M",
+  "list /i1: BB-short BB",
+  "list /i2: BB BB",
   "list /r1: M M",
-  "ps: c5 M-short\nr1 M-short\nc3 M-short\nc4 busybox",
-  "df: busybox M M M",
-  "inspect: /c3 M mine:tag\n/c4 BB busybox\n/c5 M mine:t2\n/r1 M mine:tag",
+  "ps: c5 M-short\nr1 M-short\nc3 M-short\ni2 BB-short\ni1 BB-short\nc4 busybox",
+  "df: BB BB-short M M M busybox",
+  "inspect: /c3 M mine:tag\n/c4 BB busybox\n/c5 M mine:t2\n/r1 M mine:tag\n/i1 BB BB-short\n/i2 BB BB",
 ];
 
 Deno.test({

@@ -1,7 +1,9 @@
 // POST /containers/create: the image's config merged with the request's (Docker's merge),
 // the OCI spec built, the containerd container (with its rootfs snapshot) created, and
 // config.v2.json + hostconfig.json written. Nothing is left behind when a step fails.
-import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
+import { errorKind, invalidArgument } from "../../lib/errors.ts";
+import { referenceString } from "../../lib/reference.ts";
+import { findImage, primaryName } from "../images/lookup.ts";
 import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
 import { withUser } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
@@ -68,6 +70,21 @@ function newId(): string {
   return [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * The containerd image `raw` names, as Docker's GetImage finds it: a name (the quick path:
+ * one lookup), else a full ID, a reference recorded under another form, or an ID prefix.
+ */
+async function imageFor(d: Daemon, raw: string) {
+  try {
+    return await d.containerd.images.get(raw);
+  } catch (e) {
+    if (!["not_found", "invalid_argument"].includes(errorKind(e))) throw e;
+  }
+  const { entry, ref } = await findImage(d.containerd, raw); // "No such image: …" when none
+  const named = ref && entry.records.find((r) => r.name === referenceString(ref));
+  return await d.containerd.images.get(named ? named.name : primaryName(entry));
+}
+
 export async function createContainer(
   d: Daemon,
   name: string | undefined,
@@ -76,13 +93,7 @@ export async function createContainer(
   endpoints: Record<string, EndpointRequest> = {},
 ): Promise<{ Id: string; Warnings: string[] }> {
   if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
-  let image;
-  try {
-    image = await d.containerd.images.get(config.Image);
-  } catch (e) {
-    if (errorKind(e) === "not_found") throw notFound(`No such image: ${config.Image}`);
-    throw e;
-  }
+  const image = await imageFor(d, config.Image);
   const id = newId();
   const cfg = mergeImageConfig(config, (image.config.config ?? {}) as ImageConfig);
   if (!cfg.Hostname) cfg.Hostname = host.NetworkMode === "host" ? Deno.hostname() : id.slice(0, 12);
