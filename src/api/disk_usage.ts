@@ -2,25 +2,16 @@
 // total sizes (LayersSize counts each layer once), the containers with the size of their
 // writable layer (SizeRw; SizeRootFs adds the image), and the volumes with their usage
 // (bytes of their files, hardlinks once; RefCount: containers using them). Sizes are
-// snapshots/usage.ts's walk, the one dockerd's pkg/directory.Size does for both.
+// lib/directory_size.ts's walk, the one dockerd's pkg/directory.Size does for both.
 
 import type { Container } from "./containers/store.ts";
 import type { Daemon } from "./daemon.ts";
 import { summaryView } from "./containers/view.ts";
 import { imageDiskUsage } from "./images/list.ts";
 import { allImages } from "./images/lookup.ts";
-import { diskUsage as usage } from "../containerd/snapshots/usage.ts";
+import { directorySize } from "../lib/directory_size.ts";
 import { volumeUsers, volumeView } from "./volumes/service.ts";
 import { volumeStore } from "./volumes/store.ts";
-
-/** Bytes of the files under `root`, each inode once (pkg/directory.Size): -1 when unreadable. */
-async function directorySize(root: string): Promise<number> {
-  try {
-    return (await usage(root)).size;
-  } catch {
-    return -1;
-  }
-}
 
 /** The container's writable layer (its snapshot's upper directory) and the whole rootfs. */
 async function containerSize(d: Daemon, c: Container, imageSize: number) {

@@ -3,6 +3,7 @@
 // container store (each container's MountPoints) and the creations in flight.
 import { z } from "zod";
 import { invalidArgument } from "../../lib/errors.ts";
+import { directorySize } from "../../lib/directory_size.ts";
 import type { Daemon } from "../daemon.ts";
 import { matchLabels, parseFilters } from "../http/filters.ts";
 import { mountPointsOf } from "./mounts.ts";
@@ -103,23 +104,6 @@ export async function removeVolume(d: Daemon, name: string, force: boolean): Pro
   d.events.publish("volume", "destroy", name, { driver: "local" });
 }
 
-async function diskUsage(path: string): Promise<number> {
-  let total = 0;
-  const stack = [path];
-  while (stack.length) {
-    const dir = stack.pop()!;
-    try {
-      for await (const e of Deno.readDir(dir)) {
-        const p = `${dir}/${e.name}`;
-        const st = await Deno.lstat(p);
-        if (e.isDirectory) stack.push(p);
-        else if (st.isFile) total += st.size;
-      }
-    } catch { /* gone */ }
-  }
-  return total;
-}
-
 /** POST /volumes/prune: unused anonymous volumes (every unused one with all=true). */
 export async function pruneVolumes(d: Daemon, rawFilters: string | null) {
   const f = parseFilters(rawFilters, ["label", "label!", "all"]);
@@ -134,7 +118,8 @@ export async function pruneVolumes(d: Daemon, rawFilters: string | null) {
     if (!matchLabels(f.get("label"), v.Labels)) continue;
     const not = f.get("label!") ?? [];
     if (not.length && not.some((l) => matchLabels([l], v.Labels))) continue;
-    const size = await diskUsage(s.dataPath(v.Name));
+    // As moby's prune: a volume whose size cannot be read adds nothing.
+    const size = Math.max(0, await directorySize(s.dataPath(v.Name)));
     try {
       await s.remove(v.Name, []);
     } catch {

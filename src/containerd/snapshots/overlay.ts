@@ -18,7 +18,7 @@ import {
   type SnapshotOptions,
   type Usage,
 } from "./types.ts";
-import { diskUsage } from "./usage.ts";
+import { diskUsage } from "../../lib/directory_size.ts";
 
 export class OverlaySnapshotter {
   #meta: Metadata;

@@ -23,7 +23,7 @@ export interface Mount {
 }
 
 export interface Usage {
-  /** Bytes of the files (apparent sizes of all but directories), each inode once: usage.ts. */
+  /** Bytes of the files (apparent sizes of all but directories), each inode once: lib/directory_size.ts. */
   size: number;
   /** Distinct inodes, directories included. */
   inodes: number;

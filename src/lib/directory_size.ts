@@ -5,9 +5,8 @@
 // As directory.Size, an entry removed during the walk (a running container's) is skipped;
 // a missing root is an error.
 
-import type { Usage } from "./types.ts";
-
-export async function diskUsage(root: string): Promise<Usage> {
+/** Bytes and inodes of a tree (a snapshot's Usage). */
+export async function diskUsage(root: string): Promise<{ size: number; inodes: number }> {
   const seen = new Set<string>();
   let size = 0;
   let inodes = 0;
@@ -28,4 +27,13 @@ export async function diskUsage(root: string): Promise<Usage> {
 
 function vanished(e: unknown): void {
   if (!(e instanceof Deno.errors.NotFound)) throw e;
+}
+
+/** diskUsage's bytes, or -1 when the tree cannot be read (as /system/df shows it). */
+export async function directorySize(root: string): Promise<number> {
+  try {
+    return (await diskUsage(root)).size;
+  } catch {
+    return -1;
+  }
 }
