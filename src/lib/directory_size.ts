@@ -5,13 +5,23 @@
 // As directory.Size, an entry removed during the walk (a running container's) is skipped;
 // a missing root is an error.
 
-/** Bytes and inodes of a tree (a snapshot's Usage). */
+/** Entries walked between turns of the event loop (a few ms of blocking each). */
+const YIELD_EVERY = 500;
+
+/**
+ * Bytes and inodes of a tree (a snapshot's Usage). The walk uses the sync lstat and readDir:
+ * an async fs op costs ~0.1 ms of CPU, ten times the rest of the walk (a snapshot commit of
+ * the 4,700-entry minbase layer: 0.5 → 0.05 s); other work gets the event loop every
+ * YIELD_EVERY entries.
+ */
 export async function diskUsage(root: string): Promise<{ size: number; inodes: number }> {
   const seen = new Set<string>();
   let size = 0;
   let inodes = 0;
+  let walked = 0;
   const visit = async (path: string) => {
-    const st = await Deno.lstat(path);
+    if (++walked % YIELD_EVERY === 0) await new Promise((r) => setTimeout(r, 0));
+    const st = Deno.lstatSync(path);
     const id = `${st.dev}:${st.ino}`;
     if (!seen.has(id)) {
       seen.add(id);
@@ -19,7 +29,7 @@ export async function diskUsage(root: string): Promise<{ size: number; inodes: n
       if (!st.isDirectory) size += st.size;
     }
     if (!st.isDirectory) return;
-    for await (const e of Deno.readDir(path)) await visit(`${path}/${e.name}`).catch(vanished);
+    for (const e of Deno.readDirSync(path)) await visit(`${path}/${e.name}`).catch(vanished);
   };
   await visit(root);
   return { size, inodes };
