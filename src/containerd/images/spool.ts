@@ -101,7 +101,9 @@ export class Spool implements AsyncDisposable {
       for await (const chunk of body) {
         hash.update(chunk);
         size += chunk.length;
-        for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
+        // writeSync: an async write op per chunk of the upload cost more CPU than the write
+        // (49 MB minbase archive: spool 0.21 → 0.15 s), and a page-cache write is short.
+        for (let off = 0; off < chunk.length;) off += f.writeSync(chunk.subarray(off));
       }
     } catch (err) {
       throw wrap(err, what);
