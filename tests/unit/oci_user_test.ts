@@ -113,6 +113,6 @@ Deno.test("withUser and withAdditionalGids (--group-add) edit process.user", asy
     additionalGids: [1000, 29, 44, 50, 1234],
   });
   assertEquals(await resolveAdditionalGroups(["50", "video"], rootfs), [50, 44]);
-  await rejects(resolveAdditionalGroups(["nope"], rootfs), /unable to find group nope/);
+  await rejects(resolveAdditionalGroups(["nope"], rootfs), /Unable to find group nope/);
   await rejects(resolveAdditionalGroups(["4294967295"], rootfs), /range/);
 });

@@ -74,6 +74,32 @@ export function withPidsLimit(limit: number): SpecOpt {
   };
 }
 
+/** --memory-reservation: the soft limit (bytes; 0 leaves it unset). */
+export function withMemoryReservation(bytes: number): SpecOpt {
+  return (spec) => {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) {
+      throw invalidArgument(`invalid memory reservation ${bytes}`);
+    }
+    if (bytes === 0) return;
+    const r = resourcesOf(spec);
+    r.memory = { ...(r.memory ?? {}), reservation: bytes };
+  };
+}
+
+/** --cpuset-cpus/--cpuset-mems: lists like "0-2,4" (empty leaves the parent's). */
+export function withCpuset(cpus: string, mems: string): SpecOpt {
+  return (spec) => {
+    for (const [what, list] of [["cpus", cpus], ["mems", mems]]) {
+      if (list && !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(list)) {
+        throw invalidArgument(`Invalid value ${list} for cpuset ${what}`);
+      }
+    }
+    if (!cpus && !mems) return;
+    const r = resourcesOf(spec);
+    r.cpu = { ...(r.cpu ?? {}), ...(cpus ? { cpus } : {}), ...(mems ? { mems } : {}) };
+  };
+}
+
 /** --cgroup-parent/cgroupsPath: an absolute cgroupfs path without "..". */
 export function withCgroupsPath(path: string): SpecOpt {
   return (spec) => {
@@ -153,7 +179,13 @@ export function withDevices(devices: (string | DeviceMapping)[], stat: DeviceSta
         throw invalidArgument(
           `error gathering device information while adding custom device ${
             JSON.stringify(m.pathOnHost)
-          }: ${err instanceof Error ? err.message : err}`,
+          }: ${
+            err instanceof Deno.errors.NotFound
+              ? "no such file or directory" // Go's ENOENT text, as dockerd says it
+              : err instanceof Error
+              ? err.message
+              : err
+          }`,
         );
       }
       if (st.kind !== "char" && st.kind !== "block") {

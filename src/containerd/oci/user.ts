@@ -159,7 +159,8 @@ export async function resolveAdditionalGroups(
     }
     const gid = parseId(want, "group");
     if (gid === undefined) {
-      throw invalidArgument(`unable to find group ${want}: no matching entries in group file`);
+      // dockerd's GetAdditionalGroups capitalizes this one (not the --user group's).
+      throw invalidArgument(`Unable to find group ${want}: no matching entries in group file`);
     }
     out.push(gid);
   }
