@@ -5,7 +5,7 @@ import { errorKind, invalidArgument } from "../../lib/errors.ts";
 import { referenceString } from "../../lib/reference.ts";
 import { findImage, primaryName } from "../images/lookup.ts";
 import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
-import { withUser } from "../../containerd/oci/mod.ts";
+import { withAdditionalGids, withUser } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";
 import { writeAtomic } from "./atomic.ts";
@@ -14,6 +14,8 @@ import { buildSpec } from "./spec.ts";
 import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
 import { randomName } from "./names.ts";
+import { namespaceOwner } from "./join_ns.ts";
+import { verifyContainerSettings } from "./verify.ts";
 import { type EndpointRequest, networking } from "../network/manager.ts";
 import {
   copyUpVolumes,
@@ -41,7 +43,9 @@ export function mergeImageConfig(user: Config, image: ImageConfig): Config {
   }
   if (!c.OnBuild?.length) c.OnBuild = image.OnBuild ?? c.OnBuild;
   if (!c.WorkingDir) c.WorkingDir = image.WorkingDir ?? "";
-  if (image.Volumes) c.Volumes = { ...image.Volumes, ...(c.Volumes ?? {}) };
+  // An empty map (the CLI always sends one) takes the image's, null included.
+  if (!Object.keys(c.Volumes ?? {}).length) c.Volumes = image.Volumes ?? null;
+  else if (image.Volumes) c.Volumes = { ...image.Volumes, ...c.Volumes };
   if (!c.StopSignal && image.StopSignal) c.StopSignal = image.StopSignal;
   if (image.Healthcheck) {
     if (!c.Healthcheck) c.Healthcheck = image.Healthcheck;
@@ -99,6 +103,8 @@ export async function createContainer(
   if (!cfg.Hostname) cfg.Hostname = host.NetworkMode === "host" ? Deno.hostname() : id.slice(0, 12);
   const args = commandOf(cfg);
   if (!args.length) throw invalidArgument("No command specified");
+  // `--entrypoint ""` reset the image's; the container records none.
+  if (cfg.Entrypoint?.length === 1 && cfg.Entrypoint[0] === "") cfg.Entrypoint = null;
   const restart = host.RestartPolicy;
   if (host.AutoRemove && restart.Name && restart.Name !== "no") {
     throw invalidArgument("can't create 'AutoRemove' container with restart policy");
@@ -108,6 +114,7 @@ export async function createContainer(
       `maximum retry count cannot be used with restart policy '${restart.Name}'`,
     );
   }
+  await verifyContainerSettings(cfg, host);
   // dockerd's verifyContainerSettings: every exposed and published port and binding parses.
   for (const p of Object.keys(cfg.ExposedPorts ?? {})) parsePortKey(p);
   validatePortBindings(host.PortBindings);
@@ -125,8 +132,16 @@ export async function createContainer(
   host.IpcMode ||= "private";
   host.CgroupnsMode ||= "host";
   host.ShmSize ||= 64 * 1024 * 1024;
+  // dockerd's adaptContainerSettings: "unset" (-1) and no or unlimited pids (<= 0) are null.
+  if (host.MemorySwappiness === -1) host.MemorySwappiness = null;
+  if (host.PidsLimit != null && host.PidsLimit <= 0) host.PidsLimit = null;
+  if (host.Privileged && !(host.SecurityOpt ?? []).some((o) => o.startsWith("label"))) {
+    host.SecurityOpt = [...(host.SecurityOpt ?? []), "label=disable"];
+  }
   if (!host.RestartPolicy.Name) host.RestartPolicy.Name = "no";
 
+  host.IpcMode = namespaceOwner(d, host.IpcMode, "IPC");
+  host.PidMode = namespaceOwner(d, host.PidMode, "PID");
   const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
   host.NetworkMode = net.mode;
   const finalName = "/" +
@@ -157,8 +172,10 @@ export async function createContainer(
     created = true;
     const snap = await d.containerd.containers.snapshot(id);
     await copyUpVolumes(d, vols.points, snap.mounts);
-    if (cfg.User) {
-      await withUser(cfg.User, snapshotReader(snap.mounts))(spec);
+    if (cfg.User || host.GroupAdd?.length) {
+      const read = snapshotReader(snap.mounts);
+      if (cfg.User) await withUser(cfg.User, read)(spec);
+      if (host.GroupAdd?.length) await withAdditionalGids(host.GroupAdd, read)(spec);
       await d.containerd.containers.update(id, {
         spec: spec as unknown as Record<string, unknown>,
       });

@@ -11,6 +11,7 @@ import type { Daemon } from "../daemon.ts";
 import { NotModified } from "../http/errors.ts";
 import { eventAttrs } from "./create.ts";
 import { startHealthcheck } from "./health.ts";
+import { joinNamespaces } from "./join_ns.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
 import type { Container } from "./store.ts";
@@ -56,6 +57,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   const id = c.rec.ID;
   // A task left from an earlier run (daemon restart) goes first.
   await d.containerd.tasks.delete(id).catch(() => {});
+  await joinNamespaces(d, c);
   // The network namespace and endpoints exist before the task: the runtime joins them.
   await networking(d).setupContainer(c);
   try {

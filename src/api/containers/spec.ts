@@ -1,13 +1,17 @@
 // The container's OCI spec from its (merged) Config and HostConfig, with containerd's spec
 // builders: Docker's defaults, then each option in dockerd's order.
 import {
+  cgroupPath,
   generateSpec,
   parseDevice,
   type Spec,
   type SpecOpt,
   statHostDevice,
   withCapabilities,
+  withCgroupnsMode,
+  withCgroupsPath,
   withCPUs,
+  withCpuset,
   withCpuShares,
   withDevices,
   withEnv,
@@ -15,8 +19,10 @@ import {
   withInit,
   withIpcMode,
   withMemoryLimit,
+  withMemoryReservation,
   withMounts,
   withNetworkMode,
+  withNoNewPrivileges,
   withOOMScoreAdj,
   withPidMode,
   withPidsLimit,
@@ -88,7 +94,7 @@ export function mountRequests(host: HostConfig): MountRequest[] {
   for (const m of host.Mounts ?? []) {
     if (m.Type === "bind") {
       out.push({
-        source: m.Source,
+        source: m.Source ?? "",
         destination: m.Target,
         readonly: m.ReadOnly,
         propagation: m.BindOptions?.Propagation as never,
@@ -110,6 +116,20 @@ export function mountRequests(host: HostConfig): MountRequest[] {
   return out;
 }
 
+/** --security-opt no-new-privileges[=true|:true] (the last one given wins). */
+function noNewPrivileges(securityOpt: string[]): boolean {
+  let on = false;
+  for (const opt of securityOpt) {
+    const m = /^no-new-privileges(?:[=:](.*))?$/.exec(opt);
+    if (!m) continue;
+    if (m[1] !== undefined && m[1] !== "true" && m[1] !== "false") {
+      throw invalidArgument(`invalid --security-opt 2: ${JSON.stringify(opt)}`);
+    }
+    on = m[1] !== "false";
+  }
+  return on;
+}
+
 export async function buildSpec(
   id: string,
   cfg: Config,
@@ -124,11 +144,17 @@ export async function buildSpec(
   ];
   if (cfg.WorkingDir) opts.push(withWorkingDir(cfg.WorkingDir));
   opts.push(withNetworkMode(files.netns));
-  opts.push(withIpcMode(host.IpcMode));
-  opts.push(withPidMode(host.PidMode));
+  // container:<id> modes are joined at each start (joinNamespaces): the other container's
+  // process changes; until then the spec holds private namespaces.
+  const joined = (mode: string) => mode.startsWith("container:") ? "private" : mode;
+  opts.push(withIpcMode(joined(host.IpcMode)));
+  opts.push(withPidMode(joined(host.PidMode)));
   opts.push(withUtsMode(host.UTSMode));
+  if (host.CgroupnsMode === "private") opts.push(withCgroupnsMode("private"));
+  if (host.CgroupParent) opts.push(withCgroupsPath(cgroupPath(host.CgroupParent, id)));
   if (host.UTSMode !== "host") {
     opts.push(withHostname(cfg.Hostname || id.slice(0, 12)));
+    if (cfg.Domainname) opts.push((spec) => void (spec.domainname = cfg.Domainname));
   }
   const size = host.ConsoleSize && host.ConsoleSize[0] > 0
     ? { height: host.ConsoleSize[0], width: host.ConsoleSize[1] }
@@ -136,22 +162,37 @@ export async function buildSpec(
   opts.push(withTTY(cfg.Tty, size));
   const mounts = [...userMounts];
   const taken = new Set(mounts.map((m) => m.destination));
+  // dockerd's order; read-only with a read-only rootfs.
   const etc: [string, string][] = [
+    ["/etc/resolv.conf", files.resolvConf],
     ["/etc/hostname", files.hostname],
     ["/etc/hosts", files.hosts],
-    ["/etc/resolv.conf", files.resolvConf],
   ];
   for (const [dest, src] of etc) {
-    if (!taken.has(dest)) mounts.push({ source: src, destination: dest, options: ["rprivate"] });
+    if (taken.has(dest)) continue;
+    mounts.push({
+      source: src,
+      destination: dest,
+      options: ["rprivate"],
+      readonly: host.ReadonlyRootfs,
+    });
   }
+  // The init's bind comes before the user's mounts, as dockerd's.
+  if (host.Init) opts.push(withInit());
   opts.push(withMounts(mounts));
-  if (host.ShmSize) opts.push(withShmSize(host.ShmSize));
+  // Only a private /dev/shm has a size (host and container:<id> bind another one).
+  if (host.ShmSize && ["private", "shareable", ""].includes(host.IpcMode)) {
+    opts.push(withShmSize(host.ShmSize));
+  }
   if ((host.CapAdd ?? []).length || (host.CapDrop ?? []).length) {
     opts.push(withCapabilities({ add: host.CapAdd ?? [], drop: host.CapDrop ?? [] }));
   }
   if (host.Privileged) opts.push(withPrivileged());
   if (host.ReadonlyRootfs) opts.push(withReadonlyRootfs(true));
+  if (noNewPrivileges(host.SecurityOpt ?? [])) opts.push(withNoNewPrivileges());
   if (host.Memory) opts.push(withMemoryLimit(host.Memory, host.MemorySwap || undefined));
+  if (host.MemoryReservation) opts.push(withMemoryReservation(host.MemoryReservation));
+  opts.push(withCpuset(host.CpusetCpus, host.CpusetMems));
   if (host.NanoCpus) opts.push(withCPUs(host.NanoCpus / 1e9, navigator.hardwareConcurrency));
   if (host.CpuShares) opts.push(withCpuShares(host.CpuShares));
   if (host.PidsLimit) opts.push(withPidsLimit(host.PidsLimit));
@@ -170,7 +211,6 @@ export async function buildSpec(
   }
   if (host.Sysctls && Object.keys(host.Sysctls).length) opts.push(withSysctls(host.Sysctls));
   if (host.OomScoreAdj) opts.push(withOOMScoreAdj(host.OomScoreAdj));
-  if (host.Init) opts.push(withInit());
   opts.push(withinOwnBoundingSet());
   // Last: the default profile depends on the capabilities the options above settled on.
   opts.push(seccompOpt(host.SecurityOpt ?? [], host.Privileged === true));

@@ -55,9 +55,10 @@ export type RestartPolicy = z.infer<typeof restartPolicySchema>;
 
 const mountSchema = z.looseObject({
   Type: z.enum(["bind", "tmpfs", "volume", "npipe", "cluster"]),
-  Source: Str.default(""),
+  // No defaults: inspect echoes what the client sent (dockerd's omitempty fields).
+  Source: Str.optional(),
   Target: Str,
-  ReadOnly: z.boolean().default(false),
+  ReadOnly: z.boolean().optional(),
   BindOptions: z.looseObject({ Propagation: Str.optional(), NonRecursive: z.boolean().optional() })
     .nullish(),
   TmpfsOptions: z.looseObject({ SizeBytes: Int.optional(), Mode: Int.optional() }).nullish(),
@@ -104,6 +105,8 @@ export const hostConfigSchema = z.looseObject({
   Memory: Int.default(0),
   NanoCpus: Int.default(0),
   CgroupParent: Str.default(""),
+  CpusetCpus: Str.default(""),
+  CpusetMems: Str.default(""),
   CpuPeriod: Int.default(0),
   CpuQuota: Int.default(0),
   Devices: z.array(z.looseObject({
@@ -116,7 +119,8 @@ export const hostConfigSchema = z.looseObject({
   MemorySwappiness: Int.nullish(),
   OomKillDisable: z.boolean().nullish(),
   PidsLimit: Int.nullish(),
-  Ulimits: z.array(z.object({ Name: Str, Soft: Int, Hard: Int })).nullish(),
+  // dockerd's key order (units.Ulimit: Name, Hard, Soft).
+  Ulimits: z.array(z.object({ Name: Str, Hard: Int, Soft: Int })).nullish(),
   Init: z.boolean().nullish(),
   Mounts: z.array(mountSchema).max(256).nullish(),
   MaskedPaths: StrList.nullish(),

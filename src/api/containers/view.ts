@@ -94,8 +94,8 @@ export function inspectView(c: Container, graph?: Record<string, string>) {
     ExecIDs: c.execs.size ? [...c.execs] : null,
     HostConfig: {
       ...h,
-      MaskedPaths: h.MaskedPaths ?? (h.Privileged ? [] : [...DEFAULT_MASKED_PATHS]),
-      ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? [] : [...DEFAULT_READONLY_PATHS]),
+      MaskedPaths: h.MaskedPaths ?? (h.Privileged ? null : [...DEFAULT_MASKED_PATHS]),
+      ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? null : [...DEFAULT_READONLY_PATHS]),
       MemorySwappiness: h.MemorySwappiness ?? null,
       PidsLimit: h.PidsLimit ?? null,
       OomKillDisable: h.OomKillDisable ?? null,

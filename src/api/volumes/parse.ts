@@ -166,10 +166,11 @@ export function parseMount(m: ApiMount): MountSpec {
   if (driver && driver !== "local") throw invalidArgument(`plugin "${driver}" not found`);
   return {
     Type: "volume",
-    Source: m.Source,
+    Source: m.Source ?? "",
     Destination: dst,
     RW: !m.ReadOnly,
-    Mode: "",
+    // dockerd's setBindModeIfNull for the local driver's volumes.
+    Mode: "z",
     Propagation: "",
     NoCopy: vo?.NoCopy ?? false,
     Labels: vo?.Labels ?? undefined,

@@ -1,0 +1,126 @@
+// dockerd's checks of a create request before any spec is built (daemon/daemon_unix.go
+// verifyPlatformContainerResources and verifyPlatformContainerSettings, daemon/container.go
+// verifyContainerSettings), with dockerd's words: the CLI prints them after "docker: Error
+// response from daemon:". The spec builders check the same values again for other callers.
+import { invalidArgument } from "../../lib/errors.ts";
+import { ALL_CAPABILITIES, MIN_MEMORY } from "../../containerd/oci/mod.ts";
+import { LOG_DRIVERS } from "../config_validate.ts";
+import { parseSignal } from "./signals.ts";
+import type { Config, HostConfig } from "./types.ts";
+
+/** Docker's cpuset list syntax ("0-2,4"); the numbers it names. */
+function parseCpuset(list: string): Set<number> {
+  const out = new Set<number>();
+  for (const part of list.split(",")) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new Error(`invalid format: ${list}`);
+    const [lo, hi] = [Number(m[1]), Number(m[2] ?? m[1])];
+    if (hi < lo) throw new Error(`invalid range format: ${part}`);
+    for (let i = lo; i <= hi; i++) out.add(i);
+  }
+  return out;
+}
+
+/** The root cpuset cgroup's list (dockerd's sysInfo.Cpus / Mems), else the online CPUs. */
+async function available(what: "cpus" | "mems"): Promise<string> {
+  for (
+    const f of [
+      `/sys/fs/cgroup/cpuset/cpuset.${what}`,
+      `/sys/fs/cgroup/cpuset.${what}.effective`,
+      what === "cpus" ? "/sys/devices/system/cpu/online" : "/sys/devices/system/node/online",
+    ]
+  ) {
+    const text = await Deno.readTextFile(f).catch(() => "");
+    if (text.trim()) return text.trim();
+  }
+  return "0";
+}
+
+async function checkCpuset(list: string, what: "cpus" | "mems"): Promise<void> {
+  if (!list) return;
+  let want: Set<number>;
+  try {
+    want = parseCpuset(list);
+  } catch (e) {
+    throw invalidArgument(`Invalid value ${list} for cpuset ${what}: ${(e as Error).message}`);
+  }
+  const have = await available(what);
+  const ok = parseCpuset(have);
+  if ([...want].some((n) => !ok.has(n))) {
+    const noun = what === "cpus" ? "CPUs" : "memory nodes";
+    throw invalidArgument(
+      `Requested ${noun} are not available - requested ${list}, available: ${have}`,
+    );
+  }
+}
+
+function checkCapabilities(caps: string[] | null | undefined, field: string): void {
+  for (const c of caps ?? []) {
+    let name = c.toUpperCase();
+    if (name === "ALL") continue;
+    if (!name.startsWith("CAP_")) name = "CAP_" + name;
+    if (!ALL_CAPABILITIES.includes(name)) {
+      throw invalidArgument(`invalid ${field}: unknown capability: ${JSON.stringify(name)}`);
+    }
+  }
+}
+
+export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
+  if (cfg.StopSignal) parseSignal(cfg.StopSignal); // "Invalid signal: …"
+  const ipc = host.IpcMode;
+  if (
+    ipc && !["private", "shareable", "none", "host"].includes(ipc) && !ipc.startsWith("container:")
+  ) {
+    throw invalidArgument(`Invalid IPC mode: ${ipc}`);
+  }
+  checkCapabilities(host.CapAdd, "CapAdd");
+  checkCapabilities(host.CapDrop, "CapDrop");
+  if (host.OomScoreAdj < -1000 || host.OomScoreAdj > 1000) {
+    throw invalidArgument(
+      `Invalid value ${host.OomScoreAdj}, range for oom score adj is [-1000, 1000]`,
+    );
+  }
+  if (host.Memory !== 0 && host.Memory < MIN_MEMORY) {
+    throw invalidArgument("Minimum memory limit allowed is 6MB");
+  }
+  if (host.Memory > 0 && host.MemorySwap > 0 && host.MemorySwap < host.Memory) {
+    throw invalidArgument("Minimum memoryswap limit should be larger than memory limit, see usage");
+  }
+  if (host.Memory === 0 && host.MemorySwap > 0) {
+    throw invalidArgument(
+      "You should always set the Memory limit when using Memoryswap limit, see usage",
+    );
+  }
+  const swappiness = host.MemorySwappiness;
+  if (swappiness != null && (swappiness < -1 || swappiness > 100)) {
+    throw invalidArgument(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+  }
+  if (host.Memory > 0 && host.MemoryReservation > 0 && host.Memory < host.MemoryReservation) {
+    throw invalidArgument(
+      "Minimum memory limit can not be less than memory reservation limit, see usage",
+    );
+  }
+  if (host.MemoryReservation !== 0 && host.MemoryReservation < MIN_MEMORY) {
+    throw invalidArgument("Minimum memory reservation allowed is 6MB");
+  }
+  if (host.NanoCpus > 0 && host.CpuPeriod > 0) {
+    throw invalidArgument("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+  }
+  if (host.NanoCpus > 0 && host.CpuQuota > 0) {
+    throw invalidArgument("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
+  }
+  const cpus = navigator.hardwareConcurrency;
+  if (host.NanoCpus < 0 || host.NanoCpus > cpus * 1e9) {
+    throw invalidArgument(
+      `Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`,
+    );
+  }
+  await checkCpuset(host.CpusetCpus, "cpus");
+  await checkCpuset(host.CpusetMems, "mems");
+  const driver = host.LogConfig.Type;
+  if (driver && !LOG_DRIVERS.includes(driver)) {
+    throw invalidArgument(
+      `error looking up logging plugin ${driver}: plugin "${driver}" not found`,
+    );
+  }
+}
