@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { decompress, detectCompression } from "../../src/lib/tar/compression.ts";
+import { decompress, detectCompression, InflateWorkers } from "../../src/lib/tar/compression.ts";
 import { assertRejects, chunked, concat, gzip, zstd } from "../helpers/layers.ts";
 
 const data = new Uint8Array(100_000).map((_, i) => (i * 7919) % 251);
@@ -59,4 +59,22 @@ Deno.test("decompression cap and corrupt input", async () => {
     () => collect(decompress(chunked(new Uint8Array([0x42, 0x5a, 0x68, 1])))),
     "bzip2",
   );
+});
+
+Deno.test("streams in a row share workers: each is whole, a failed one spoils no other", async () => {
+  const want = `sha256:${createHash("sha256").update(data).digest("hex")}`;
+  using workers = new InflateWorkers();
+  const corrupt = gzip(data);
+  corrupt.fill(0x55, 20, 60);
+  for (const [name, bytes] of [["gzip", gzip(data)], ["zstd", zstd(data)], ["gzip", gzip(data)]]) {
+    let digest = "";
+    const got = await collect(
+      decompress(chunked(bytes as Uint8Array, 4096), { onDigest: (d) => digest = d, workers }),
+    );
+    assertEquals(got, data, name as string);
+    assertEquals(digest, want, name as string);
+    // A failed stream and one left early in between: their workers are not reused.
+    await assertRejects(() => collect(decompress(chunked(corrupt), { workers })), "gzip layer");
+    for await (const _ of decompress(chunked(gzip(data), 100), { workers })) break;
+  }
 });

@@ -10,7 +10,7 @@
 
 import { invalidArgument, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
-import { decompress } from "../../lib/tar/compression.ts";
+import { decompress, type InflateWorkers } from "../../lib/tar/compression.ts";
 import {
   entryComponents,
   WHITEOUT_META_PREFIX,
@@ -23,6 +23,8 @@ import { readTar, type TarEntry } from "../../lib/tar/tar_reader.ts";
 export interface ApplyOptions {
   /** Cap on the uncompressed stream (SECURITY.md class e); default 100 GiB. */
   maxUncompressedBytes?: number;
+  /** Decompression workers shared by the layers of one image. */
+  workers?: InflateWorkers;
 }
 
 export interface ApplyResult {
@@ -59,6 +61,7 @@ export async function applyLayer(
   const tar = readTar(sized(decompress(stream, {
     maxBytes: opts.maxUncompressedBytes,
     onDigest: (d) => diffID = d,
+    workers: opts.workers,
   })));
   for await (const entry of tar) {
     try {

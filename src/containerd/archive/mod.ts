@@ -6,6 +6,7 @@ export {
   decompress,
   type DecompressOptions,
   detectCompression,
+  InflateWorkers,
 } from "../../lib/tar/compression.ts";
 export { entryComponents } from "../../lib/tar/entry_path.ts";
 export { Limits, type TarHeader, TypeFlag } from "../../lib/tar/tar_header.ts";

@@ -3,6 +3,7 @@
 // Chains being unpacked are marked busy so the snapshot GC leaves them alone.
 
 import { wrap } from "../../lib/errors.ts";
+import { InflateWorkers } from "../archive/mod.ts";
 import type { Descriptor } from "../content/oci.ts";
 import type { ContentStore } from "../content/store.ts";
 import { shortId } from "../registry/mod.ts";
@@ -73,10 +74,11 @@ export async function unpackImage(
   }));
   let lastEmit = 0;
   const extracted: boolean[] = [];
+  using workers = new InflateWorkers();
   for (let i = 0; i < layers.length; i++) {
     if (o.signal?.aborted) throw wrap(o.signal.reason ?? new Error("aborted"), "unpack");
     lastEmit = -every; // the first report of each layer goes out
-    const res = await unpackLayers(sn, sources.slice(0, i + 1));
+    const res = await unpackLayers(sn, sources.slice(0, i + 1), { workers });
     const now = res[i].unpacked;
     extracted.push(now);
     if (now) o.onProgress?.({ id: shortId(layers[i].digest), status: "Pull complete" });

@@ -27,6 +27,32 @@ export interface DecompressOptions {
   maxBytes?: number;
   /** Told the sha256 of the decompressed stream once it ended (computed off-thread too). */
   onDigest?: (digest: string) => void;
+  /** Where to take a decompression worker from and give it back (default: one per stream). */
+  workers?: InflateWorkers;
+}
+
+/**
+ * Decompression workers kept between the streams of one job (an image's layers): a
+ * Worker's start (~35 ms) was on the path of every layer. A worker comes back only from a
+ * stream that ended cleanly; disposing terminates the idle ones.
+ */
+export class InflateWorkers implements Disposable {
+  #idle: Worker[] = [];
+  #disposed = false;
+
+  take(): Worker | undefined {
+    return this.#idle.pop();
+  }
+
+  give(w: Worker): void {
+    if (this.#disposed) w.terminate();
+    else this.#idle.push(w);
+  }
+
+  [Symbol.dispose](): void {
+    this.#disposed = true;
+    for (const w of this.#idle.splice(0)) w.terminate();
+  }
 }
 
 /**
@@ -71,18 +97,23 @@ export async function* decompress(
     if (hash) opts.onDigest!(`sha256:${hash.digest("hex")}`);
     return;
   }
-  yield* inflateOffThread(kind, first, done ? null : it, counted, opts.onDigest);
+  yield* inflateOffThread(kind, first, done ? null : it, counted, opts);
 }
 
 type WorkerMessage =
-  | { t: "took" }
-  | { t: "data"; chunk: Uint8Array }
-  | { t: "end"; digest: string }
-  | { t: "error"; message: string };
+  & { seq: number }
+  & (
+    | { t: "took" }
+    | { t: "data"; chunk: Uint8Array }
+    | { t: "end"; digest: string }
+    | { t: "error"; message: string }
+  );
 
 /** Input chunks handed to the worker and not yet consumed by the decompressor. */
 const MAX_INPUT_IN_FLIGHT = 4;
 let workerUrl: string | undefined;
+/** Numbers the streams, so that a reused worker's late message of its last one is dropped. */
+let streams = 0;
 
 /** Decompresses in a Worker (see inflate_worker.ts), feeding it from a separate task. */
 async function* inflateOffThread(
@@ -90,12 +121,14 @@ async function* inflateOffThread(
   first: Uint8Array,
   it: AsyncIterator<Uint8Array> | null,
   counted: (c: Uint8Array) => Uint8Array,
-  onDigest?: (digest: string) => void,
+  { onDigest, workers }: DecompressOptions,
 ): AsyncGenerator<Uint8Array> {
   workerUrl ??= URL.createObjectURL(
     new Blob([INFLATE_WORKER_SOURCE], { type: "application/javascript" }),
   );
-  const w = new Worker(workerUrl, { type: "module" });
+  const w = workers?.take() ?? new Worker(workerUrl, { type: "module" });
+  const seq = ++streams;
+  let ended = false;
   const queue: (WorkerMessage | { t: "failed" })[] = [];
   const wake: { reader?: () => void; feeder?: () => void } = {};
   let inFlight = 0;
@@ -106,15 +139,16 @@ async function* inflateOffThread(
     wake.reader?.();
   };
   w.onmessage = (e: MessageEvent<WorkerMessage>) => {
+    if (e.data.seq !== seq) return;
     if (e.data.t !== "took") return push(e.data);
     inFlight--;
     wake.feeder?.();
   };
   w.onerror = (e) => {
     e.preventDefault();
-    push({ t: "error", message: e.message });
+    push({ t: "error", seq, message: e.message });
   };
-  w.postMessage({ t: "start", kind });
+  w.postMessage({ t: "start", kind, seq });
   const feed = async (chunk: Uint8Array) => {
     while (inFlight >= MAX_INPUT_IN_FLIGHT && !closed) {
       await new Promise<void>((r) => wake.feeder = r);
@@ -147,6 +181,7 @@ async function* inflateOffThread(
         w.postMessage({ t: "ack", n: m.chunk.length });
       } else if (m.t === "end") {
         onDigest?.(m.digest);
+        ended = true;
         break;
       } else if (m.t === "failed") {
         throw failed;
@@ -156,7 +191,12 @@ async function* inflateOffThread(
     }
   } finally {
     closed = true;
-    w.terminate();
+    // Only a worker whose stream ended is in a known state: any other stops here.
+    if (ended && workers) {
+      w.onmessage = null;
+      w.onerror = null;
+      workers.give(w);
+    } else w.terminate();
     wake.feeder?.();
     await pump;
     await it?.return?.();
