@@ -69,7 +69,7 @@ export async function scenario(s: Side): Promise<string[]> {
     const net = opts.includes("--network") ? [] : ["--network", "none"];
     log.push(`${what}: ${await attempt(s, [...RUN, ...net, ...opts, "busybox", "true"])}`);
   }
-  const names = ["s2", "j2", "ln", "lj", "hc", "pv", "pl"];
+  const names = ["s2", "j2", "ln", "lj", "hc", "pv", "pl", "mc"];
   try {
     // Joining the IPC of a container that does not run: refused at start.
     await s.docker([
@@ -243,8 +243,28 @@ export async function scenario(s: Side): Promise<string[]> {
         o.replace(/Up [^(]*/, "Up T ")
       )}`,
     );
+    // --mac-address on a user bridge network (addresses from each daemon's pools).
+    await s.docker(["network", "create", "mnet"]);
+    const mac = "02:42:AC:1F:00:99";
+    await s.docker([
+      "run",
+      "-d",
+      "--name",
+      "mc",
+      "--network",
+      "mnet",
+      "--mac-address",
+      mac,
+      "busybox",
+      "sleep",
+      "100",
+    ]);
+    log.push(`mac eth0: ${await attempt(s, ["exec", "mc", "cat", "/sys/class/net/eth0/address"])}`);
+    const macs = "{{.Config.MacAddress}} {{.NetworkSettings.Networks.mnet.MacAddress}}";
+    log.push(`mac inspect: ${await attempt(s, ["inspect", "-f", macs, "mc"])}`);
   } finally {
     await s.docker(["rm", "-f", ...names]).catch(() => "");
+    await s.docker(["network", "rm", "mnet"]).catch(() => "");
   }
   return log.map(mask);
 }
@@ -296,6 +316,8 @@ const EXPECTED: string[] = [
   'hc: healthy streak 0 ""',
   'hc config: ok {"Test":["CMD-SHELL","cat /tmp/ok"],"Interval":300000000,"Timeout":1000000000,"Retries":1}',
   "ps health: ok Up T (healthy)",
+  "mac eth0: ok 02:42:ac:1f:00:99",
+  "mac inspect: ok 02:42:AC:1F:00:99 02:42:ac:1f:00:99",
 ];
 
 Deno.test({

@@ -44,6 +44,7 @@ export const configSchema = z.looseObject({
   Labels,
   StopSignal: Str.optional(),
   StopTimeout: Int.nullish(),
+  MacAddress: Str.optional(),
 });
 export type Config = z.infer<typeof configSchema>;
 

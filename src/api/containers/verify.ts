@@ -67,6 +67,9 @@ function checkCapabilities(caps: string[] | null | undefined, field: string): vo
 
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
   if (cfg.StopSignal) parseSignal(cfg.StopSignal); // "Invalid signal: …"
+  if (cfg.MacAddress && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(cfg.MacAddress)) {
+    throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
+  }
   const ipc = host.IpcMode;
   if (
     ipc && !["private", "shareable", "none", "host"].includes(ipc) && !ipc.startsWith("container:")

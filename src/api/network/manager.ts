@@ -601,7 +601,7 @@ export class NetworkManager {
       endpointId: randomHex(32),
       ip,
       prefixLen: subnet.prefix,
-      mac: macFor(ip),
+      mac: this.#macOf(c, n) ?? macFor(ip),
       ifname: `eth${i}`,
       aliases: es.Aliases ?? [],
       hostVeth: vethName(),
@@ -637,6 +637,14 @@ export class NetworkManager {
     this.#refreshDns(n);
     this.#event("connect", n, c);
     return ep;
+  }
+
+  /** --mac-address: Config.MacAddress, on the container's primary network only (dockerd's). */
+  #macOf(c: Container, n: NetworkRecord): string | undefined {
+    const mac = c.rec.Config.MacAddress;
+    const mode = c.host.NetworkMode;
+    const primary = mode === "default" ? "bridge" : mode;
+    return mac && (n.Name === primary || n.Id === primary) ? mac.toLowerCase() : undefined;
   }
 
   /** dockerd's network events: an endpoint joining or leaving, at start/stop or by the API. */
