@@ -112,7 +112,7 @@ export async function scenario(s: Side): Promise<string[]> {
   await Deno.mkdir(`${s.dir}/bind`);
   // A parent of our own, removed after (runc leaves the parent's directories behind).
   const parent = `ro-${crypto.randomUUID().slice(0, 8)}`;
-  const names = ["ra", "rc", "e1", "e2", "s1", "j1", "h1", "cg1", "cg2", "hc"];
+  const names = ["ra", "rc", "e1", "e2", "s1", "j1", "h1", "cg1", "cg2", "cg3"];
   try {
     await s.docker(["volume", "create", "named"]);
     // One container with most options.
@@ -384,6 +384,27 @@ export async function scenario(s: Side): Promise<string[]> {
       const j = await inspect(n);
       say(n, JSON.stringify([j.HostConfig?.CgroupnsMode, j.HostConfig?.CgroupParent]));
     }
+    // stats and update find a container under its --cgroup-parent.
+    await s.docker([
+      "run",
+      "-d",
+      "--name",
+      "cg3",
+      "--network",
+      "none",
+      "--cgroup-parent",
+      parent,
+      "--memory",
+      "64m",
+      "busybox",
+      "sleep",
+      "100",
+    ]);
+    const usage = await s.docker(["stats", "--no-stream", "--format", "{{.MemUsage}}", "cg3"]);
+    say("cg3 stats", usage.trim().replace(/^.* \//, "USED /"));
+    await s.docker(["update", "--memory", "32m", "--memory-swap", "64m", "cg3"]);
+    const limit = "cat /sys/fs/cgroup/memory/memory.limit_in_bytes";
+    say("cg3 updated", await attempt(s, ["exec", "cg3", "sh", "-c", limit]));
   } finally {
     await s.docker(["rm", "-f", "-v", ...names]).catch(() => "");
     await removeCgroups(parent);
@@ -567,6 +588,8 @@ const EXPECTED: string[] = [
   "cg2: ok 9:name=systemd:/PARENT/CG2\n8:pids:/PARENT/CG2\n7:blkio:/PARENT/CG2\n6:freezer:/PARENT/CG2\n5:devices:/PARENT/CG2\n4:memory:/PARENT/CG2\n3:cpuset:/PARENT/CG2\n2:cpuacct:/PARENT/CG2\n1:cpu:/PARENT/CG2\n0::/PARENT/CG2",
   'cg1: ["private",""]',
   'cg2: ["host","myparent"]',
+  "cg3 stats: USED / 64MiB",
+  "cg3 updated: ok 33554432",
 ];
 
 Deno.test({

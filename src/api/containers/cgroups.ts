@@ -1,5 +1,7 @@
 // Where a container's v1 cgroups are: each controller's mount from /proc/self/mountinfo,
-// then <mount>/engine/<id> (the cgroupsPath the spec gives).
+// then <mount>/engine/<id> or <mount>/<parent>/<id> (the cgroupsPath the spec gives).
+import { CGROUP_PARENT, cgroupPath } from "../../containerd/oci/mod.ts";
+
 let mounts: Map<string, string> | undefined;
 
 async function controllerMounts(): Promise<Map<string, string>> {
@@ -20,10 +22,15 @@ async function controllerMounts(): Promise<Map<string, string>> {
   return mounts = m;
 }
 
-export async function cgroupDir(controller: string, id: string): Promise<string | undefined> {
+/** `parent`: the container's --cgroup-parent ("" for the daemon's /engine). */
+export async function cgroupDir(
+  controller: string,
+  id: string,
+  parent = "",
+): Promise<string | undefined> {
   const mount = (await controllerMounts()).get(controller);
   if (!mount) return undefined;
-  const dir = `${mount}/engine/${id}`;
+  const dir = `${mount}${cgroupPath(parent || CGROUP_PARENT, id)}`;
   try {
     await Deno.stat(dir);
     return dir;

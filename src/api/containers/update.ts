@@ -10,8 +10,8 @@ import { cgroupDir } from "./cgroups.ts";
 
 type Update = z.infer<typeof updateBodySchema>;
 
-async function writeCgroup(ctrl: string, id: string, file: string, value: string) {
-  const dir = await cgroupDir(ctrl, id);
+async function writeCgroup(ctrl: string, c: Container, file: string, value: string) {
+  const dir = await cgroupDir(ctrl, c.rec.ID, c.host.CgroupParent);
   if (!dir) return;
   await Deno.writeTextFile(`${dir}/${file}`, value).catch((e) => {
     throw invalidArgument(`update ${ctrl}/${file}: ${(e as Error).message}`);
@@ -50,22 +50,21 @@ export async function updateContainer(d: Daemon, c: Container, u: Update) {
   }
   await d.containerd.containers.update(c.rec.ID, { spec: rec.spec });
   if (c.rec.State.Running) {
-    const id = c.rec.ID;
     if (u.Memory) {
       const swap = u.MemorySwap || u.Memory * 2;
-      await writeCgroup("memory", id, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});
-      await writeCgroup("memory", id, "memory.limit_in_bytes", String(u.Memory));
-      await writeCgroup("memory", id, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});
+      await writeCgroup("memory", c, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});
+      await writeCgroup("memory", c, "memory.limit_in_bytes", String(u.Memory));
+      await writeCgroup("memory", c, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});
     }
     if (u.NanoCpus) {
-      await writeCgroup("cpu", id, "cpu.cfs_period_us", "100000");
-      await writeCgroup("cpu", id, "cpu.cfs_quota_us", String(Math.floor(u.NanoCpus / 1e4)));
+      await writeCgroup("cpu", c, "cpu.cfs_period_us", "100000");
+      await writeCgroup("cpu", c, "cpu.cfs_quota_us", String(Math.floor(u.NanoCpus / 1e4)));
     }
-    if (u.CpuShares) await writeCgroup("cpu", id, "cpu.shares", String(u.CpuShares));
+    if (u.CpuShares) await writeCgroup("cpu", c, "cpu.shares", String(u.CpuShares));
     if (u.PidsLimit !== undefined) {
       await writeCgroup(
         "pids",
-        id,
+        c,
         "pids.max",
         u.PidsLimit && u.PidsLimit > 0 ? String(u.PidsLimit) : "max",
       );

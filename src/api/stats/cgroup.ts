@@ -94,9 +94,10 @@ export interface Sample {
   memory_stats: Record<string, unknown>;
 }
 
-export async function sample(id: string): Promise<Sample> {
+/** `parent`: the container's --cgroup-parent ("" for the daemon's). */
+export async function sample(id: string, parent = ""): Promise<Sample> {
   const [mem, acct, cpu, pids, blk] = await Promise.all(
-    ["memory", "cpuacct", "cpu", "pids", "blkio"].map((c) => cgroupDir(c, id)),
+    ["memory", "cpuacct", "cpu", "pids", "blkio"].map((c) => cgroupDir(c, id, parent)),
   );
   const [usage, maxUsage, limit, failcnt, memStat] = await Promise.all(
     [

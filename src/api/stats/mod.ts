@@ -74,11 +74,11 @@ export function statsStream(
         return ctl.close();
       }
       if (!opts.stream) {
-        let cur = await sample(c.rec.ID);
+        let cur = await sample(c.rec.ID, c.host.CgroupParent);
         if (!opts.oneShot) {
           await sleep(1000, signal);
           prev = cur;
-          cur = await sample(c.rec.ID);
+          cur = await sample(c.rec.ID, c.host.CgroupParent);
         }
         ctl.enqueue(line(frame(c, cur, opts.oneShot ? null : prev)));
         return ctl.close();
@@ -86,7 +86,7 @@ export function statsStream(
       if (!first) await sleep(1000, signal);
       first = false;
       if (signal.aborted) return ctl.close();
-      const cur = await sample(c.rec.ID);
+      const cur = await sample(c.rec.ID, c.host.CgroupParent);
       ctl.enqueue(line(frame(c, cur, prev)));
       prev = cur;
     },
