@@ -278,6 +278,9 @@ async function writeReply(
       }
     } catch (e) {
       log("debug", `stream ${req.url}: ${errorMessage(e)}`);
+      // The client went away mid-write: the producer's cancel releases what it holds (cp's
+      // rootfs and the container's lock).
+      await stop();
     } finally {
       signal.removeEventListener("abort", stop);
       if (!res.writableEnded) res.end();
