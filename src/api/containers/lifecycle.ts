@@ -14,7 +14,7 @@ import { startHealthcheck } from "./health.ts";
 import { joinNamespaces } from "./join_ns.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
-import type { Container } from "./store.ts";
+import { type Container, NAME_RE } from "./store.ts";
 import { parseSize } from "./units.ts";
 import { anonymousVolumes } from "../volumes/mounts.ts";
 import { removeAnonymousVolumes } from "../volumes/service.ts";
@@ -42,10 +42,10 @@ function startError(e: unknown): EngineError {
   const kind = /not found|no such file|permission denied|not executable/i.test(msg)
     ? "invalid_argument"
     : errorKind(e);
+  // dockerd 20.10's words (later versions put "failed to create task for container: " first).
   return new EngineError(
     kind,
-    `failed to create task for container: failed to create shim task: OCI runtime create ` +
-      `failed: ${msg}: unknown`,
+    `failed to create shim task: OCI runtime create failed: ${msg}: unknown`,
   );
 }
 
@@ -162,8 +162,22 @@ async function signalContainer(d: Daemon, c: Container, sig: number, all = false
   }
 }
 
-export async function kill(d: Daemon, c: Container, ref: string, signal?: string) {
-  const sig = signal ? parseSignal(signal) : 9;
+/** dockerd's kill: its errors name the container as asked for ("Cannot kill container: …"). */
+export async function kill(d: Daemon, ref: string, signal?: string) {
+  const cannot = (e: unknown) =>
+    new EngineError(errorKind(e), `Cannot kill container: ${ref}: ${errorMessage(e)}`);
+  // A number parses as any signal (0 excepted); the platform check refuses those Linux lacks.
+  const raw = signal?.trim() ?? "KILL";
+  const sig = /^-?\d+$/.test(raw) && Number(raw) !== 0 ? Number(raw) : parseSignal(raw);
+  let c: Container;
+  try {
+    c = d.store.get(ref);
+  } catch (e) {
+    throw cannot(e);
+  }
+  if (sig > 64 || sig < 1) {
+    throw cannot(new Error(`The linux daemon does not support signal ${sig}`));
+  }
   if (!c.rec.State.Running) {
     throw conflict(`Cannot kill container: ${ref}: Container ${c.rec.ID} is not running`);
   }
@@ -227,7 +241,18 @@ export async function rename(d: Daemon, c: Container, newName: string) {
   if (name === old) {
     throw invalidArgument(`Renaming a container with the same name as its current name`);
   }
-  d.store.reserveName(name, c.rec.ID);
+  // dockerd checks the name with its slash here, and says so ("(/bad name)").
+  if (!NAME_RE.test(name)) {
+    throw invalidArgument(
+      `Error when allocating new name: Invalid container name (${name}), only ` +
+        `[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+    );
+  }
+  try {
+    d.store.reserveName(name, c.rec.ID);
+  } catch (e) {
+    throw new EngineError(errorKind(e), `Error when allocating new name: ${errorMessage(e)}`);
+  }
   c.rec.Name = name;
   d.store.releaseName(old);
   await save(d, c);

@@ -20,6 +20,8 @@ import { createBodySchema, hostConfigSchema } from "../containers/types.ts";
 import { updateContainer } from "../containers/update.ts";
 import { inspectView, summaryView } from "../containers/view.ts";
 import { allImages } from "../images/lookup.ts";
+import { imageDiskUsage } from "../images/list.ts";
+import { containerSize } from "../disk_usage.ts";
 import { waitStream } from "../containers/wait.ts";
 import type { Daemon } from "../daemon.ts";
 import { parseFilters } from "../http/filters.ts";
@@ -67,7 +69,19 @@ export function containerRoutes(d: Daemon): Route[] {
           filters: parseFilters(ctx.query.get("filters"), LIST_FILTERS),
         });
         const images = await allImages(d.containerd);
-        return { status: 200, json: list.map((c) => summaryView(c, images)) };
+        if (!boolQuery(ctx.query, "size")) {
+          return { status: 200, json: list.map((c) => summaryView(c, images)) };
+        }
+        // size=1 (ps -s, a --format naming .Size): SizeRw and SizeRootFs, as system df.
+        const imageSizes = new Map(
+          (await imageDiskUsage(d, ctx.version)).Images.map((i) => [i.Id, i.Size]),
+        );
+        const json = [];
+        for (const c of list) {
+          const size = await containerSize(d, c, imageSizes.get(c.rec.Image) ?? 0);
+          json.push(summaryView(c, images, size));
+        }
+        return { status: 200, json };
       },
     },
     {
@@ -119,7 +133,7 @@ export function containerRoutes(d: Daemon): Route[] {
       method: "POST",
       path: "/containers/:id/kill",
       handler: async (ctx) => {
-        await kill(d, get(ctx), ctx.params.id, ctx.query.get("signal") || undefined);
+        await kill(d, ctx.params.id, ctx.query.get("signal") || undefined);
         return empty();
       },
     },
@@ -241,6 +255,7 @@ export function containerRoutes(d: Daemon): Route[] {
             timestamps: boolQuery(q, "timestamps"),
             tail,
             follow: boolQuery(q, "follow"),
+            details: boolQuery(q, "details"),
           }, ctx.signal),
           contentType: null,
         };

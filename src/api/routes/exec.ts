@@ -24,7 +24,7 @@ export function execRoutes(d: Daemon): Route[] {
         if (!body.Cmd?.length) throw invalidArgument("No exec command specified");
         if (!c.rec.State.Running) throw conflict(`Container ${c.rec.ID} is not running`);
         if (c.rec.State.Paused) {
-          throw conflict(`Container ${c.rec.ID} is paused, unpause the container before exec`);
+          throw conflict(`Container ${ctx.params.id} is paused, unpause the container before exec`);
         }
         const id = newId();
         d.execs.add({
