@@ -14,7 +14,7 @@ import { volumeUsers, volumeView } from "./volumes/service.ts";
 import { volumeStore } from "./volumes/store.ts";
 
 /** The container's writable layer (its snapshot's upper directory) and the whole rootfs. */
-async function containerSize(d: Daemon, c: Container, imageSize: number) {
+export async function containerSize(d: Daemon, c: Container, imageSize: number) {
   let rw = 0;
   try {
     const snap = await d.containerd.containers.snapshot(c.rec.ID);

@@ -1,9 +1,10 @@
 // GET /containers/json: all, limit, size and filters (status, name, label, id, ancestor,
-// exited, before, since, health, network), newest first as Docker lists them.
+// exited, before, since, health, network, volume), newest first as Docker lists them.
 import { invalidArgument } from "../../lib/errors.ts";
 import type { Daemon } from "../daemon.ts";
 import { type Filters, matchLabels } from "../http/filters.ts";
 import type { Container } from "./store.ts";
+import { mountPointsOf } from "../volumes/mounts.ts";
 
 const STATUSES = ["created", "restarting", "running", "removing", "paused", "exited", "dead"];
 
@@ -30,7 +31,7 @@ export function listContainers(
 ): Container[] {
   const f = o.filters;
   for (const s of f.get("status") ?? []) {
-    if (!STATUSES.includes(s)) throw invalidArgument(`invalid filter 'status=${s}'`);
+    if (!STATUSES.includes(s)) throw invalidArgument(`Invalid filter 'status=${s}'`);
   }
   let list = d.store.all().sort((a, b) => b.rec.Created.localeCompare(a.rec.Created));
   const ref = (key: string) => {
@@ -74,12 +75,21 @@ export function listContainers(
         return false;
       }
     }
+    const volumes = f.get("volume");
+    if (volumes?.length && !volumes.some((v) => mountsVolume(c, v))) return false;
     if (before && r.Created >= before) return false;
     if (since && r.Created <= since) return false;
     return true;
   });
   if (o.limit && o.limit > 0) list = list.slice(0, o.limit);
   return list;
+}
+
+/** dockerd: a mount's destination, or its volume's name (a bind's source). */
+function mountsVolume(c: Container, value: string): boolean {
+  return mountPointsOf(c).some((m) =>
+    m.Destination === value || (m.Type === "volume" ? m.Name : m.Source) === value
+  );
 }
 
 function matchesImage(c: Container, ref: string): boolean {

@@ -15,12 +15,15 @@ export interface LogOptions {
   /** Last N lines; undefined: all. */
   tail?: number;
   follow: boolean;
+  /** The entry's attributes (log-opt labels/env) before each line, then a space. */
+  details?: boolean;
 }
 
 interface Entry {
   log: string;
   stream: string;
   time: string;
+  attrs?: Record<string, string>;
 }
 
 const enc = new TextEncoder();
@@ -67,12 +70,20 @@ function parse(line: string): Entry | undefined {
   }
 }
 
+/** dockerd's attrsByteSlice: k=v by key, values query-escaped, joined by commas. */
+function attrsText(attrs: Record<string, string> = {}): string {
+  return Object.keys(attrs).sort().map((k) =>
+    `${k}=${new URLSearchParams({ v: attrs[k] }).toString().slice(2)}`
+  ).join(",");
+}
+
 function render(e: Entry, tty: boolean, o: LogOptions): Uint8Array | undefined {
   if (e.stream === "stdout" ? !o.stdout : !o.stderr) return undefined;
   const t = Date.parse(e.time) / 1000;
   if (o.since !== undefined && t < o.since) return undefined;
   if (o.until !== undefined && t > o.until) return undefined;
-  const payload = enc.encode((o.timestamps ? `${e.time} ` : "") + e.log);
+  const details = o.details ? `${attrsText(e.attrs)} ` : "";
+  const payload = enc.encode((o.timestamps ? `${e.time} ` : "") + details + e.log);
   if (tty) return payload;
   const f = new Uint8Array(8 + payload.length);
   f[0] = e.stream === "stderr" ? 2 : 1;

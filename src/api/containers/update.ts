@@ -18,8 +18,36 @@ async function writeCgroup(ctrl: string, c: Container, file: string, value: stri
   });
 }
 
+const MIN_MEMORY = 6 * 1024 * 1024;
+
+/** dockerd's verifyContainerSettings for an update: the asked values alone. */
+function verify(u: Update) {
+  if (u.Memory && u.Memory < MIN_MEMORY) {
+    throw invalidArgument("Minimum memory limit allowed is 6MB");
+  }
+  if (u.Memory && u.Memory > 0 && u.MemorySwap && u.MemorySwap > 0 && u.MemorySwap < u.Memory) {
+    throw invalidArgument("Minimum memoryswap limit should be larger than memory limit, see usage");
+  }
+  const cpus = navigator.hardwareConcurrency;
+  if (u.NanoCpus && (u.NanoCpus < 0 || u.NanoCpus > cpus * 1e9)) {
+    throw invalidArgument(
+      `Range of CPUs is from 0.01 to ${cpus}.00, as there are only ${cpus} CPUs available`,
+    );
+  }
+}
+
 export async function updateContainer(d: Daemon, c: Container, u: Update) {
   const h = c.host;
+  verify(u);
+  // The swap limit in force: dockerd stores twice the memory when none was given.
+  const swapNow = h.MemorySwap || (h.Memory > 0 ? h.Memory * 2 : 0);
+  if (u.Memory && u.Memory > swapNow && !u.MemorySwap) {
+    throw conflict(
+      `Cannot update container ${c.rec.ID}: Memory limit should be smaller than already set ` +
+        `memoryswap limit, update the memoryswap at the same time`,
+    );
+  }
+  const swap = u.MemorySwap || swapNow;
   if (u.RestartPolicy) {
     if (c.host.AutoRemove && u.RestartPolicy.Name && u.RestartPolicy.Name !== "no") {
       throw conflict(
@@ -39,7 +67,7 @@ export async function updateContainer(d: Daemon, c: Container, u: Update) {
   const spec = rec.spec as { linux?: { resources?: Record<string, Record<string, unknown>> } };
   const res = (spec.linux ??= {}).resources ??= {};
   if (u.Memory) {
-    res.memory = { ...(res.memory ?? {}), limit: u.Memory, swap: u.MemorySwap || u.Memory * 2 };
+    res.memory = { ...(res.memory ?? {}), limit: u.Memory, swap };
   }
   if (u.NanoCpus) {
     res.cpu = { ...(res.cpu ?? {}), quota: Math.floor(u.NanoCpus / 1e4), period: 100000 };
@@ -51,7 +79,6 @@ export async function updateContainer(d: Daemon, c: Container, u: Update) {
   await d.containerd.containers.update(c.rec.ID, { spec: rec.spec });
   if (c.rec.State.Running) {
     if (u.Memory) {
-      const swap = u.MemorySwap || u.Memory * 2;
       await writeCgroup("memory", c, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});
       await writeCgroup("memory", c, "memory.limit_in_bytes", String(u.Memory));
       await writeCgroup("memory", c, "memory.memsw.limit_in_bytes", String(swap)).catch(() => {});

@@ -10,7 +10,7 @@ import { goJson } from "../http/json.ts";
 import type { DockerEvent } from "../events.ts";
 import { removeLocked } from "../containers/lifecycle.ts";
 import { systemInfo } from "./info.ts";
-import { diskUsage } from "../disk_usage.ts";
+import { containerSize, diskUsage } from "../disk_usage.ts";
 
 const pingHeaders = () => ({
   ...commonHeaders(),
@@ -172,15 +172,19 @@ export function systemRoutes(d: Daemon): Route[] {
       handler: async (ctx) => {
         const f = parseFilters(ctx.query.get("filters"), ["label", "label!", "until"]);
         const deleted: string[] = [];
+        let reclaimed = 0;
         for (const c of d.store.all()) {
           if (c.rec.State.Running || c.rec.State.Restarting) continue;
           if (!matchLabels(f.get("label"), c.rec.Config.Labels ?? {})) continue;
+          // dockerd adds up the writable layers it removes.
+          const { rw } = await containerSize(d, c, 0);
           await d.lock.run(c.rec.ID, () => removeLocked(d, c));
           deleted.push(c.rec.ID);
+          reclaimed += rw;
         }
         return {
           status: 200,
-          json: { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: 0 },
+          json: { ContainersDeleted: deleted.length ? deleted : null, SpaceReclaimed: reclaimed },
         };
       },
     },
