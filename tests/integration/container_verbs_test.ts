@@ -7,7 +7,7 @@ import { startDaemon } from "../helpers/daemon.ts";
 import { onDockerd, ourSide, type Side } from "../helpers/docker_side.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
-const NAMES = ["cv-run", "cv-mem", "cv-made", "cv-vol", "cv-gone", "cv-bad"];
+const NAMES = ["cv-run", "cv-mem", "cv-vol", "cv-bad", "cv-oom"];
 
 /** Fails after `ms` instead of waiting for ever (a daemon that keeps a container locked). */
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
@@ -51,6 +51,28 @@ async function scenario(s: Side): Promise<string[]> {
     await say("rename invalid", ["rename", "cv-run", "bad name"]);
     await say("logs --details", ["logs", "--details", "cv-run"]);
     await api("wait bogus condition", "POST", "/containers/cv-vol/wait?condition=bogus");
+    await say("logs --tail bogus", ["logs", "--tail", "bogus", "cv-run"]);
+    const stamped = await s.docker(["logs", "-t", "--tail", "1", "cv-run"]);
+    log.push(`logs -t: ${stamped.replace(/\d/g, "0")}`);
+
+    // The OOM killer's end: State.OOMKilled, and an oom event before die.
+    const oom = ["--memory", "8m", "--memory-swap", "8m", "busybox", "sh", "-c"];
+    await run("cv-oom", ...oom, "x=0123456789abcdef; while true; do x=$x$x; done");
+    await say("wait oom", ["wait", "cv-oom"]);
+    await say("oom state", ["inspect", "-f", "{{.State.OOMKilled}} {{.State.ExitCode}}", "cv-oom"]);
+    const until = `${Math.ceil(Date.now() / 1000)}`;
+    const events = await s.docker([
+      "events",
+      "--since",
+      "0",
+      "--until",
+      until,
+      "--filter",
+      "container=cv-oom",
+      "--format",
+      "{{.Action}}",
+    ]);
+    log.push(`oom events: ${events.trim().split("\n").join(" ")}`);
 
     await s.docker(["pause", "cv-run"]);
     await say("exec paused", ["exec", "cv-run", "true"]);
@@ -111,6 +133,11 @@ const EXPECTED = [
   "rename container named cv-run",
   "logs --details: one\n two",
   'wait bogus condition: 200 {"Error":null,"StatusCode":0}',
+  "logs --tail bogus: one\ntwo",
+  "logs -t: 0000-00-00T00:00:00.000000000Z two\n",
+  "wait oom: 137",
+  "oom state: true 137",
+  "oom events: create start oom die",
   "exec paused: ERR Error response from daemon: Container cv-run is paused, unpause the " +
   "container before exec",
   "update 1k: ERR Error response from daemon: Minimum memory limit allowed is 6MB",
@@ -131,7 +158,7 @@ const EXPECTED = [
   "runtime create failed: …: no such file or directory: unknown\nError: failed to start " +
   "containers: cv-bad",
   "state: created 127",
-  "prune: 2 2",
+  "prune: 3 2",
 ];
 
 Deno.test({

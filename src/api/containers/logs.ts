@@ -70,6 +70,14 @@ function parse(line: string): Entry | undefined {
   }
 }
 
+/** dockerd's RFC3339NanoFixed: always nine fraction digits ("…05.250000000Z"). */
+function fixedNanos(time: string): string {
+  return time.replace(
+    /(T\d\d:\d\d:\d\d)(?:\.(\d+))?/,
+    (_, hms, frac = "") => `${hms}.${frac.padEnd(9, "0").slice(0, 9)}`,
+  );
+}
+
 /** dockerd's attrsByteSlice: k=v by key, values query-escaped, joined by commas. */
 function attrsText(attrs: Record<string, string> = {}): string {
   return Object.keys(attrs).sort().map((k) =>
@@ -83,7 +91,7 @@ function render(e: Entry, tty: boolean, o: LogOptions): Uint8Array | undefined {
   if (o.since !== undefined && t < o.since) return undefined;
   if (o.until !== undefined && t > o.until) return undefined;
   const details = o.details ? `${attrsText(e.attrs)} ` : "";
-  const payload = enc.encode((o.timestamps ? `${e.time} ` : "") + details + e.log);
+  const payload = enc.encode((o.timestamps ? `${fixedNanos(e.time)} ` : "") + details + e.log);
   if (tty) return payload;
   const f = new Uint8Array(8 + payload.length);
   f[0] = e.stream === "stderr" ? 2 : 1;

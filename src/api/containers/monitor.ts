@@ -20,7 +20,7 @@ export function watchExit(d: Daemon, c: Container): void {
   if (watching.has(id)) return;
   watching.add(id);
   (async () => {
-    let exit: { exitStatus: number; exitedAt: string } | undefined;
+    let exit: { exitStatus: number; exitedAt: string; oomKilled?: boolean } | undefined;
     while (!exit) {
       try {
         exit = await d.containerd.tasks.wait(id);
@@ -34,7 +34,7 @@ export function watchExit(d: Daemon, c: Container): void {
       }
     }
     watching.delete(id);
-    await handleExit(d, c, exit.exitStatus, exit.exitedAt);
+    await handleExit(d, c, exit.exitStatus, exit.exitedAt, exit.oomKilled);
   })().catch((e) => log("error", `watch container ${id}: ${(e as Error).message}`)).finally(() =>
     watching.delete(id)
   );
@@ -66,7 +66,14 @@ function shouldRestart(d: Daemon, c: Container, code: number): boolean {
   }
 }
 
-export function handleExit(d: Daemon, c: Container, code: number, exitedAt: string) {
+/** `oomKilled`: the OOM killer ended the init (State.OOMKilled, an "oom" event before "die"). */
+export function handleExit(
+  d: Daemon,
+  c: Container,
+  code: number,
+  exitedAt: string,
+  oomKilled = false,
+) {
   const id = c.rec.ID;
   return d.lock.run(id, async () => {
     const s = c.rec.State;
@@ -84,6 +91,7 @@ export function handleExit(d: Daemon, c: Container, code: number, exitedAt: stri
       Pid: 0,
       ExitCode: code,
       FinishedAt: exitedAt,
+      OOMKilled: oomKilled,
     });
     d.healthStops.get(id)?.();
     const restart = shouldRestart(d, c, code);
@@ -92,6 +100,7 @@ export function handleExit(d: Daemon, c: Container, code: number, exitedAt: stri
       s.Status = "restarting";
     }
     await save(d, c).catch(() => {});
+    if (oomKilled) d.events.publish("container", "oom", id, eventAttrs(c));
     d.events.publish("container", "die", id, eventAttrs(c, { exitCode: String(code) }));
     d.signal(id, "exit");
     if (restart) {

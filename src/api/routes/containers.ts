@@ -241,11 +241,9 @@ export function containerRoutes(d: Daemon): Route[] {
             `configured logging driver does not support reading`,
           );
         }
-        const tailRaw = q.get("tail") ?? "all";
-        const tail = tailRaw === "all" || tailRaw === "" ? undefined : Number(tailRaw);
-        if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) {
-          throw invalidArgument(`invalid value for tail: ${tailRaw}`);
-        }
+        // dockerd 20.10: a tail that is not a number (or is negative) means all.
+        const tailRaw = Number(q.get("tail") || "all");
+        const tail = Number.isInteger(tailRaw) && tailRaw >= 0 ? tailRaw : undefined;
         return {
           stream: logStream(d, c, {
             stdout,

@@ -6,7 +6,11 @@ import type { ExitInfo, LogConfig, TaskState } from "../../shim/protocol.ts";
 import { type ContainerdHttp, ndjsonLines } from "./http.ts";
 
 const Any = z.any();
-const Exit = z.object({ exitStatus: z.number(), exitedAt: z.string() });
+const Exit = z.object({
+  exitStatus: z.number(),
+  exitedAt: z.string(),
+  oomKilled: z.boolean().optional(),
+});
 const Pid = z.object({ pid: z.number() });
 
 export interface NewContainer {
