@@ -7,7 +7,7 @@ import { startDaemon } from "../helpers/daemon.ts";
 import { onDockerd, ourSide, type Side } from "../helpers/docker_side.ts";
 import { command, missing, root } from "../helpers/require.ts";
 
-const NAMES = ["cv-run", "cv-mem", "cv-vol", "cv-bad", "cv-oom"];
+const NAMES = ["cv-run", "cv-mem", "cv-vol", "cv-bad", "cv-oom", "cv-tty"];
 
 /** Fails after `ms` instead of waiting for ever (a daemon that keeps a container locked). */
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
@@ -74,6 +74,12 @@ async function scenario(s: Side): Promise<string[]> {
     ]);
     log.push(`oom events: ${events.trim().split("\n").join(" ")}`);
 
+    // top runs ps on the container's pids: a TTY container's processes are not the daemon's
+    // session's.
+    await run("cv-tty", "-t", "busybox", "sleep", "1000");
+    const top = await s.docker(["top", "cv-tty", "-o", "pid,comm,tty"]);
+    log.push(`top tty: ${top.replace(/\d+/g, "N").replace(/ +/g, " ")}`);
+
     await s.docker(["pause", "cv-run"]);
     await say("exec paused", ["exec", "cv-run", "true"]);
     await s.docker(["unpause", "cv-run"]);
@@ -138,6 +144,7 @@ const EXPECTED = [
   "wait oom: 137",
   "oom state: true 137",
   "oom events: create start oom die",
+  "top tty: PID COMMAND TT\nN sleep ?\n",
   "exec paused: ERR Error response from daemon: Container cv-run is paused, unpause the " +
   "container before exec",
   "update 1k: ERR Error response from daemon: Minimum memory limit allowed is 6MB",

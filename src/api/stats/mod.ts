@@ -103,12 +103,12 @@ export async function top(d: Daemon, c: Container, psArgs: string) {
     throw invalidArgument("ps_args too long");
   }
   const pids = new Set(await d.containerd.tasks.pids(c.rec.ID));
-  const out = await new Deno.Command("ps", {
-    args,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const ps = (a: string[]) =>
+    new Deno.Command("ps", { args: a, stdin: "null", stdout: "piped", stderr: "piped" }).output();
+  // dockerd asks ps for the container's pids (-q): without a selection, ps lists only the
+  // daemon's session, not a TTY container's processes. Some options refuse -q: again without.
+  let out = await ps([...args, "-q", [...pids].join(",")]);
+  if (!out.success) out = await ps(args);
   const dec = new TextDecoder();
   if (!out.success) {
     throw internal(`ps: exit status ${out.code}: ${dec.decode(out.stderr).trim()}`);
