@@ -384,6 +384,40 @@ export async function scenario(s: Side): Promise<string[]> {
       const j = await inspect(n);
       say(n, JSON.stringify([j.HostConfig?.CgroupnsMode, j.HostConfig?.CgroupParent]));
     }
+    // --add-host with the host's network: a copy of the host's hosts file plus the line.
+    const addHost = ["--network", "host", "--add-host", "a.test:1.2.3.4"];
+    say(
+      "host add-host",
+      await attempt(s, ["run", "--rm", ...addHost, "busybox", "grep", "a.test", "/etc/hosts"]),
+    );
+    // --device with a directory: its device nodes; --device-cgroup-rule in the cgroup.
+    await Deno.mkdir(`${s.dir}/devs/sub`, { recursive: true });
+    for (const [name, minor] of [["mynull", 3], ["sub/myzero", 5]]) {
+      const mk = await new Deno.Command("mknod", {
+        args: [`${s.dir}/devs/${name}`, "c", "1", String(minor)],
+      }).output();
+      if (!mk.success) throw new Error(`mknod ${name}`);
+    }
+    await Deno.writeTextFile(`${s.dir}/devs/plain`, "");
+    const devs = "stat -c '%A %t:%T %n' /dev/mine/mynull /dev/mine/sub/myzero; ls /dev/mine; " +
+      "grep -E '^c 42:' /sys/fs/cgroup/devices/devices.list";
+    say(
+      "device dir",
+      await attempt(s, [
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--device",
+        `${s.dir}/devs:/dev/mine`,
+        "--device-cgroup-rule",
+        "c 42:* rmw",
+        "busybox",
+        "sh",
+        "-c",
+        devs,
+      ]),
+    );
     // stats and update find a container under its --cgroup-parent.
     await s.docker([
       "run",
@@ -588,6 +622,8 @@ const EXPECTED: string[] = [
   "cg2: ok 9:name=systemd:/PARENT/CG2\n8:pids:/PARENT/CG2\n7:blkio:/PARENT/CG2\n6:freezer:/PARENT/CG2\n5:devices:/PARENT/CG2\n4:memory:/PARENT/CG2\n3:cpuset:/PARENT/CG2\n2:cpuacct:/PARENT/CG2\n1:cpu:/PARENT/CG2\n0::/PARENT/CG2",
   'cg1: ["private",""]',
   'cg2: ["host","myparent"]',
+  "host add-host: ok 1.2.3.4\ta.test",
+  "device dir: ok crw-r--r-- 1:3 /dev/mine/mynull\ncrw-r--r-- 1:5 /dev/mine/sub/myzero\nmynull\nsub\nc 42:* rwm",
   "cg3 stats: USED / 64MiB",
   "cg3 updated: ok 33554432",
 ];

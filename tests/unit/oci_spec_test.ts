@@ -340,6 +340,17 @@ Deno.test("devices: parse --device, stat the host node, add node and cgroup rule
         uid: 0,
         gid: 0,
       })
+      : path === "/dev/input/event0"
+      ? Promise.resolve({
+        kind: "char" as const,
+        major: 13,
+        minor: 64,
+        mode: 0o660,
+        uid: 0,
+        gid: 0,
+      })
+      : path === "/etc/passwd"
+      ? Promise.resolve({ kind: "other" as const, major: 0, minor: 0, mode: 0o644, uid: 0, gid: 0 })
       : Promise.reject(new Error("no such file or directory"));
   const spec = await applyOpts(
     defaultSpec(ID),
@@ -354,7 +365,13 @@ Deno.test("devices: parse --device, stat the host node, add node and cgroup rule
     { allow: true, type: "b", major: 8, minor: 0, access: "r" },
   ]);
   await rejects(applyOpts(defaultSpec(ID), withDevices(["/dev/nope"], stat)), /gathering device/);
-  await rejects(applyOpts(defaultSpec(ID), withDevices(["/dev/input"], stat)), /not a device/);
+  // A directory: the device nodes under it (others skipped), under the container path.
+  const list = () => Promise.resolve(["/dev/input/event0", "/dev/input/gone"]);
+  const dir = await applyOpts(defaultSpec(ID), withDevices(["/dev/input:/dev/in"], stat, list));
+  assertEquals(dir.linux!.devices, [
+    { type: "c", path: "/dev/in/event0", major: 13, minor: 64, fileMode: 0o660, uid: 0, gid: 0 },
+  ]);
+  await rejects(applyOpts(defaultSpec(ID), withDevices(["/etc/passwd"], stat)), /not a device/);
   await rejects(applyOpts(defaultSpec(ID), withDevices(["/dev/fuse:/x:rwx"], stat)), /device mode/);
   await rejects(applyOpts(defaultSpec(ID), withDevices(["a:b:c:d"], stat)), /specification/);
 });

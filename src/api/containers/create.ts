@@ -150,7 +150,7 @@ export async function createContainer(
   const dir = d.store.dir(id);
   const files = {
     hostname: `${dir}/hostname`,
-    hosts: host.NetworkMode === "host" ? "/etc/hosts" : `${dir}/hosts`,
+    hosts: `${dir}/hosts`,
     resolvConf: `${dir}/resolv.conf`,
     netns: net.spec,
   };

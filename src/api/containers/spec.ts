@@ -13,6 +13,7 @@ import {
   withCPUs,
   withCpuset,
   withCpuShares,
+  withDeviceCgroupRules,
   withDevices,
   withEnv,
   withHostname,
@@ -209,6 +210,7 @@ export async function buildSpec(
     );
     opts.push(withDevices(devs, statHostDevice));
   }
+  if (host.DeviceCgroupRules?.length) opts.push(withDeviceCgroupRules(host.DeviceCgroupRules));
   if (host.Sysctls && Object.keys(host.Sysctls).length) opts.push(withSysctls(host.Sysctls));
   if (host.OomScoreAdj) opts.push(withOOMScoreAdj(host.OomScoreAdj));
   opts.push(withinOwnBoundingSet());

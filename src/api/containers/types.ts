@@ -115,6 +115,7 @@ export const hostConfigSchema = z.looseObject({
     PathInContainer: Str.default(""),
     CgroupPermissions: Str.default("rwm"),
   })).nullish(),
+  DeviceCgroupRules: StrList.nullish(),
   MemoryReservation: Int.default(0),
   MemorySwap: Int.default(0),
   MemorySwappiness: Int.nullish(),

@@ -506,6 +506,7 @@ export class NetworkManager {
     const kind = modeKind(c.host.NetworkMode);
     const s = settingsOf(c);
     if (kind === "host") {
+      await this.#writeHosts(c, []);
       await this.#writeResolv(c, undefined);
       return;
     }
@@ -825,8 +826,16 @@ export class NetworkManager {
   }
 
   async #writeHosts(c: Container, own: { ip: string; names: string[] }[]): Promise<void> {
+    // A container created before hosts files of host-network containers bound /etc/hosts.
     if (!c.rec.HostsPath || c.rec.HostsPath === "/etc/hosts") return;
     const extra = extraHostLines(c.host.ExtraHosts ?? [], this.#hostGateway());
+    if (modeKind(c.host.NetworkMode) === "host") {
+      // libnetwork's origin hosts file: a copy of the host's, then --add-host's lines.
+      const origin = await Deno.readTextFile("/etc/hosts").catch(() => "");
+      const text = origin + (origin && !origin.endsWith("\n") ? "\n" : "");
+      await replaceFile(c.rec.HostsPath, text + extra.map((l) => l + "\n").join(""));
+      return;
+    }
     await replaceFile(c.rec.HostsPath, hostsFile(own, extra));
   }
 

@@ -161,15 +161,62 @@ export function parseDevice(spec: string): DeviceMapping {
   return { pathOnHost: src, pathInContainer: dst, permissions };
 }
 
+/** --device-cgroup-rule: "c|b|a major|*:minor|* rwm" rules added to the devices cgroup. */
+export function withDeviceCgroupRules(rules: string[]): SpecOpt {
+  return (spec) => {
+    const out = resourcesOf(spec).devices ?? [];
+    for (const rule of rules) {
+      const m = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/.exec(rule);
+      if (!m) throw invalidArgument(`invalid device cgroup rule format: '${rule}'`);
+      const num = (v: string) => v === "*" ? null : Number(v);
+      out.push({ allow: true, type: m[1], major: num(m[2]), minor: num(m[3]), access: m[4] });
+    }
+    resourcesOf(spec).devices = out;
+  };
+}
+
+/** The special files under a directory, recursively (no symlinks followed: moby's Walk). */
+async function specialFilesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...await specialFilesUnder(path));
+    else if (!e.isFile && !e.isSymlink) out.push(path);
+  }
+  return out.sort();
+}
+
 /**
  * --device: each host node is created at its container path and allowed in the devices
- * cgroup with its permissions. Ignored with --privileged (every device is already there).
+ * cgroup with its permissions; a directory gives the device nodes under it, at the same
+ * place under the container path (moby's DevicesFromPath). Ignored with --privileged
+ * (every device is already there). `list`: the special files under a directory.
  */
-export function withDevices(devices: (string | DeviceMapping)[], stat: DeviceStatFn): SpecOpt {
+export function withDevices(
+  devices: (string | DeviceMapping)[],
+  stat: DeviceStatFn,
+  list: (dir: string) => Promise<string[]> = specialFilesUnder,
+): SpecOpt {
   return async (spec) => {
     const linux = linuxOf(spec);
     const rules: DeviceRule[] = resourcesOf(spec).devices ?? [];
     const nodes: Device[] = linux.devices ?? [];
+    const add = (path: string, st: DeviceStat, permissions: string) => {
+      const type = st.kind === "char" ? "c" : "b";
+      const node: Device = {
+        type,
+        path,
+        major: st.major,
+        minor: st.minor,
+        fileMode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+      };
+      const i = nodes.findIndex((n) => n.path === node.path);
+      if (i >= 0) nodes[i] = node;
+      else nodes.push(node);
+      rules.push({ allow: true, type, major: st.major, minor: st.minor, access: permissions });
+    };
     for (const d of devices) {
       const m = typeof d === "string" ? parseDevice(d) : d;
       let st: DeviceStat;
@@ -188,26 +235,21 @@ export function withDevices(devices: (string | DeviceMapping)[], stat: DeviceSta
           }`,
         );
       }
-      if (st.kind !== "char" && st.kind !== "block") {
+      if (st.kind === "char" || st.kind === "block") {
+        add(m.pathInContainer, st, m.permissions);
+      } else if (st.kind === "directory") {
+        for (const path of await list(m.pathOnHost)) {
+          const sub = await stat(path).catch(() => undefined);
+          if (sub?.kind !== "char" && sub?.kind !== "block") continue;
+          add(m.pathInContainer + path.slice(m.pathOnHost.length), sub, m.permissions);
+        }
+      } else {
         throw invalidArgument(
-          `${m.pathOnHost} is not a device node` +
-            (st.kind === "directory" ? " (device directories are not supported yet)" : ""),
+          `error gathering device information while adding custom device ${
+            JSON.stringify(m.pathOnHost)
+          }: not a device node`,
         );
       }
-      const type = st.kind === "char" ? "c" : "b";
-      const node: Device = {
-        type,
-        path: m.pathInContainer,
-        major: st.major,
-        minor: st.minor,
-        fileMode: st.mode & 0o7777,
-        uid: st.uid,
-        gid: st.gid,
-      };
-      const i = nodes.findIndex((n) => n.path === node.path);
-      if (i >= 0) nodes[i] = node;
-      else nodes.push(node);
-      rules.push({ allow: true, type, major: st.major, minor: st.minor, access: m.permissions });
     }
     linux.devices = nodes;
     resourcesOf(spec).devices = rules;
