@@ -418,7 +418,10 @@ static int do_readonly(struct cursor *c)
 	fd = open_in_root(path, O_PATH);
 	if (fd < 0)
 		return errno;
-	e = remount(fd_path(fd, fdpath_buf), MS_RDONLY | MS_REC);
+	/* As runc: the bind keeps the flags of the mount it copies (/proc's nosuid, nodev,
+	 * noexec), which a remount not naming them would clear. */
+	fd_path(fd, fdpath_buf);
+	e = remount(fdpath_buf, MS_RDONLY | MS_REC | locked_flags(fdpath_buf));
 	close(fd);
 	return e;
 }

@@ -22,6 +22,22 @@ Deno.test({
 });
 
 Deno.test({
+  name: "runc mounts: readonly paths keep the flags of /proc (nosuid, nodev, noexec) as runc",
+  ignore,
+  async fn() {
+    const out = await sameInside(
+      "roflags",
+      MOUNTS + " | grep -E ' /proc/(sys|bus) '",
+      (s: Spec) => {
+        const proc = s.mounts.find((m: { destination: string }) => m.destination === "/proc")!;
+        proc.options = ["nosuid", "noexec", "nodev"]; // as Docker's spec mounts it
+      },
+    );
+    ok(/\/proc\/sys ro,nosuid,nodev,noexec/.test(out.stdout), out.stdout);
+  },
+});
+
+Deno.test({
   name: "runc mounts: readonly and masked paths, root.readonly",
   ignore,
   async fn() {
