@@ -506,7 +506,7 @@ Deno.test(
             "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" +
             "fe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n" +
             `ff02::2\tip6-allrouters\n${gw}\tgw\n10.1.2.3\tdb\n${ip}\tbox\n` +
-            "nameserver 10.0.0.53\nsearch example.test\noptions ndots:2\nbox\n",
+            "search example.test\nnameserver 10.0.0.53\noptions ndots:2\nbox\n",
         );
         const none = await docker([
           "run",
