@@ -15,6 +15,7 @@ import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
 import { randomName } from "./names.ts";
 import { namespaceOwner } from "./join_ns.ts";
+import { resolveLinks } from "./links.ts";
 import { verifyContainerSettings } from "./verify.ts";
 import { type EndpointRequest, networking } from "../network/manager.ts";
 import {
@@ -144,6 +145,7 @@ export async function createContainer(
   host.PidMode = namespaceOwner(d, host.PidMode, "PID");
   const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
   host.NetworkMode = net.mode;
+  host.Links = resolveLinks(d, host.Links ?? [], host.NetworkMode);
   const finalName = "/" +
     (name || randomName((n) => d.store.nameTaken(n))).replace(/^\//, "");
   d.store.reserveName(finalName, id);

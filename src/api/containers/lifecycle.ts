@@ -12,6 +12,7 @@ import { NotModified } from "../http/errors.ts";
 import { eventAttrs } from "./create.ts";
 import { startHealthcheck } from "./health.ts";
 import { joinNamespaces } from "./join_ns.ts";
+import { applyLinks } from "./links.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
 import { type Container, NAME_RE } from "./store.ts";
@@ -58,6 +59,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   // A task left from an earlier run (daemon restart) goes first.
   await d.containerd.tasks.delete(id).catch(() => {});
   await joinNamespaces(d, c);
+  await applyLinks(d, c);
   // The network namespace and endpoints exist before the task: the runtime joins them.
   await networking(d).setupContainer(c);
   try {

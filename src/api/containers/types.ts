@@ -86,6 +86,7 @@ export const hostConfigSchema = z.looseObject({
   DnsOptions: StrList.nullish(),
   DnsSearch: StrList.nullish(),
   ExtraHosts: StrList.nullish(),
+  Links: StrList.nullish(),
   GroupAdd: StrList.nullish(),
   IpcMode: Str.default(""),
   Cgroup: Str.default(""),

@@ -57,7 +57,12 @@ function mounts(c: Container) {
   return mountsView(c);
 }
 
-export function inspectView(c: Container, graph?: Record<string, string>) {
+/** `links`: HostConfig.Links as dockerd shows them (linkViews). */
+export function inspectView(
+  c: Container,
+  graph?: Record<string, string>,
+  links: string[] | null = null,
+) {
   const r = c.rec;
   const h = c.host;
   return {
@@ -94,6 +99,7 @@ export function inspectView(c: Container, graph?: Record<string, string>) {
     ExecIDs: c.execs.size ? [...c.execs] : null,
     HostConfig: {
       ...h,
+      Links: links,
       MaskedPaths: h.MaskedPaths ?? (h.Privileged ? null : [...DEFAULT_MASKED_PATHS]),
       ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? null : [...DEFAULT_READONLY_PATHS]),
       MemorySwappiness: h.MemorySwappiness ?? null,
@@ -156,18 +162,22 @@ export function listedImage(c: Container, images: Map<string, ImageEntry>): stri
   return typed === id || findIn(images, typed)?.entry.id === id ? typed : id;
 }
 
-/** `images`: every image (allImages), to tell whether the container's image name still holds. */
+/**
+ * `images`: every image (allImages), to tell whether the container's image name still holds;
+ * `linkNames`: the names other containers' links give it ("/<parent>/<alias>").
+ */
 export function summaryView(
   c: Container,
   images: Map<string, ImageEntry>,
   size?: { rw: number; rootfs: number },
+  linkNames: string[] = [],
 ) {
   const r = c.rec;
   // dockerd's rule: arguments holding a space are wrapped in single quotes, as is.
   const cmd = [r.Path, ...r.Args.map((a) => (a.includes(" ") ? `'${a}'` : a))].join(" ");
   return {
     Id: r.ID,
-    Names: [r.Name],
+    Names: [r.Name, ...linkNames].sort(),
     Image: listedImage(c, images),
     ImageID: r.Image,
     Command: cmd,

@@ -39,6 +39,7 @@ import {
 } from "./ipam.ts";
 import { createNetns, removeNetns } from "../../sys/netlink.ts";
 import { EmbeddedDns } from "./dns.ts";
+import { linkHostLines } from "../containers/links.ts";
 import { Netfilter } from "./netfilter.ts";
 import { NetworkStore } from "./store.ts";
 import type {
@@ -828,7 +829,10 @@ export class NetworkManager {
   async #writeHosts(c: Container, own: { ip: string; names: string[] }[]): Promise<void> {
     // A container created before hosts files of host-network containers bound /etc/hosts.
     if (!c.rec.HostsPath || c.rec.HostsPath === "/etc/hosts") return;
-    const extra = extraHostLines(c.host.ExtraHosts ?? [], this.#hostGateway());
+    const extra = [
+      ...extraHostLines(c.host.ExtraHosts ?? [], this.#hostGateway()),
+      ...linkHostLines(this.d, c),
+    ];
     if (modeKind(c.host.NetworkMode) === "host") {
       // libnetwork's origin hosts file: a copy of the host's, then --add-host's lines.
       const origin = await Deno.readTextFile("/etc/hosts").catch(() => "");

@@ -1,7 +1,7 @@
 // /containers/*: create, list, inspect, lifecycle, wait, attach, logs, resize, update.
 import { networkingConfigSchema } from "../network/schema.ts";
 import { z } from "zod";
-import { invalidArgument } from "../../lib/errors.ts";
+import { invalidArgument, notFound } from "../../lib/errors.ts";
 import { attach } from "../containers/attach.ts";
 import { createContainer } from "../containers/create.ts";
 import {
@@ -15,6 +15,7 @@ import {
   unpause,
 } from "../containers/lifecycle.ts";
 import { LIST_FILTERS, listContainers } from "../containers/list.ts";
+import { linkViews, namesAsLinkChild, removeLink } from "../containers/links.ts";
 import { logStream } from "../containers/logs.ts";
 import { createBodySchema, hostConfigSchema } from "../containers/types.ts";
 import { updateContainer } from "../containers/update.ts";
@@ -70,7 +71,10 @@ export function containerRoutes(d: Daemon): Route[] {
         });
         const images = await allImages(d.containerd);
         if (!boolQuery(ctx.query, "size")) {
-          return { status: 200, json: list.map((c) => summaryView(c, images)) };
+          return {
+            status: 200,
+            json: list.map((c) => summaryView(c, images, undefined, namesAsLinkChild(d, c))),
+          };
         }
         // size=1 (ps -s, a --format naming .Size): SizeRw and SizeRootFs, as system df.
         const imageSizes = new Map(
@@ -79,7 +83,7 @@ export function containerRoutes(d: Daemon): Route[] {
         const json = [];
         for (const c of list) {
           const size = await containerSize(d, c, imageSizes.get(c.rec.Image) ?? 0);
-          json.push(summaryView(c, images, size));
+          json.push(summaryView(c, images, size, namesAsLinkChild(d, c)));
         }
         return { status: 200, json };
       },
@@ -102,7 +106,7 @@ export function containerRoutes(d: Daemon): Route[] {
             WorkDir: opt("workdir"),
           };
         } catch { /* no snapshot */ }
-        return { status: 200, json: inspectView(c, graph) };
+        return { status: 200, json: inspectView(c, graph, linkViews(d, c)) };
       },
     },
     {
@@ -149,7 +153,20 @@ export function containerRoutes(d: Daemon): Route[] {
       path: "/containers/:id",
       handler: async (ctx) => {
         const q = ctx.query;
-        await remove(d, get(ctx), boolQuery(q, "force"), boolQuery(q, "v"));
+        if (boolQuery(q, "link")) await removeLink(d, ctx.params.id);
+        else await remove(d, get(ctx), boolQuery(q, "force"), boolQuery(q, "v"));
+        return empty();
+      },
+    },
+    {
+      // rm --link <parent>/<alias>: the CLI trims the slashes around the link's name.
+      method: "DELETE",
+      path: "/containers/:parent/:alias",
+      handler: async (ctx) => {
+        if (!boolQuery(ctx.query, "link")) {
+          throw notFound(`No such container: ${ctx.params.parent}/${ctx.params.alias}`);
+        }
+        await removeLink(d, `${ctx.params.parent}/${ctx.params.alias}`);
         return empty();
       },
     },

@@ -195,7 +195,7 @@ export function createBody(f: Flags, args: string[], opts: { detach: boolean }) 
     GroupAdd: f.list("group-add").length > 0 ? f.list("group-add") : null,
     IpcMode: f.string("ipc"),
     Cgroup: "",
-    Links: null,
+    Links: f.list("link").length > 0 ? f.list("link") : null,
     OomScoreAdj: f.number("oom-score-adj"),
     PidMode: f.string("pid"),
     Privileged: f.bool("privileged"),
