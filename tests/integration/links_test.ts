@@ -168,3 +168,72 @@ Deno.test({
     await d.close();
   }
 });
+
+Deno.test({
+  name: "links on a user-defined network: an alias only the linking container resolves",
+  ignore: missing(root(), command(DOCKER)),
+}, async () => {
+  // Names the resolver does not know go to a loopback address where nothing listens: no
+  // query leaves the machine.
+  const d = await startDaemon(["--dns", "127.0.0.9"]);
+  try {
+    await docker(d, ["network", "create", "--subnet", "10.251.7.0/24", "lnet"]);
+    await docker(d, [
+      "run",
+      "-d",
+      "--name",
+      "usrv",
+      "--network",
+      "lnet",
+      "busybox",
+      "sleep",
+      "120",
+    ]);
+    const resolve = "nslookup db 2>&1 | grep -A1 '^Name:' | tail -n 1; true";
+    const linked = await docker(d, [
+      "run",
+      "--rm",
+      "--name",
+      "uapp",
+      "--network",
+      "lnet",
+      "--link",
+      "usrv:db",
+      "busybox",
+      "sh",
+      "-c",
+      resolve,
+    ]);
+    assertEquals(linked, "Address: 10.251.7.2\n");
+    const other = await docker(d, [
+      "run",
+      "--rm",
+      "--network",
+      "lnet",
+      "busybox",
+      "sh",
+      "-c",
+      resolve,
+    ]);
+    assert(!other.includes("10.251.7.2"), other);
+    await docker(d, [
+      "create",
+      "--name",
+      "uc",
+      "--network",
+      "lnet",
+      "--link",
+      "usrv:db",
+      "busybox",
+      "true",
+    ]);
+    assertEquals(
+      await docker(d, ["inspect", "-f", "{{json .NetworkSettings.Networks.lnet.Links}}", "uc"]),
+      '["usrv:db"]\n',
+    );
+  } finally {
+    await d.docker(DOCKER, ["rm", "-f", "usrv", "uapp", "uc"]).catch(() => {});
+    await d.docker(DOCKER, ["network", "rm", "lnet"]).catch(() => {});
+    await d.close();
+  }
+});

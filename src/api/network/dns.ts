@@ -39,6 +39,8 @@ export interface DnsRecord {
   id?: string;
   /** The container's own --dns servers, used for what it asks instead of the defaults. */
   upstreams?: string[];
+  /** Its link aliases (lower case): a name it alone resolves → the name it stands for. */
+  links?: Record<string, string>;
 }
 
 export interface ListenOptions {
@@ -233,7 +235,8 @@ export class EmbeddedDns {
   /** Our answer to a query, or undefined when it goes upstream. */
   #answer(n: Network, client: string, q: Query): Uint8Array | undefined {
     if (q.qclass !== 1) return undefined;
-    const name = q.name.toLowerCase();
+    const asked = q.name.toLowerCase();
+    const name = n.byIp.get(client)?.links?.[asked] ?? asked;
     const nets = this.#scope(n, client);
     if (q.type === TYPE.A || q.type === TYPE.AAAA) {
       const ips = this.#lookup(nets, name);

@@ -39,7 +39,7 @@ import {
 } from "./ipam.ts";
 import { createNetns, removeNetns } from "../../sys/netlink.ts";
 import { EmbeddedDns } from "./dns.ts";
-import { linkHostLines } from "../containers/links.ts";
+import { linkHostLines, parseLink } from "../containers/links.ts";
 import { Netfilter } from "./netfilter.ts";
 import { NetworkStore } from "./store.ts";
 import type {
@@ -92,6 +92,7 @@ export interface NetworkCreate {
 
 export interface EndpointRequest {
   Aliases?: string[] | null;
+  Links?: string[] | null;
   IPAMConfig?: { IPv4Address?: string | null } | null;
 }
 
@@ -484,9 +485,13 @@ export class NetworkManager {
       }
       checkRequestedIp(parseCidr(n.subnet), ip, new Set());
     }
+    // Links on a user-defined network are aliases only its container resolves (libnetwork's
+    // CreateOptionAlias); the default bridge's are HostConfig.Links (containers/links.ts).
+    const links = n.Name === "bridge" || n.Driver !== "bridge" ? [] : req?.Links ?? [];
+    for (const l of links) parseLink(l);
     return {
       IPAMConfig: ip ? { IPv4Address: ip } : null,
-      Links: null,
+      Links: links.length ? links : null,
       Aliases: aliases.length ? aliases : null,
       MacAddress: "",
       DriverOpts: null,
@@ -664,6 +669,18 @@ export class NetworkManager {
     return [...new Set(names)];
   }
 
+  /** The container's link aliases on `n`: alias → the name it stands for. */
+  #dnsLinks(c: Container, n: NetworkRecord): Record<string, string> | undefined {
+    const links = settingsOf(c).Networks[n.Name]?.Links;
+    if (!links?.length) return undefined;
+    const out: Record<string, string> = {};
+    for (const l of links) {
+      const { name, alias } = parseLink(l);
+      out[alias.toLowerCase()] = name.toLowerCase();
+    }
+    return out;
+  }
+
   #refreshDns(n: NetworkRecord): void {
     if (!this.dns || n.Name === "bridge" || n.Driver !== "bridge") return;
     const records = this.store.endpoints(n.Id).map((ep) => {
@@ -673,6 +690,7 @@ export class NetworkManager {
         names: c ? this.#dnsNames(c, ep) : [ep.containerName, ...ep.aliases],
         id: ep.containerId,
         upstreams: c?.host.Dns?.length ? c.host.Dns : undefined,
+        links: c ? this.#dnsLinks(c, n) : undefined,
       };
     });
     this.dns.setRecords(n.Id, records);

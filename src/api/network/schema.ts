@@ -6,6 +6,7 @@ const StrMap = z.record(Str, Str).refine((r) => Object.keys(r).length <= 256, "t
 
 export const endpointRequestSchema = z.looseObject({
   Aliases: z.array(Str).max(64).nullish(),
+  Links: z.array(Str).max(64).nullish(),
   IPAMConfig: z.looseObject({ IPv4Address: Str.nullish() }).nullish(),
 });
 

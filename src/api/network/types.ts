@@ -44,7 +44,8 @@ export type PortMap = Record<string, { HostIp: string; HostPort: string }[] | nu
 /** Docker's EndpointSettings, as inspect shows it under NetworkSettings.Networks. */
 export interface EndpointSettings {
   IPAMConfig: { IPv4Address?: string } | null;
-  Links: null;
+  /** Links on a user-defined network: "name:alias", the alias resolving for this one only. */
+  Links: string[] | null;
   Aliases: string[] | null;
   MacAddress: string;
   DriverOpts: null;

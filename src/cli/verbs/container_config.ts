@@ -235,8 +235,12 @@ export function createBody(f: Flags, args: string[], opts: { detach: boolean }) 
   // the container to those networks too.
   const endpoints: Record<string, unknown> = {};
   for (const n of f.list("network").slice(1)) endpoints[n] = {};
+  // On a user-defined network the links go with the endpoint too (as the docker CLI does).
+  const userDefined = !["default", "bridge", "host", "none"].includes(networkMode) &&
+    !networkMode.startsWith("container:");
   endpoints[networkMode] = {
     Aliases: f.list("network-alias").length > 0 ? f.list("network-alias") : null,
+    ...(userDefined && f.list("link").length ? { Links: f.list("link") } : {}),
     ...(f.string("ip") ? { IPAMConfig: { IPv4Address: f.string("ip") } } : {}),
   };
   const networkingConfig = { EndpointsConfig: endpoints };

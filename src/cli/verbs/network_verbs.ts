@@ -164,6 +164,7 @@ export async function networkConnect(inv: Invocation): Promise<number> {
       EndpointConfig: {
         ...(ip ? { IPAMConfig: { IPv4Address: ip } } : {}),
         Aliases: f.list("alias"),
+        Links: f.list("link"),
       },
     },
   });
