@@ -364,7 +364,7 @@ export class NetworkManager {
           Name: e.containerName,
           EndpointID: e.endpointId,
           MacAddress: e.mac,
-          IPv4Address: `${e.ip}/${e.prefixLen}`,
+          IPv4Address: e.ip ? `${e.ip}/${e.prefixLen}` : "",
           IPv6Address: "",
         };
       }
@@ -514,6 +514,7 @@ export class NetworkManager {
     if (kind === "host") {
       await this.#writeHosts(c, []);
       await this.#writeResolv(c, undefined);
+      await this.#attachWithoutInterface(c, "host");
       return;
     }
     if (kind === "container") {
@@ -532,6 +533,7 @@ export class NetworkManager {
     if (kind === "none") {
       await this.#writeHosts(c, []);
       await this.#writeResolv(c, undefined);
+      await this.#attachWithoutInterface(c, "none");
       return;
     }
     const nsPath = this.netnsPath(c.rec.ID);
@@ -644,6 +646,30 @@ export class NetworkManager {
     this.#refreshDns(n);
     this.#event("connect", n, c);
     return ep;
+  }
+
+  /**
+   * The host and none networks: an endpoint with no interface or address, so that the
+   * container is listed on the network and its connect/disconnect events come as dockerd's.
+   */
+  async #attachWithoutInterface(c: Container, name: "host" | "none"): Promise<void> {
+    const n = this.store.find(name);
+    if (!n) return;
+    const ep: EndpointRecord = {
+      containerId: c.rec.ID,
+      containerName: c.rec.Name.replace(/^\//, ""),
+      networkId: n.Id,
+      endpointId: randomHex(32),
+      ip: "",
+      prefixLen: 0,
+      mac: "",
+      ifname: "",
+      aliases: [],
+    };
+    await this.store.addEndpoint(ep);
+    const es = settingsOf(c).Networks[n.Name];
+    if (es) es.EndpointID = ep.endpointId;
+    this.#event("connect", n, c);
   }
 
   /** --mac-address: Config.MacAddress, on the container's primary network only (dockerd's). */
@@ -817,6 +843,7 @@ export class NetworkManager {
     }
     for (const c of this.d.store.all()) {
       if (!c.rec.State.Running || !this.store.endpointsOf(c.rec.ID).length) continue;
+      if (modeKind(c.host.NetworkMode) !== "bridge") continue;
       // Live-restored: its host ports are held again (their rules were kept).
       const s = settingsOf(c);
       s.Ports = await this.#publish(c, this.#primaryEndpoint(c)).catch((e) => {
