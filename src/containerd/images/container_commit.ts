@@ -10,7 +10,8 @@
 // the first, as Docker's archiver does, so the layer (and its size) holds the data once.
 
 import { createHash, randomUUID } from "node:crypto";
-import { failedPrecondition, invalidArgument } from "../../lib/errors.ts";
+import { failedPrecondition } from "../../lib/errors.ts";
+import { walk } from "../../lib/archive/walk.ts";
 import { AT_FDCWD, lgetxattrAt, O_DIRECTORY, O_NOFOLLOW, O_PATH, openAt } from "../../sys/fs.ts";
 import { TarWriter } from "../archive/mod.ts";
 import { type Descriptor, MediaType } from "../content/oci.ts";
@@ -113,12 +114,6 @@ export async function commitContainer(s: Services, busy: BusyChains, req: Contai
   }
 }
 
-/** overlayfs marks a directory that hides the lower one's entries with trusted.overlay.opaque=y. */
-function isOpaque(dir: string): boolean {
-  using fd = openAt(AT_FDCWD, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW);
-  return lgetxattrAt(fd.fd, "", "trusted.overlay.opaque")?.[0] === 0x79;
-}
-
 function plainDescriptor(d: Descriptor): Descriptor {
   return { mediaType: d.mediaType, digest: d.digest, size: d.size };
 }
@@ -133,7 +128,9 @@ async function tarUpper(upper: string, file: string) {
     size += chunk.length;
     for (let off = 0; off < chunk.length;) off += await f.write(chunk.subarray(off));
   });
-  await walk(tar, upper, "", new Map());
+  using root = openAt(AT_FDCWD, upper, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  const entries = walk(root, ".", "", { skip: initPath, overlayWhiteouts: true });
+  for await (const [h, body] of entries) await tar.add(h, body);
   await tar.close();
   return { digest: `sha256:${hash.digest("hex")}`, size };
 }
@@ -154,71 +151,13 @@ const INIT_PATHS = new Set([
   "etc/mtab",
 ]);
 
-async function onlyInitFiles(abs: string, path: string): Promise<boolean> {
-  if (path !== "etc" || isOpaque(abs)) return false;
-  for await (const e of Deno.readDir(abs)) if (!INIT_PATHS.has(`${path}/${e.name}`)) return false;
-  return true;
-}
-
-/**
- * `links` maps the dev:ino of each multiply-linked non-directory written so far in this
- * layer to its path. Like moby's tarAppender (SeenFiles), a later path of the same inode
- * becomes a hardlink entry (typeflag '1', size 0) to that path; an inode whose other paths
- * are outside the diff (its lower copies) is written in full at its first path here.
- */
-async function walk(
-  tar: TarWriter,
-  root: string,
-  rel: string,
-  links: Map<string, string>,
-): Promise<void> {
-  const names: string[] = [];
-  for await (const e of Deno.readDir(rel ? `${root}/${rel}` : root)) names.push(e.name);
-  names.sort();
-  for (const n of names) {
-    const path = rel ? `${rel}/${n}` : n;
-    const abs = `${root}/${path}`;
-    if (INIT_PATHS.has(path)) continue;
-    const st = await Deno.lstat(abs);
-    const mode = (st.mode ?? 0) & 0o7777;
-    const common = {
-      mode,
-      uid: st.uid ?? 0,
-      gid: st.gid ?? 0,
-      mtime: (st.mtime?.getTime() ?? 0) / 1000,
-    };
-    const ifmt = (st.mode ?? 0) & 0o170000;
-    if (ifmt === 0o020000 && st.rdev === 0) {
-      // An overlay whiteout: the lower file was removed.
-      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
-      await tar.add({ name: `${dir}.wh.${n}`, type: "0", size: 0, ...common, mode: 0o600 });
-      continue;
-    }
-    if (st.isDirectory) {
-      if (await onlyInitFiles(abs, path)) continue;
-      await tar.add({ name: `${path}/`, type: "5", ...common });
-      if (isOpaque(abs)) {
-        await tar.add({ name: `${path}/.wh..wh..opq`, type: "0", size: 0, ...common, mode: 0o600 });
-      }
-      await walk(tar, root, path, links);
-      continue;
-    }
-    if ((st.nlink ?? 1) > 1 && (st.isFile || st.isSymlink)) {
-      const inode = `${st.dev}:${st.ino}`;
-      const first = links.get(inode);
-      if (first !== undefined) {
-        await tar.add({ name: path, type: "1", linkname: first, ...common });
-        continue;
-      }
-      links.set(inode, path);
-    }
-    if (st.isSymlink) {
-      await tar.add({ name: path, type: "2", linkname: await Deno.readLink(abs), ...common });
-    } else if (st.isFile) {
-      const src = await Deno.open(abs, { read: true });
-      await tar.add({ name: path, type: "0", size: st.size, ...common }, src.readable);
-    } else {
-      throw invalidArgument(`commit: ${path}: unsupported file type in the container's changes`);
-    }
+function initPath(name: string, dirFd: number, base: string): boolean {
+  if (INIT_PATHS.has(name)) return true;
+  if (name !== "etc") return false;
+  using etc = openAt(dirFd, base, O_PATH | O_DIRECTORY | O_NOFOLLOW);
+  if (lgetxattrAt(etc.fd, "", "trusted.overlay.opaque")?.[0] === 0x79) return false;
+  for (const e of Deno.readDirSync(`/proc/self/fd/${etc.fd}`)) {
+    if (!INIT_PATHS.has(`etc/${e.name}`)) return false;
   }
+  return true;
 }

@@ -4,23 +4,39 @@
 // while read (the container races us) is padded, one that grows is cut at its stat size.
 import { TypeFlag } from "../tar/tar_header.ts";
 import type { TarInput } from "../tar/tar_writer.ts";
+import { fileHeader, type IdNames, typeOf } from "./header.ts";
 import * as fs from "../../sys/fs.ts";
 
 export type Entry = [TarInput, AsyncIterable<Uint8Array>?];
 
+export interface WalkOptions {
+  /** Leaves an entry out (a directory with everything below it). */
+  skip?: (name: string, dirFd: number, base: string, st: fs.Stat) => boolean;
+  /**
+   * The tree is an overlay upper directory: 0/0 char devices become `.wh.<name>` files and
+   * an opaque directory gets a `.wh..wh..opq` entry, as moby's overlayWhiteoutConverter.
+   */
+  overlayWhiteouts?: boolean;
+  /** uname/gname of the ids: the host's unless given. */
+  names?: IdNames;
+}
+
 const CHUNK = 128 << 10;
+const OPAQUE_XATTR = "trusted.overlay.opaque";
 
-function major(rdev: bigint): number {
-  return Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-}
-function minor(rdev: bigint): number {
-  return Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-}
-
-/** Walks (dir, base) into tar entries named from `name` ("" walks a root's children only). */
-export async function* walk(dir: fs.Fd, base: string, name: string): AsyncGenerator<Entry> {
+/**
+ * Walks (dir, base) into tar entries named from `name` ("" walks a root's children only),
+ * with moby's headers (header.ts). As moby's tarAppender (SeenFiles), a later path of an
+ * inode with other links (any non-directory) is a hardlink entry naming the first path.
+ */
+export async function* walk(
+  dir: fs.Fd,
+  base: string,
+  name: string,
+  opts: WalkOptions = {},
+): AsyncGenerator<Entry> {
   const links = new Map<string, string>();
-  yield* entry(dir.fd, base, name, links);
+  yield* entry(dir.fd, base, name, links, opts);
 }
 
 async function* entry(
@@ -28,72 +44,88 @@ async function* entry(
   base: string,
   name: string,
   links: Map<string, string>,
+  opts: WalkOptions,
 ): AsyncGenerator<Entry> {
   const st = fs.lstatAt(dirFd, base);
   if (!st) return; // removed meanwhile
-  const common = {
-    mode: st.mode & 0o7777,
-    uid: st.uid,
-    gid: st.gid,
-    mtime: Math.floor(st.mtime),
-  };
-  switch (st.mode & fs.S_IFMT) {
-    case fs.S_IFDIR: {
-      if (name !== "") yield [{ ...common, name, type: TypeFlag.dir }];
-      let sub: fs.Fd;
-      try {
-        sub = fs.openAt(dirFd, base, fs.O_PATH | fs.O_DIRECTORY | fs.O_NOFOLLOW);
-      } catch {
-        return; // replaced by a non-directory meanwhile
-      }
-      try {
-        const names: string[] = [];
-        for (const e of Deno.readDirSync(`/proc/self/fd/${sub.fd}`)) names.push(e.name);
-        names.sort();
-        for (const n of names) yield* entry(sub.fd, n, name === "" ? n : `${name}/${n}`, links);
-      } finally {
-        sub.close();
-      }
-      return;
-    }
-    case fs.S_IFREG: {
-      const key = `${st.dev}:${st.ino}`;
-      if (st.nlink > 1) {
-        const first = links.get(key);
-        if (first !== undefined) {
-          yield [{ ...common, name, type: TypeFlag.link, linkname: first }];
-          return;
-        }
-        links.set(key, name);
-      }
-      yield [{ ...common, name, type: TypeFlag.file, size: st.size }, body(dirFd, base, st)];
-      return;
-    }
-    case fs.S_IFLNK: {
-      const linkname = Deno.readLinkSync(`/proc/self/fd/${dirFd}/${base}`);
-      yield [{ ...common, name, type: TypeFlag.symlink, linkname }];
-      return;
-    }
-    case fs.S_IFCHR:
-    case fs.S_IFBLK:
-    case fs.S_IFIFO: {
-      const t = st.mode & fs.S_IFMT;
-      const type = t === fs.S_IFCHR
-        ? TypeFlag.char
-        : t === fs.S_IFBLK
-        ? TypeFlag.block
-        : TypeFlag.fifo;
+  const type = typeOf(st);
+  if (!type) return; // sockets are skipped, as Docker's archive does
+  if (name !== "" && opts.skip?.(name, dirFd, base, st)) return;
+  if (type === TypeFlag.dir) {
+    yield* directory(dirFd, base, name, st, links, opts);
+    return;
+  }
+  const h = fileHeader(dirFd, base, name, st, opts.names);
+  if (type === TypeFlag.symlink) h.linkname = Deno.readLinkSync(`/proc/self/fd/${dirFd}/${base}`);
+  if (st.nlink > 1) {
+    const key = `${st.dev}:${st.ino}`;
+    const first = links.get(key);
+    if (first !== undefined) {
+      h.type = TypeFlag.link;
+      h.linkname = first;
+    } else links.set(key, name);
+  }
+  if (opts.overlayWhiteouts && type === TypeFlag.char && st.rdev === 0n) {
+    // moby renames the entry after its hardlink check: a whiteout sharing the overlay's
+    // whiteout inode keeps the linkname of the first one, as a regular file.
+    const slash = name.lastIndexOf("/");
+    h.name = `${name.slice(0, slash + 1)}.wh.${name.slice(slash + 1)}`;
+    yield [{ ...h, type: TypeFlag.file, mode: 0o600, size: 0, devmajor: 0, devminor: 0 }];
+    return;
+  }
+  if (h.type === TypeFlag.file) {
+    yield [{ ...h, size: st.size }, body(dirFd, base, st)];
+    return;
+  }
+  yield [h];
+}
+
+async function* directory(
+  dirFd: number,
+  base: string,
+  name: string,
+  st: fs.Stat,
+  links: Map<string, string>,
+  opts: WalkOptions,
+): AsyncGenerator<Entry> {
+  if (name !== "") {
+    const h = fileHeader(dirFd, base, name, st, opts.names);
+    yield [h];
+    if (opts.overlayWhiteouts && opaque(dirFd, base)) {
       yield [{
-        ...common,
-        name,
-        type,
-        devmajor: t === fs.S_IFIFO ? 0 : major(st.rdev),
-        devminor: t === fs.S_IFIFO ? 0 : minor(st.rdev),
+        ...h,
+        name: `${name}/.wh..wh..opq`,
+        type: TypeFlag.file,
+        mode: (h.mode ?? 0) & 0o777,
+        xattrs: undefined,
       }];
-      return;
     }
-    default:
-      return; // sockets are skipped, as Docker's archive does
+  }
+  let sub: fs.Fd;
+  try {
+    sub = fs.openAt(dirFd, base, fs.O_PATH | fs.O_DIRECTORY | fs.O_NOFOLLOW);
+  } catch {
+    return; // replaced by a non-directory meanwhile
+  }
+  try {
+    const names: string[] = [];
+    for (const e of Deno.readDirSync(`/proc/self/fd/${sub.fd}`)) names.push(e.name);
+    names.sort();
+    for (const n of names) {
+      yield* entry(sub.fd, n, name === "" ? n : `${name}/${n}`, links, opts);
+    }
+  } finally {
+    sub.close();
+  }
+}
+
+/** overlayfs marks a directory hiding the lower one's entries with trusted.overlay.opaque=y. */
+function opaque(dirFd: number, base: string): boolean {
+  try {
+    const v = fs.lgetxattrAt(dirFd, base, OPAQUE_XATTR);
+    return v?.length === 1 && v[0] === 0x79;
+  } catch {
+    return false;
   }
 }
 
