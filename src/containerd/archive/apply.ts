@@ -245,6 +245,10 @@ class Extractor {
     const targetBase = target[target.length - 1];
     if (!fs.lstatAt(from.fd, targetBase)) throw absent();
     this.#create(dir, base, () => fs.linkAt(from.fd, targetBase, dir, base));
+    // As containerd's and moby's createTarFile: the inode takes the link entry's owner,
+    // mode (unless it is a symlink), xattrs and times.
+    const symlink = (fs.lstatAt(dir, base)!.mode & fs.S_IFMT) === fs.S_IFLNK;
+    this.#meta(dir, base, h, !symlink);
   }
 
   /** `.wh.<name>` becomes a 0/0 char device; `.wh..wh..opq` marks the parent opaque. */

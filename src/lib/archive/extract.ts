@@ -74,6 +74,7 @@ class Extractor {
       if (!isDir(st)) fs.mkdirAt(dir, base, 0o700);
       fs.lchownAt(dir, base, h.uid, h.gid);
       fs.lchmodAt(dir, base, h.mode & 0o7777);
+      setXattrs(dir, base, h);
       this.#dirTimes.push([parts.join("/"), h.mtime]);
       return;
     }
@@ -99,11 +100,13 @@ class Extractor {
         for await (const chunk of body()) fs.writeAll(out, chunk as Uint8Array<ArrayBuffer>);
         fs.fchown(out, h.uid, h.gid); // before chmod: chown clears setuid bits
         fs.fchmod(out, h.mode & 0o7777);
+        setXattrs(dir, base, h);
         break;
       }
       case TypeFlag.symlink:
         fs.symlinkAt(h.linkname, dir, base);
         fs.lchownAt(dir, base, h.uid, h.gid);
+        setXattrs(dir, base, h);
         break;
       case TypeFlag.link: {
         const target = entryComponents(h.linkname);
@@ -112,7 +115,13 @@ class Extractor {
           noSymlinks: true,
         });
         fs.linkAt(from.fd, target[target.length - 1], dir, base);
-        return;
+        // moby's createTarFile gives the inode the link entry's owner, mode, xattrs and
+        // times (a symlink's only its owner), as for any other entry.
+        fs.lchownAt(dir, base, h.uid, h.gid);
+        if ((fs.lstatAt(dir, base)!.mode & fs.S_IFMT) === fs.S_IFLNK) return;
+        fs.lchmodAt(dir, base, h.mode & 0o7777);
+        setXattrs(dir, base, h);
+        break;
       }
       case TypeFlag.char:
       case TypeFlag.block:
@@ -126,6 +135,7 @@ class Extractor {
         fs.mknodAt(dir, base, kind | (h.mode & 0o7777), dev);
         fs.lchownAt(dir, base, h.uid, h.gid);
         fs.lchmodAt(dir, base, h.mode & 0o7777);
+        setXattrs(dir, base, h);
         break;
       }
       default:
@@ -190,6 +200,22 @@ class Extractor {
     }
     this.#cache = { path, fd };
     return fd;
+  }
+}
+
+/**
+ * The entry's xattrs, as moby's createTarFile sets them: one the filesystem refuses
+ * (EOPNOTSUPP, or EPERM as overlayfs answers for its own trusted.overlay.* keys) is left
+ * out; those keys are never written, so an archive cannot mark a directory opaque.
+ */
+function setXattrs(dir: number, base: string, h: TarHeader): void {
+  for (const [key, value] of h.xattrs) {
+    if (key.startsWith("trusted.overlay.")) continue;
+    try {
+      fs.lsetxattrAt(dir, base, key, value as Uint8Array<ArrayBuffer>);
+    } catch (e) {
+      if (!(e instanceof fs.SysError && ["EOPNOTSUPP", "EPERM"].includes(e.code))) throw e;
+    }
   }
 }
 
