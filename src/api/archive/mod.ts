@@ -11,6 +11,8 @@ import { goFileMode, goTime, type PathStat } from "./gostat.ts";
 import { absPath, cleanAbs, goBase, resolveDestDir, resolvePath } from "./paths.ts";
 import { acquireRootfs } from "./rootfs.ts";
 import { type Entry, walk } from "../../lib/archive/walk.ts";
+import { rootfsNames } from "../../lib/archive/header.ts";
+import { withInitLayer } from "./init_layer.ts";
 
 /** The files the daemon bind-mounts over the rootfs: cp reads the daemon's copy, as Docker. */
 function daemonFile(c: Container, path: string): string | undefined {
@@ -101,10 +103,15 @@ export async function getArchive(d: Daemon, c: Container, path: string, name: st
   try {
     const r = resolvePath(root.fd, path, name);
     const prefix = r.info.name === "/" ? "." : r.info.name;
-    const stream = finallyStream(tarStream(walk(r.dir, r.base, prefix)), async () => {
-      r.dir.close();
-      await root.release();
-    });
+    const stream = finallyStream(
+      tarStream(
+        walk(r.dir, r.base, prefix, { names: rootfsNames(root.fd.fd) }),
+      ),
+      async () => {
+        r.dir.close();
+        await root.release();
+      },
+    );
     return { info: r.info, stream };
   } catch (e) {
     await root.release();
@@ -148,15 +155,21 @@ export async function putArchive(
   }
 }
 
-/** The merged rootfs as a tar (docker export). */
+/** The merged rootfs as a tar (docker export), with dockerd's init layer (init_layer.ts). */
 export async function exportRootfs(d: Daemon, c: Container): Promise<ReadableStream<Uint8Array>> {
   const root = await acquireRootfs(d, c, false);
   try {
     const dir = fs.openAt(root.fd.fd, ".", fs.O_PATH | fs.O_DIRECTORY);
-    return finallyStream(tarStream(walk(dir, ".", "")), async () => {
-      dir.close();
-      await root.release();
-    });
+    return finallyStream(
+      tarStream(withInitLayer(
+        walk(dir, ".", "", { names: rootfsNames(root.fd.fd) }),
+        Date.parse(c.rec.Created) / 1000,
+      )),
+      async () => {
+        dir.close();
+        await root.release();
+      },
+    );
   } catch (e) {
     await root.release();
     throw e;
