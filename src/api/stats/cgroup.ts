@@ -31,13 +31,49 @@ interface BlkioEntry {
   value: number;
 }
 
-function blkio(text: string | undefined): BlkioEntry[] | null {
+/** A blkio file's entries ([] when none: dockerd copies containerd's lists into slices). */
+function blkio(text: string | undefined): BlkioEntry[] {
   const out: BlkioEntry[] = [];
   for (const line of (text ?? "").split("\n")) {
     const m = /^(\d+):(\d+) (\w+) (\d+)$/.exec(line.trim());
     if (m) out.push({ major: +m[1], minor: +m[2], op: m[3], value: +m[4] });
   }
-  return out.length ? out : null;
+  return out;
+}
+
+/** memory.stat's counters dockerd reports on cgroup v1 (containerd's v1 metrics), 0 if absent. */
+const MEMORY_STAT_KEYS = [
+  "cache",
+  "rss",
+  "rss_huge",
+  "mapped_file",
+  "dirty",
+  "writeback",
+  "pgpgin",
+  "pgpgout",
+  "pgfault",
+  "pgmajfault",
+  "inactive_anon",
+  "active_anon",
+  "inactive_file",
+  "active_file",
+  "unevictable",
+];
+
+function memoryStats(text: string | undefined): Record<string, number> {
+  const all = keyValues(text);
+  const keys = [
+    ...MEMORY_STAT_KEYS,
+    "hierarchical_memory_limit",
+    "hierarchical_memsw_limit",
+    ...MEMORY_STAT_KEYS.map((k) => `total_${k}`),
+  ].sort(); // a Go map: sorted keys
+  return Object.fromEntries(keys.map((k) => [k, all[k] ?? 0]));
+}
+
+/** `o` without its zero numbers (the fields of dockerd's MemoryStats are omitempty). */
+function omitZero(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== 0));
 }
 
 let hostMemory: number | undefined;
@@ -124,13 +160,13 @@ export async function sample(id: string, parent = ""): Promise<Sample> {
   let memLimit = num(limit);
   if (host > 0 && memLimit > host) memLimit = host;
   const memory_stats: Record<string, unknown> = mem
-    ? {
+    ? omitZero({
       usage: num(usage),
       max_usage: num(maxUsage),
-      stats: keyValues(memStat),
+      stats: memoryStats(memStat),
       failcnt: num(failcnt),
       limit: memLimit,
-    }
+    })
     : {};
   const maxPids = pidsMax && pidsMax !== "max" ? Number(pidsMax) : undefined;
   return {
@@ -139,12 +175,14 @@ export async function sample(id: string, parent = ""): Promise<Sample> {
     blkio_stats: {
       io_service_bytes_recursive: blkio(bytes),
       io_serviced_recursive: blkio(ios),
-      io_queue_recursive: null,
-      io_service_time_recursive: null,
-      io_wait_time_recursive: null,
-      io_merged_recursive: null,
-      io_time_recursive: null,
-      sectors_recursive: null,
+      // CFQ's counters: without CFQ's files (bfq, mq-deadline) containerd reads the throttle
+      // ones only and these stay empty. CFQ hosts (old kernels) are not read.
+      io_queue_recursive: [],
+      io_service_time_recursive: [],
+      io_wait_time_recursive: [],
+      io_merged_recursive: [],
+      io_time_recursive: [],
+      sectors_recursive: [],
     },
     num_procs: 0,
     storage_stats: {},

@@ -6,10 +6,16 @@ import { conflict, internal, invalidArgument } from "../../lib/errors.ts";
 import type { Container } from "../containers/store.ts";
 import type { Daemon } from "../daemon.ts";
 import { EMPTY_CPU, type Sample, sample } from "./cgroup.ts";
+import { type InterfaceStats, networkStats } from "./net.ts";
 
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
-function frame(c: Container, cur: Sample | null, prev: Sample | null) {
+function frame(
+  c: Container,
+  cur: Sample | null,
+  prev: Sample | null,
+  networks?: Record<string, InterfaceStats>,
+) {
   const now = cur ?? {
     read: ZERO_TIME,
     pids_stats: {},
@@ -40,6 +46,7 @@ function frame(c: Container, cur: Sample | null, prev: Sample | null) {
     memory_stats: now.memory_stats,
     name: c.rec.Name,
     id: c.rec.ID,
+    ...(networks ? { networks } : {}),
   };
 }
 
@@ -80,14 +87,14 @@ export function statsStream(
           prev = cur;
           cur = await sample(c.rec.ID, c.host.CgroupParent);
         }
-        ctl.enqueue(line(frame(c, cur, opts.oneShot ? null : prev)));
+        ctl.enqueue(line(frame(c, cur, opts.oneShot ? null : prev, await networkStats(c))));
         return ctl.close();
       }
       if (!first) await sleep(1000, signal);
       first = false;
       if (signal.aborted) return ctl.close();
       const cur = await sample(c.rec.ID, c.host.CgroupParent);
-      ctl.enqueue(line(frame(c, cur, prev)));
+      ctl.enqueue(line(frame(c, cur, prev, await networkStats(c))));
       prev = cur;
     },
   });
