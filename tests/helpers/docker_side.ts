@@ -11,6 +11,8 @@ export interface Side {
   api(method: string, path: string): Promise<string>;
   /** A scratch directory of this side (build contexts, saved archives). */
   dir: string;
+  /** The daemon's API socket (for what api() cannot do, e.g. reading a stream). */
+  socket: string;
 }
 
 const dec = new TextDecoder();
@@ -18,6 +20,7 @@ const dec = new TextDecoder();
 export function dockerSide(host: string, socket: string, config: string, dir: string): Side {
   return {
     dir,
+    socket,
     async docker(args) {
       const out = await new Deno.Command(DOCKER, {
         args,

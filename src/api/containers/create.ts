@@ -135,6 +135,8 @@ export async function createContainer(
   host.ShmSize ||= 64 * 1024 * 1024;
   // dockerd's adaptContainerSettings: "unset" (-1) and no or unlimited pids (<= 0) are null.
   if (host.MemorySwappiness === -1) host.MemorySwappiness = null;
+  // A memory limit without a swap limit: twice the memory, recorded (inspect shows it).
+  if (host.Memory > 0 && host.MemorySwap === 0) host.MemorySwap = host.Memory * 2;
   if (host.PidsLimit != null && host.PidsLimit <= 0) host.PidsLimit = null;
   if (host.Privileged && !(host.SecurityOpt ?? []).some((o) => o.startsWith("label"))) {
     host.SecurityOpt = [...(host.SecurityOpt ?? []), "label=disable"];

@@ -1,12 +1,44 @@
 // The shapes the docker CLI reads: GET /containers/{id}/json and GET /containers/json.
-import { DEFAULT_MASKED_PATHS, DEFAULT_READONLY_PATHS } from "../../containerd/oci/mod.ts";
 import type { Container } from "./store.ts";
 import { mountsView } from "../volumes/mounts.ts";
 import { findIn, type ImageEntry } from "../images/lookup.ts";
+import { configView, hostConfigView } from "./inspect_config.ts";
 import { ZERO_TIME } from "./types.ts";
+import type { EndpointSettings } from "../network/types.ts";
 
+const PREDEFINED = new Set(["bridge", "host", "none", "default"]);
+
+/**
+ * NetworkSettings.Networks as dockerd 20.10 shows them: no DNSNames (API 1.44's); NetworkID
+ * only once the endpoint was first connected (start); on a user-defined network the short
+ * id joins the Aliases at that connect (updateNetworkConfig) and stays.
+ */
 function networks(c: Container) {
-  return c.rec.NetworkSettings?.Networks ?? {};
+  const started = c.rec.HasBeenStartedBefore;
+  const short = c.rec.ID.slice(0, 12);
+  const out: Record<string, Omit<EndpointSettings, "DNSNames">> = {};
+  for (const [name, es] of Object.entries(c.rec.NetworkSettings?.Networks ?? {})) {
+    const aliases = started && !PREDEFINED.has(name) && !es.Aliases?.includes(short)
+      ? [...(es.Aliases ?? []), short]
+      : es.Aliases;
+    // EndpointSettings' field order.
+    out[name] = {
+      IPAMConfig: es.IPAMConfig,
+      Links: es.Links,
+      Aliases: aliases,
+      NetworkID: started ? es.NetworkID : "",
+      EndpointID: es.EndpointID,
+      Gateway: es.Gateway,
+      IPAddress: es.IPAddress,
+      IPPrefixLen: es.IPPrefixLen,
+      IPv6Gateway: es.IPv6Gateway,
+      GlobalIPv6Address: es.GlobalIPv6Address,
+      GlobalIPv6PrefixLen: es.GlobalIPv6PrefixLen,
+      MacAddress: es.MacAddress,
+      DriverOpts: es.DriverOpts,
+    };
+  }
+  return out;
 }
 
 /** GET /containers/json's Ports: one entry per published binding or exposed port. */
@@ -37,7 +69,10 @@ function networkSettings(c: Container) {
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
-    Ports: s?.Ports ?? {},
+    // A Go map: sorted keys.
+    Ports: Object.fromEntries(
+      Object.entries(s?.Ports ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ),
     SandboxKey: s?.SandboxKey ?? "",
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
@@ -57,14 +92,20 @@ function mounts(c: Container) {
   return mountsView(c);
 }
 
-/** `links`: HostConfig.Links as dockerd shows them (linkViews). */
+/**
+ * `links`: HostConfig.Links as dockerd shows them (linkViews); `size`: SizeRw and SizeRootFs
+ * (inspect ?size=1).
+ */
 export function inspectView(
   c: Container,
   graph?: Record<string, string>,
   links: string[] | null = null,
+  size?: { rw: number; rootfs: number },
 ) {
   const r = c.rec;
-  const h = c.host;
+  // dockerd sets the files' and the log's paths at the first start (initializeNetworking,
+  // the logger): "" before.
+  const path = (p: string) => (r.HasBeenStartedBefore ? p : "");
   return {
     Id: r.ID,
     Created: r.Created,
@@ -85,10 +126,10 @@ export function inspectView(
       ...(r.State.Health ? { Health: r.State.Health } : {}),
     },
     Image: r.Image,
-    ResolvConfPath: r.ResolvConfPath,
-    HostnamePath: r.HostnamePath,
-    HostsPath: r.HostsPath,
-    LogPath: r.LogPath,
+    ResolvConfPath: path(r.ResolvConfPath),
+    HostnamePath: path(r.HostnamePath),
+    HostsPath: path(r.HostsPath),
+    LogPath: path(r.LogPath),
     Name: r.Name,
     RestartCount: r.RestartCount,
     Driver: r.Driver,
@@ -97,20 +138,11 @@ export function inspectView(
     ProcessLabel: "",
     AppArmorProfile: "",
     ExecIDs: c.execs.size ? [...c.execs] : null,
-    HostConfig: {
-      ...h,
-      Links: links,
-      MaskedPaths: h.MaskedPaths ?? (h.Privileged ? null : [...DEFAULT_MASKED_PATHS]),
-      ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? null : [...DEFAULT_READONLY_PATHS]),
-      MemorySwappiness: h.MemorySwappiness ?? null,
-      PidsLimit: h.PidsLimit ?? null,
-      OomKillDisable: h.OomKillDisable ?? null,
-      KernelMemory: 0,
-      KernelMemoryTCP: 0,
-    },
+    HostConfig: hostConfigView(c.host, links),
     GraphDriver: { Data: graph ?? null, Name: "overlay2" },
+    ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootfs } : {}),
     Mounts: mounts(c),
-    Config: { ...r.Config, Volumes: r.Config.Volumes ?? null, OnBuild: r.Config.OnBuild ?? null },
+    Config: configView(r.Config),
     NetworkSettings: networkSettings(c),
   };
 }

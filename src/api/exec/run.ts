@@ -107,6 +107,8 @@ export async function runExec(
   ex.Running = false;
   ex.ExitCode = code;
   ex.Pid = 0;
+  // Off the container's ExecIDs at its exit, as dockerd's; exec inspect still finds it.
+  c.execs.delete(ex.ID);
   d.events.publish("container", "exec_die", id, attrs({ exitCode: String(code) }));
   return code;
 }

@@ -106,7 +106,15 @@ export function containerRoutes(d: Daemon): Route[] {
             WorkDir: opt("workdir"),
           };
         } catch { /* no snapshot */ }
-        return { status: 200, json: inspectView(c, graph, linkViews(d, c)) };
+        // size=1 (inspect -s): SizeRw and SizeRootFs, as ps -s and system df count them.
+        let size: { rw: number; rootfs: number } | undefined;
+        if (boolQuery(ctx.query, "size")) {
+          const image = (await imageDiskUsage(d, ctx.version)).Images.find((i) =>
+            i.Id === c.rec.Image
+          );
+          size = await containerSize(d, c, image?.Size ?? 0);
+        }
+        return { status: 200, json: inspectView(c, graph, linkViews(d, c), size) };
       },
     },
     {
