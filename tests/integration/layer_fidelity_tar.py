@@ -2,10 +2,13 @@
 # independent tar implementation: PAX and GNU formats, SCHILY.xattr records).
 #   image <out.tar> <busybox>  a docker-save archive "fid:latest" of three layers
 #   put <out.tar>              an archive for PUT /containers/{id}/archive
+#   ctx <dir> <busybox>        a build context: a file with cap_net_raw+ep, a setuid one,
+#                              a fifo-free tar for ADD
 #   dump <in.tar> [fixed...]   one line per entry: the header fields as read
 import hashlib
 import io
 import json
+import os
 import sys
 import tarfile
 
@@ -131,6 +134,22 @@ def put(out):
         add(t, "put/chr", tarfile.CHRTYPE, mode=0o620, devmajor=1, devminor=3)
 
 
+def ctx(out, busybox_path):
+    os.makedirs(out)
+    with open(out + "/capfile", "wb") as f:
+        f.write(open(busybox_path, "rb").read())
+    os.chmod(out + "/capfile", 0o755)
+    os.setxattr(out + "/capfile", "security.capability", CAP_NET_RAW_EP.encode())
+    with open(out + "/suid", "w") as f:
+        f.write("s")
+    os.chmod(out + "/suid", 0o4755)
+    os.utime(out + "/suid", (1500000000, 1500000000))
+    os.utime(out + "/capfile", (1500000000, 1500000000))
+    put(out + "/put.tar")
+    with open(out + "/Dockerfile", "w") as f:
+        f.write("FROM fid\nCOPY capfile /capbin2/grep\nCOPY suid /bsuid\nADD put.tar /added/\n")
+
+
 TYPES = {tarfile.REGTYPE: "0", tarfile.AREGTYPE: "0", tarfile.LNKTYPE: "1",
          tarfile.SYMTYPE: "2", tarfile.CHRTYPE: "3", tarfile.BLKTYPE: "4",
          tarfile.DIRTYPE: "5", tarfile.FIFOTYPE: "6"}
@@ -157,6 +176,8 @@ if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "image":
         image(sys.argv[2], sys.argv[3])
+    elif cmd == "ctx":
+        ctx(sys.argv[2], sys.argv[3])
     elif cmd == "put":
         put(sys.argv[2])
     else:

@@ -135,10 +135,21 @@ const CHANGES = [
   "touch -d @1500000000 /nfifo /nchr /nsuid /odir/k /nsticky /odir",
 ].join(" && ");
 
+const BUILT = [
+  "/capbin2/grep",
+  "/bsuid",
+  "/added/put",
+  "/added/put/cap",
+  "/added/put/suid",
+  "/added/put/hl",
+  "/added/put/fifo",
+  "/added/put/chr",
+];
 const COMMITTED = ["/capbin/grep", "/nfifo", "/nchr", "/nsticky", "/nsuid", "/odir", "/odir/k"];
 const FIXED = [
   ...LOADED,
   ...COMMITTED,
+  ...BUILT,
   "/put",
   "/put/cap",
   "/put/suid",
@@ -209,7 +220,13 @@ async function scenario(s: Side): Promise<string[]> {
   } finally {
     await s.run(["rm", "-f", c]);
   }
-  await s.run(["rmi", "fidc", "fid"]);
+  await python(["ctx", `${s.dir}/ctx`, BUSYBOX]);
+  await s.run(["build", "-q", "-t", "fidb", `${s.dir}/ctx`]);
+  add("build layer", await dump(await lastLayer(s, "fidb"), FIXED));
+  add("built", await stat(s, "fidb", BUILT));
+  const run = ["run", "--rm", "--network", "none", "-u", "1000", "fidb"];
+  add("built cap", [await text(s, [...run, "/capbin2/grep", "CapEff", "/proc/self/status"])]);
+  await s.run(["rmi", "fidb", "fidc", "fid"]);
   return log;
 }
 
@@ -342,6 +359,22 @@ const EXPECTED = [
   "put: put/fifo 6 10600 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "put: put/hl 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "put: put/suid 1 100644 0:0 root:root size=0 link=put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
+  "build layer: added 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "build layer: added/put 5 41750 0:0 root:root size=0 link= dev=0,0 mtime=1100000000 pax= xattrs=",
+  "build layer: added/put/cap 0 100755 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=security.capability=010000020020{29}",
+  "build layer: added/put/chr 3 20620 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
+  "build layer: added/put/fifo 6 10600 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "build layer: added/put/hl 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "build layer: added/put/suid 1 100644 0:0 root:root size=0 link=added/put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
+  "built: /capbin2/grep regular file 755 0:0 0,0 1982256 1 1500000000 A",
+  "built: /bsuid regular file 755 0:0 0,0 1 1 1500000000 B",
+  "built: /added/put directory 1750 0:0 0,0 - 2 1100000000 C",
+  "built: /added/put/cap regular file 755 0:0 0,0 1 1 1600000000 D",
+  "built: /added/put/suid regular file 644 0:0 0,0 1 2 1600000000 E",
+  "built: /added/put/hl regular file 644 0:0 0,0 1 2 1600000000 E",
+  "built: /added/put/fifo fifo 600 0:0 0,0 0 1 1600000000 F",
+  "built: /added/put/chr character special file 620 0:0 1,3 0 1 1600000000 G",
+  "built cap: CapEff:\t0000000000000000",
 ];
 
 Deno.test({

@@ -10,12 +10,13 @@
 // path of either side leads outside its root.
 
 import { parseGroup, parsePasswd } from "../../containerd/oci/user.ts";
-import { tarStream } from "../../lib/tar/tar_writer.ts";
+import { type TarInput, tarStream } from "../../lib/tar/tar_writer.ts";
 import { TypeFlag } from "../../lib/tar/tar_header.ts";
 import { invalidArgument, notFound, wrap } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
 import { checkArchive, extract } from "../../lib/archive/extract.ts";
 import { type Entry, walk } from "../../lib/archive/walk.ts";
+import { CAPABILITY_XATTR } from "../../lib/archive/header.ts";
 
 export interface Identity {
   uid: number;
@@ -146,12 +147,27 @@ async function* owned(
   prefix: string,
   o: CopyOptions,
 ): AsyncGenerator<Entry> {
-  for await (const [h, body] of entries) {
+  for await (const [source, body] of entries) {
+    const h = chowned(source);
     const name = prefix && h.name ? `${prefix}/${h.name}` : prefix || h.name;
     const mode = o.chmod !== undefined && h.type !== TypeFlag.symlink ? o.chmod : h.mode;
     const linkname = h.type === TypeFlag.link && prefix ? `${prefix}/${h.linkname}` : h.linkname;
     yield [{ ...h, name, linkname, mode, uid: o.identity.uid, gid: o.identity.gid }, body];
   }
+}
+
+/**
+ * dockerd's copier chowns every path it copied (fixPermissions), and chown makes the kernel
+ * drop a non-directory's setuid bit, its setgid bit when it is group-executable, and its
+ * security.capability: a copied file keeps none of them, as dockerd 20.10's COPY.
+ */
+function chowned(h: TarInput): TarInput {
+  if (h.type === TypeFlag.dir || h.type === TypeFlag.symlink) return h;
+  let mode = (h.mode ?? 0) & ~0o4000;
+  if (mode & 0o010) mode &= ~0o2000;
+  const xattrs = new Map(h.xattrs);
+  xattrs.delete(CAPABILITY_XATTR);
+  return { ...h, mode, xattrs };
 }
 
 async function spool(entries: AsyncIterable<Entry>, file: string): Promise<void> {
