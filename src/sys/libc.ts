@@ -56,7 +56,8 @@ const sym = new Proxy({} as Symbols, {
 const enc = new TextEncoder();
 
 // x86_64 numbers of the calls made through `raw`.
-const SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_OPENAT = 257, SYS_MKNODAT = 259;
+const SYS_READ = 0, SYS_WRITE = 1, SYS_CLOSE = 3, SYS_FSTAT = 5, SYS_OPENAT = 257;
+const SYS_MKNODAT = 259;
 const AT_FDCWD = -100;
 
 type RawArg = number | bigint | Uint8Array<ArrayBuffer>;
@@ -300,11 +301,34 @@ export function openat2(dir: string, path: string, flags: number, resolve: numbe
   }
 }
 
-/** Reads a whole (small) file of `root` resolved inside it, or null when it cannot be read. */
+/** Whether `fd` (an O_PATH fd will do) is a regular file: fstat's st_mode at offset 24. */
+function isRegular(fd: number): boolean {
+  const st = new Uint8Array(144);
+  if (raw(SYS_FSTAT, fd, st) < 0) return false;
+  return (new DataView(st.buffer).getUint32(24, true) & 0o170000) === 0o100000;
+}
+
+/**
+ * Reads a whole (small) regular file of `root` resolved inside it, or null when it cannot be
+ * read. The root is the container's: its file is pinned with O_PATH and opened only when
+ * it is a regular file, since opening a FIFO would block this thread (the whole daemon or
+ * shim) and a device node would read the host's device.
+ */
 export function readInRoot(root: string, path: string, max = 1 << 20): string | null {
   let fd: number;
   try {
-    fd = openat2(root, path.replace(/^\/+/, ""), O_RDONLY, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+    const pin = openat2(
+      root,
+      path.replace(/^\/+/, ""),
+      O_PATH,
+      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    );
+    try {
+      if (!isRegular(pin)) return null;
+      fd = open(`/proc/self/fd/${pin}`, O_RDONLY | O_NONBLOCK);
+    } finally {
+      close(pin);
+    }
   } catch {
     return null;
   }

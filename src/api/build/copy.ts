@@ -54,16 +54,25 @@ function splitPath(path: string): { dir: string; base: string } {
   return { dir: clean.slice(0, slash + 1), base: clean.slice(slash + 1) };
 }
 
-/** Reads a small file of the rootfs (resolved inside it); null when absent. */
+const MAX_ID_FILE = 4 << 20;
+
+/**
+ * Reads a small regular file of the rootfs (resolved inside it); null when absent. The
+ * image's file is pinned with O_PATH and read only when it is a regular file of a sane size:
+ * a FIFO would block the daemon, a device node (/dev/zero) would read without end.
+ */
 function readRootFile(root: fs.Fd, path: string): string | null {
   let fd: fs.Fd;
   try {
-    fd = fs.openInRoot(root.fd, path, { flags: fs.O_RDONLY });
+    fd = fs.openInRoot(root.fd, path, { flags: fs.O_PATH });
   } catch {
     return null;
   }
   try {
-    return new TextDecoder().decode(Deno.readFileSync(`/proc/self/fd/${fd.fd}`));
+    const proc = `/proc/self/fd/${fd.fd}`;
+    const st = Deno.statSync(proc);
+    if (!st.isFile || st.size > MAX_ID_FILE) return null;
+    return new TextDecoder().decode(Deno.readFileSync(proc));
   } finally {
     fd.close();
   }
