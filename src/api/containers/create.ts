@@ -15,6 +15,7 @@ import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
 import { randomName } from "./names.ts";
 import { namespaceOwner } from "./join_ns.ts";
+import { shmDir } from "./shm.ts";
 import { resolveLinks } from "./links.ts";
 import { verifyContainerSettings } from "./verify.ts";
 import { type EndpointRequest, networking } from "../network/manager.ts";
@@ -157,6 +158,7 @@ export async function createContainer(
     hosts: `${dir}/hosts`,
     resolvConf: `${dir}/resolv.conf`,
     netns: net.spec,
+    shm: shmDir(d, id),
   };
   let created = false;
   let vols: PreparedMounts | undefined;

@@ -1,8 +1,9 @@
-// --ipc container:<ref> and --pid container:<ref>: the other container is named by its full
-// ID from create on (as dockerd stores it), and its namespaces are joined at each start,
-// from the process it runs then (dockerd's getIpcContainer/getPidContainer).
-import { conflict, invalidArgument, notFound } from "../../lib/errors.ts";
-import { withIpcMode, withPidMode } from "../../containerd/oci/mod.ts";
+// --ipc, --pid and --network container:<ref>: the other container is named by its full ID
+// from create on (as dockerd stores it; an unknown --network one stays as given and fails at
+// start), and its namespaces are joined at each start, from the process it runs then
+// (dockerd's getIpcContainer, getPidContainer, getNetworkedContainer).
+import { conflict, internal, invalidArgument, notFound } from "../../lib/errors.ts";
+import { withIpcMode, withNetworkMode, withPidMode } from "../../containerd/oci/mod.ts";
 import type { Spec } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import type { Container } from "./store.ts";
@@ -19,44 +20,99 @@ export function namespaceOwner(d: Daemon, mode: string, what: "IPC" | "PID"): st
   return PREFIX + other.rec.ID;
 }
 
-/**
- * The running process of the container `mode` names, with dockerd's errors (getIpcContainer,
- * getPidContainer): a conflict when it does not run.
- */
-function ownerPid(d: Daemon, mode: string, what: "IPC" | "PID"): number {
-  const id = mode.slice(PREFIX.length);
-  const context = what === "IPC"
-    ? `can't join IPC of container ${id}: `
-    : `cannot join PID of a non running container: ${id}: `;
+/** dockerd's checkContainer(containerIsRunning, containerIsNotRestarting). */
+function checkRunning(other: Container, ref: string, context = ""): number {
+  const s = other.rec.State;
+  if (s.Restarting) {
+    throw conflict(
+      `${context}Container ${ref} is restarting, wait until the container is running`,
+    );
+  }
+  if (!s.Running || !s.Pid) throw conflict(`${context}container ${ref} is not running`);
+  return s.Pid;
+}
+
+function isDirectory(path: string | undefined): boolean {
+  try {
+    return !!path && Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** The IPC donor: running, and with a /dev/shm to share (a shareable, host or joiner one). */
+function ipcDonor(d: Daemon, id: string): Container {
+  const context = `can't join IPC of container ${id}: `;
   const other = d.store.find(id);
   if (!other) throw notFound(`${context}No such container: ${id}`);
-  const s = other.rec.State;
-  if (!s.Running || s.Restarting || !s.Pid) {
-    throw conflict(`${what === "IPC" ? context : ""}container ${id} is not running`);
-  }
-  if (what === "IPC" && !["shareable", "host"].includes(other.host.IpcMode)) {
+  checkRunning(other, id, context);
+  if (!isDirectory(other.rec.ShmPath)) {
     throw invalidArgument(
       `${context}non-shareable IPC (hint: use IpcMode:shareable for the donor container)`,
     );
   }
-  return s.Pid;
+  return other;
 }
 
-/** Start: the spec joins the namespaces (and /dev/shm) of the containers it names. */
+function pidDonor(d: Daemon, id: string): Container {
+  const other = d.store.find(id);
+  if (!other) {
+    throw notFound(`cannot join PID of a non running container: ${id}: No such container: ${id}`);
+  }
+  checkRunning(other, id);
+  return other;
+}
+
+function networkDonor(d: Daemon, c: Container, ref: string): Container {
+  const other = d.store.find(ref);
+  if (!other) throw notFound(`No such container: ${ref}`);
+  if (other.rec.ID === c.rec.ID) throw internal("cannot join own network");
+  if (!other.rec.State.Running && !other.rec.State.Restarting) {
+    throw conflict(`cannot join network of a non running container: ${ref}`);
+  }
+  checkRunning(other, ref);
+  return other;
+}
+
+/**
+ * The donor's network namespace, and its hostname, domain name and /etc files as the
+ * joiner's (dockerd's initializeNetworking for a container network): the record's paths
+ * point at the donor's files, and the spec's binds of them follow (a user's own bind stays).
+ */
+async function joinNetwork(c: Container, other: Container, spec: Spec): Promise<void> {
+  await withNetworkMode(`${PREFIX}/proc/${other.rec.State.Pid}/ns/net`)(spec);
+  c.rec.Config.Hostname = other.rec.Config.Hostname;
+  c.rec.Config.Domainname = other.rec.Config.Domainname;
+  if (c.host.UTSMode !== "host") {
+    spec.hostname = other.rec.Config.Hostname;
+    spec.domainname = other.rec.Config.Domainname || undefined;
+  }
+  for (const f of ["HostnamePath", "HostsPath", "ResolvConfPath"] as const) {
+    const m = spec.mounts?.find((m) => m.source === c.rec[f] && m.type === "bind");
+    if (m && other.rec[f]) m.source = other.rec[f];
+    c.rec[f] = other.rec[f];
+  }
+}
+
+/** Start: the spec joins the namespaces (and /dev/shm, /etc files) of the containers it names. */
 export async function joinNamespaces(d: Daemon, c: Container): Promise<void> {
-  const { IpcMode: ipc, PidMode: pid } = c.host;
-  if (!ipc.startsWith(PREFIX) && !pid.startsWith(PREFIX)) return;
+  const { IpcMode: ipc, PidMode: pid, NetworkMode: net } = c.host;
+  if (![ipc, pid, net].some((m) => m.startsWith(PREFIX))) return;
+  // dockerd's order: the network first (initializeNetworking), then IPC (setupIpcDirs),
+  // then the PID namespace (the spec's).
+  const netOwner = net.startsWith(PREFIX)
+    ? networkDonor(d, c, net.slice(PREFIX.length))
+    : undefined;
+  const ipcOwner = ipc.startsWith(PREFIX) ? ipcDonor(d, ipc.slice(PREFIX.length)) : undefined;
+  const pidOwner = pid.startsWith(PREFIX) ? pidDonor(d, pid.slice(PREFIX.length)) : undefined;
   const rec = await d.containerd.containers.get(c.rec.ID);
   const spec = rec.spec as unknown as Spec;
-  if (ipc.startsWith(PREFIX)) {
-    const p = ownerPid(d, ipc, "IPC");
-    // Its /dev/shm is a mount in its own mount namespace, which a bind cannot take (dockerd
-    // binds a host-side tmpfs): SysV IPC is shared, the joiner keeps its own /dev/shm.
-    await withIpcMode(`${PREFIX}/proc/${p}/ns/ipc`)(spec);
+  if (netOwner) await joinNetwork(c, netOwner, spec);
+  if (ipcOwner) {
+    c.rec.ShmPath = ipcOwner.rec.ShmPath;
+    await withIpcMode(`${PREFIX}/proc/${ipcOwner.rec.State.Pid}/ns/ipc`, c.rec.ShmPath)(spec);
   }
-  if (pid.startsWith(PREFIX)) {
-    await withPidMode(`${PREFIX}/proc/${ownerPid(d, pid, "PID")}/ns/pid`)(spec);
-  }
+  if (pidOwner) await withPidMode(`${PREFIX}/proc/${pidOwner.rec.State.Pid}/ns/pid`)(spec);
   await d.containerd.containers.update(c.rec.ID, {
     spec: spec as unknown as Record<string, unknown>,
   });

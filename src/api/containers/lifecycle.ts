@@ -12,6 +12,7 @@ import { NotModified } from "../http/errors.ts";
 import { eventAttrs } from "./create.ts";
 import { startHealthcheck } from "./health.ts";
 import { joinNamespaces } from "./join_ns.ts";
+import { releaseShm, setupShm } from "./shm.ts";
 import { applyLinks } from "./links.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
@@ -58,10 +59,20 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   const id = c.rec.ID;
   // A task left from an earlier run (daemon restart) goes first.
   await d.containerd.tasks.delete(id).catch(() => {});
-  await joinNamespaces(d, c);
-  await applyLinks(d, c);
-  // The network namespace and endpoints exist before the task: the runtime joins them.
-  await networking(d).setupContainer(c);
+  try {
+    await setupShm(d, c);
+    await joinNamespaces(d, c);
+    await applyLinks(d, c);
+    // The network namespace and endpoints exist before the task: the runtime joins them.
+    await networking(d).setupContainer(c);
+  } catch (e) {
+    releaseShm(d, c);
+    // dockerd records a failure before the task as well (its exit code 128 when none).
+    s.Error = errorMessage(e);
+    if (!s.ExitCode) s.ExitCode = 128;
+    await save(d, c).catch(() => {});
+    throw e;
+  }
   try {
     const { pid } = await d.containerd.tasks.create(id, {
       terminal: c.rec.Config.Tty,
@@ -74,6 +85,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   } catch (e) {
     await d.containerd.tasks.delete(id).catch(() => {});
     await networking(d).teardownContainer(c).catch(() => {});
+    releaseShm(d, c);
     const err = startError(e);
     s.Error = err.message;
     s.ExitCode = /not found|no such file/i.test(err.message)
@@ -288,6 +300,7 @@ export async function removeLocked(d: Daemon, c: Container, volumes = c.host.Aut
   c.rec.State.Status = "removing";
   d.healthStops.get(id)?.();
   await d.containerd.tasks.delete(id).catch(() => {});
+  releaseShm(d, c);
   await d.containerd.containers.delete(id).catch((e) => {
     if (errorKind(e) !== "not_found") throw e;
   });

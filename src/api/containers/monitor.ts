@@ -6,6 +6,7 @@ import type { Daemon } from "../daemon.ts";
 import { log } from "../log.ts";
 import { eventAttrs } from "./create.ts";
 import { removeLocked, save, startLocked } from "./lifecycle.ts";
+import { releaseShm } from "./shm.ts";
 import type { Container } from "./store.ts";
 import { networking } from "../network/manager.ts";
 
@@ -83,6 +84,11 @@ export function handleExit(
     await networking(d).teardownContainer(c).catch((e) =>
       log("warn", `network teardown of ${id}: ${(e as Error).message}`)
     );
+    try {
+      releaseShm(d, c);
+    } catch (e) {
+      log("warn", `unmount /dev/shm of ${id}: ${(e as Error).message}`);
+    }
     const ranFor = Date.now() - Date.parse(s.StartedAt);
     Object.assign(s, {
       Status: "exited",

@@ -49,6 +49,8 @@ export interface SpecFiles {
   resolvConf: string;
   /** The network namespace: "host", "none" (a new one), or a namespace file to join. */
   netns: string;
+  /** Where a shareable container's /dev/shm tmpfs is mounted at its start (shm.ts). */
+  shm: string;
 }
 
 /** -v host:ctr[:opts] and --mount/--tmpfs as the builders' mount requests. */
@@ -148,7 +150,7 @@ export async function buildSpec(
   // container:<id> modes are joined at each start (joinNamespaces): the other container's
   // process changes; until then the spec holds private namespaces.
   const joined = (mode: string) => mode.startsWith("container:") ? "private" : mode;
-  opts.push(withIpcMode(joined(host.IpcMode)));
+  opts.push(withIpcMode(joined(host.IpcMode), files.shm));
   opts.push(withPidMode(joined(host.PidMode)));
   opts.push(withUtsMode(host.UTSMode));
   if (host.CgroupnsMode === "private") opts.push(withCgroupnsMode("private"));
@@ -181,8 +183,8 @@ export async function buildSpec(
   // The init's bind comes before the user's mounts, as dockerd's.
   if (host.Init) opts.push(withInit());
   opts.push(withMounts(mounts));
-  // Only a private /dev/shm has a size (host and container:<id> bind another one).
-  if (host.ShmSize && ["private", "shareable", ""].includes(host.IpcMode)) {
+  // Only a private /dev/shm is the spec's tmpfs (the others bind a host-side one).
+  if (host.ShmSize && ["private", ""].includes(host.IpcMode)) {
     opts.push(withShmSize(host.ShmSize));
   }
   if ((host.CapAdd ?? []).length || (host.CapDrop ?? []).length) {

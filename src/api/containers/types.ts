@@ -221,6 +221,8 @@ export interface ContainerRecord {
   HostnamePath: string;
   HostsPath: string;
   ResolvConfPath: string;
+  /** The /dev/shm it binds (shm.ts): its own shareable tmpfs, the host's or a donor's. */
+  ShmPath?: string;
   Runtime: string;
   /** Networks, endpoints and ports (src/api/network/). */
   NetworkSettings?: ContainerNetworkSettings;

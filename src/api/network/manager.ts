@@ -406,18 +406,10 @@ export class NetworkManager {
     const settings: ContainerNetworkSettings = { Networks: {}, Ports: null, SandboxKey: "" };
     const kind = modeKind(mode);
     if (kind === "container") {
+      // The other container's namespace is joined at each start (containers/join_ns.ts); an
+      // unknown one is kept as named and fails there, as dockerd's.
       const ref = mode.slice("container:".length);
       const other = this.d.store.find(ref);
-      if (!other) throw invalidArgument(`No such container: ${ref}`);
-      if (other.rec.ID === id) throw invalidArgument("cannot join own network namespace");
-      const otherKind = modeKind(other.host.NetworkMode);
-      const spec = otherKind === "host"
-        ? "host"
-        : otherKind === "container"
-        ? this.netnsPath(other.host.NetworkMode.slice("container:".length))
-        : otherKind === "none"
-        ? "none"
-        : this.netnsPath(other.rec.ID);
       // The CLIs send an empty entry keyed by the mode itself; anything more conflicts.
       const extra = Object.entries(endpoints).filter(([k, v]) =>
         k !== mode || v.Aliases?.length || v.IPAMConfig?.IPv4Address
@@ -425,7 +417,7 @@ export class NetworkManager {
       if (extra.length) {
         throw invalidArgument("conflicting options: networking config and container network mode");
       }
-      return { mode: `container:${other.rec.ID}`, spec, settings };
+      return { mode: other ? `container:${other.rec.ID}` : mode, spec: "none", settings };
     }
     if ((mode === "default" || mode === "") && !this.store.find("bridge")) {
       // No default bridge (--bridge=none): the default is no network, as dockerd's.

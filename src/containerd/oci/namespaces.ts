@@ -47,8 +47,9 @@ function invalidMode(what: string, mode: string) {
 
 /**
  * --ipc: "private" | "shareable" | "" (private namespace), "none" (no /dev/shm), "host"
- * (the host's namespace and /dev/shm), "container:<nsPath>" (join; `shmPath` is the other
- * container's /dev/shm source to bind).
+ * (the host's namespace and /dev/shm), "container:<nsPath>" (join). `shmPath`, with
+ * "shareable" and "container:": the host-side tmpfs to bind as /dev/shm (dockerd's ShmPath,
+ * the donor's for a joiner).
  */
 export function withIpcMode(mode: string, shmPath?: string): SpecOpt {
   return (spec) => {
@@ -64,8 +65,10 @@ export function withIpcMode(mode: string, shmPath?: string): SpecOpt {
         options: ["rbind", "rprivate"],
       });
     };
-    if (mode === "" || mode === "private" || mode === "shareable") setNamespace(spec, "ipc");
-    else if (mode === "none") {
+    if (mode === "" || mode === "private" || mode === "shareable") {
+      setNamespace(spec, "ipc");
+      if (mode === "shareable" && shmPath) bindShm(shmPath);
+    } else if (mode === "none") {
       setNamespace(spec, "ipc");
       dropShm();
     } else if (mode === "host") {

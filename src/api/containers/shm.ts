@@ -1,0 +1,48 @@
+// The /dev/shm a container can share (dockerd's setupIpcDirs / UnmountIpcMount): a
+// "shareable" container's is a tmpfs the daemon mounts on the host, under the container's
+// directory, for the container's run; the container binds it, and so do the containers
+// joining its IPC (a mount inside the container's own mount namespace could not be bound by
+// them). ShmPath records the directory in force: this tmpfs, the host's /dev/shm with
+// --ipc host, the donor's with --ipc container:<id>, none otherwise.
+import { mount, unmount } from "../../sys/mount.ts";
+import type { Daemon } from "../daemon.ts";
+import type { Container } from "./store.ts";
+
+const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
+
+/** Where a shareable container's tmpfs is mounted. */
+export function shmDir(d: Daemon, id: string): string {
+  return `${d.store.dir(id)}/mounts/shm`;
+}
+
+/**
+ * Start: a shareable container's tmpfs (ShmSize bytes, mode 1777) mounted afresh, a host one
+ * the host's /dev/shm; ShmPath records it. Joiners set theirs when they join (join_ns.ts).
+ */
+export async function setupShm(d: Daemon, c: Container): Promise<void> {
+  const mode = c.host.IpcMode;
+  if (mode === "host") {
+    c.rec.ShmPath = "/dev/shm";
+    return;
+  }
+  if (mode !== "shareable") {
+    if (!mode.startsWith("container:")) c.rec.ShmPath = "";
+    return;
+  }
+  const dir = shmDir(d, c.rec.ID);
+  await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  unmount(dir, true); // a leftover of a crash
+  mount(
+    "shm",
+    dir,
+    "tmpfs",
+    MS_NOSUID | MS_NODEV | MS_NOEXEC,
+    `mode=1777,size=${c.host.ShmSize}`,
+  );
+  c.rec.ShmPath = dir;
+}
+
+/** The run is over: the tmpfs goes (joiners keep their binds of it until they stop). */
+export function releaseShm(d: Daemon, c: Container): void {
+  if (c.host.IpcMode === "shareable") unmount(shmDir(d, c.rec.ID), true);
+}
