@@ -17,7 +17,7 @@ import { randomName } from "./names.ts";
 import { namespaceOwner } from "./join_ns.ts";
 import { shmDir } from "./shm.ts";
 import { resolveLinks } from "./links.ts";
-import { verifyContainerSettings } from "./verify.ts";
+import { validateNetMode, verifyContainerSettings } from "./verify.ts";
 import { type EndpointRequest, networking } from "../network/manager.ts";
 import {
   copyUpVolumes,
@@ -98,6 +98,7 @@ export async function createContainer(
   host: HostConfig,
   endpoints: Record<string, EndpointRequest> = {},
 ): Promise<{ Id: string; Warnings: string[] }> {
+  validateNetMode(config, host);
   if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
   const image = await imageFor(d, config.Image);
   const id = newId();

@@ -65,6 +65,46 @@ function checkCapabilities(caps: string[] | null | undefined, field: string): vo
   }
 }
 
+/**
+ * dockerd's validateNetMode (runconfig/hostconfig_unix.go), run on the request as it came:
+ * what another container's network (or the host's UTS namespace) already decides.
+ */
+export function validateNetMode(cfg: Config, host: HostConfig): void {
+  const mode = host.NetworkMode ?? "";
+  const parts = mode.split(":");
+  if (parts[0] === "container" && !parts[1]) {
+    throw invalidArgument("Invalid network mode: invalid container format container:<name|id>");
+  }
+  const joined = mode.startsWith("container:");
+  if (joined) {
+    if (cfg.Hostname) throw invalidArgument("conflicting options: hostname and the network mode");
+    if (host.Links?.length) {
+      throw invalidArgument(
+        "conflicting options: container type network can't be used with links. This would " +
+          "result in undefined behavior",
+      );
+    }
+    if (host.Dns?.length) throw invalidArgument("conflicting options: dns and the network mode");
+    if (host.ExtraHosts?.length) {
+      throw invalidArgument("conflicting options: custom host-to-IP mapping and the network mode");
+    }
+  }
+  if ((joined || mode === "host") && cfg.MacAddress) {
+    throw invalidArgument("conflicting options: mac-address and the network mode");
+  }
+  if (joined && (Object.keys(host.PortBindings ?? {}).length || host.PublishAllPorts)) {
+    throw invalidArgument(
+      "conflicting options: port publishing and the container type network mode",
+    );
+  }
+  if (joined && Object.keys(cfg.ExposedPorts ?? {}).length) {
+    throw invalidArgument("conflicting options: port exposing and the container type network mode");
+  }
+  if (host.UTSMode === "host" && cfg.Hostname) {
+    throw invalidArgument("conflicting options: hostname and the UTS mode");
+  }
+}
+
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
   if (cfg.StopSignal) parseSignal(cfg.StopSignal); // "Invalid signal: …"
   if (cfg.MacAddress && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(cfg.MacAddress)) {
