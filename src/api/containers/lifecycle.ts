@@ -13,6 +13,7 @@ import { eventAttrs } from "./create.ts";
 import { startHealthcheck } from "./health.ts";
 import { joinNamespaces } from "./join_ns.ts";
 import { releaseShm, setupShm } from "./shm.ts";
+import { waitAnswersSent } from "./wait.ts";
 import { applyLinks } from "./links.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
@@ -121,7 +122,17 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
 export function start(d: Daemon, c: Container): Promise<void> {
   return d.lock.run(c.rec.ID, async () => {
     if (!c.rec.State.Running) resetRestartManager(c);
-    await startLocked(d, c);
+    try {
+      await startLocked(d, c);
+    } catch (e) {
+      // An auto-remove container that failed to start is removed before the answer, as
+      // dockerd's (the CLI's `run --rm` waits for that removal).
+      if (c.host.AutoRemove && !c.rec.State.Running) {
+        await removeLocked(d, c, true).catch(() => {});
+        await waitAnswersSent(c.rec.ID);
+      }
+      throw e;
+    }
   });
 }
 
@@ -200,15 +211,17 @@ export async function kill(d: Daemon, ref: string, signal?: string) {
   await signalContainer(d, c, sig, sig === 9);
 }
 
-export async function restart(d: Daemon, c: Container, timeout?: number) {
-  try {
-    await stop(d, c, timeout);
-  } catch (e) {
-    if (!(e instanceof NotModified)) throw e;
-  }
-  await start(d, c).catch((e) => {
-    if (!(e instanceof NotModified)) throw e;
-  });
+/**
+ * `ref`: the container as asked for, which dockerd's failures name ("Cannot restart container
+ * <ref>: …", a plain error: status 500).
+ */
+export async function restart(d: Daemon, c: Container, timeout?: number, ref = c.rec.ID) {
+  const cannot = (e: unknown) => {
+    if (e instanceof NotModified) return;
+    throw new EngineError("internal", `Cannot restart container ${ref}: ${errorMessage(e)}`);
+  };
+  await stop(d, c, timeout).catch(cannot);
+  await start(d, c).catch(cannot);
   d.events.publish("container", "restart", c.rec.ID, eventAttrs(c));
 }
 

@@ -137,7 +137,7 @@ export function containerRoutes(d: Daemon): Route[] {
       method: "POST",
       path: "/containers/:id/restart",
       handler: async (ctx) => {
-        await restart(d, get(ctx), intQuery(ctx.query, "t"));
+        await restart(d, get(ctx), intQuery(ctx.query, "t"), ctx.params.id);
         return empty();
       },
     },
