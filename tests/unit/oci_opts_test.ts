@@ -185,6 +185,15 @@ Deno.test("namespace modes", async () => {
   ]);
   assertEquals(joined.mounts!.at(-1)!.source, "/var/lib/engine/containers/x/mounts/shm");
 
+  // A shareable container binds its host-side tmpfs; a private one keeps the spec's tmpfs.
+  const shm = "/var/lib/engine/containers/y/mounts/shm";
+  const shareable = await applyOpts(defaultSpec(ID), withIpcMode("shareable", shm));
+  assertEquals(shareable.mounts!.filter((m) => m.destination === "/dev/shm"), [
+    { destination: "/dev/shm", type: "bind", source: shm, options: ["rbind", "rprivate"] },
+  ]);
+  const own = await applyOpts(defaultSpec(ID), withIpcMode("private", shm));
+  assertEquals(own.mounts!.find((m) => m.destination === "/dev/shm")!.source, "shm");
+
   const none = await applyOpts(defaultSpec(ID), withIpcMode("none"), withNetworkMode("none"));
   assertEquals(none.mounts!.some((m) => m.destination === "/dev/shm"), false);
   assertEquals(ns(none), ["mount", "network", "uts", "pid", "ipc"]);
