@@ -42,13 +42,15 @@ export async function unmountUnder(dir: string): Promise<void> {
 /**
  * `network.bridge`: an existing Linux bridge (with its address) for dockerd's default network,
  * with iptables and its userland proxy as shipped but no masquerade; without it, no networking.
+ * `config`: its daemon.json.
  */
 export async function startDockerd(
   dir: string,
   network?: { bridge: string },
+  config: Record<string, unknown> = {},
 ): Promise<Dockerd> {
   await Deno.mkdir(`${dir}/client`, { recursive: true });
-  await Deno.writeTextFile(`${dir}/daemon.json`, "{}");
+  await Deno.writeTextFile(`${dir}/daemon.json`, JSON.stringify(config));
   const sock = `${dir}/docker.sock`;
   const child = new Deno.Command("/bin/sh", {
     args: [

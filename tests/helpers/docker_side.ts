@@ -52,13 +52,17 @@ export async function ourSide(d: TestDaemon): Promise<Side> {
 }
 
 /**
- * Runs `fn` on a private Debian dockerd loaded with `d`'s busybox image, then stops it (by
- * pid) and removes its directory.
+ * Runs `fn` on a private Debian dockerd (with `config` as its daemon.json) loaded with `d`'s
+ * busybox image, then stops it (by pid) and removes its directory.
  */
-export async function onDockerd<T>(d: TestDaemon, fn: (s: Side) => Promise<T>): Promise<T> {
+export async function onDockerd<T>(
+  d: TestDaemon,
+  fn: (s: Side) => Promise<T>,
+  config: Record<string, unknown> = {},
+): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "side-dockerd-" });
   try {
-    const ref = await startDockerd(dir);
+    const ref = await startDockerd(dir, undefined, config);
     try {
       await Deno.mkdir(`${dir}/side`);
       const saved = await d.docker(DOCKER, ["save", "-o", `${dir}/bb.tar`, "busybox:latest"]);
