@@ -47,11 +47,17 @@ function normalise(v: unknown, key = ""): unknown {
     return out;
   }
   if (typeof v === "number") {
-    if (["Pid", "SizeRw", "SizeRootFs", "HostPort"].includes(key)) return v > 0 ? "<N>" : v;
+    if (["Pid", "SizeRw", "SizeRootFs", "HostPort", "Created"].includes(key)) {
+      return v > 0 ? "<N>" : v;
+    }
     return v;
   }
   if (typeof v !== "string") return v;
   if (key === "Runtime" && v === "engine") return "runc"; // our built-in runc's name
+  // The list's Status: "Up 3 seconds", "Exited (3) 2 seconds ago".
+  if (key === "Status") {
+    return v.replace(/(Less than a second|\d+ seconds?|About a minute)/, "<DUR>");
+  }
   if (TIME.test(v) && !v.startsWith("0001-01-01")) return "<TIME>";
   if (IPV4.test(v) && !["0.0.0.0", "127.0.0.1"].includes(v)) return "<IP>";
   if (MAC.test(v)) return "<MAC>";
@@ -315,10 +321,15 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     for (const n of NAMES) got[`inspect ${n}`] = normalise(await api(`/containers/${n}/json`));
     got["inspect size"] = normalise(await api("/containers/fi-plain/json?size=1"));
     got["inspect missing"] = await api("/containers/fi-nope/json");
+    // The list's entries (ps --format '{{json .}}' and compose read them), by name.
+    const listed = (await api("/containers/json?all=1&size=1")).json as { Names: string[] }[];
+    for (const c of listed.sort((a, b) => a.Names[0].localeCompare(b.Names[0]))) {
+      got[`list ${c.Names[0]}`] = normalise(c);
+    }
 
     // Stats: shapes (the counters differ), a one-shot frame, a stream=false one and the first
     // two streamed frames (precpu_stats empty on the first).
-    for (const n of ["fi-run", "fi-user", "fi-plain", "fi-hrun"]) {
+    for (const n of ["fi-run", "fi-user", "fi-plain", "fi-hrun", "fi-pause"]) {
       got[`stats ${n}`] = shape((await api(`/containers/${n}/stats?stream=false`)).json);
     }
     got["stats one-shot"] = shape(

@@ -118,7 +118,7 @@ function empty(v: unknown): boolean {
 }
 
 /** Maps keep their entries, keys sorted; other values as they are. */
-function sortedMap(v: unknown): unknown {
+export function sortedMap(v: unknown): unknown {
   if (!v || typeof v !== "object" || Array.isArray(v)) return v;
   return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -2,7 +2,7 @@
 import type { Container } from "./store.ts";
 import { mountsView } from "../volumes/mounts.ts";
 import { findIn, type ImageEntry } from "../images/lookup.ts";
-import { configView, hostConfigView } from "./inspect_config.ts";
+import { configView, hostConfigView, sortedMap } from "./inspect_config.ts";
 import { ZERO_TIME } from "./types.ts";
 import type { EndpointSettings } from "../network/types.ts";
 
@@ -10,15 +10,16 @@ const PREDEFINED = new Set(["bridge", "host", "none", "default"]);
 
 /**
  * NetworkSettings.Networks as dockerd 20.10 shows them: no DNSNames (API 1.44's); NetworkID
- * only once the endpoint was first connected (start); on a user-defined network the short
- * id joins the Aliases at that connect (updateNetworkConfig) and stays.
+ * only once the endpoint was first connected (start); in inspect (not in the list, whose
+ * copy dockerd took before), the short id joins a user-defined network's Aliases at that
+ * connect (updateNetworkConfig) and stays.
  */
-function networks(c: Container) {
+function networks(c: Container, inspect = false) {
   const started = c.rec.HasBeenStartedBefore;
   const short = c.rec.ID.slice(0, 12);
   const out: Record<string, Omit<EndpointSettings, "DNSNames">> = {};
   for (const [name, es] of Object.entries(c.rec.NetworkSettings?.Networks ?? {})) {
-    const aliases = started && !PREDEFINED.has(name) && !es.Aliases?.includes(short)
+    const aliases = inspect && started && !PREDEFINED.has(name) && !es.Aliases?.includes(short)
       ? [...(es.Aliases ?? []), short]
       : es.Aliases;
     // EndpointSettings' field order.
@@ -69,10 +70,7 @@ function networkSettings(c: Container) {
     HairpinMode: false,
     LinkLocalIPv6Address: "",
     LinkLocalIPv6PrefixLen: 0,
-    // A Go map: sorted keys.
-    Ports: Object.fromEntries(
-      Object.entries(s?.Ports ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ),
+    Ports: sortedMap(s?.Ports ?? {}),
     SandboxKey: s?.SandboxKey ?? "",
     SecondaryIPAddresses: null,
     SecondaryIPv6Addresses: null,
@@ -84,12 +82,8 @@ function networkSettings(c: Container) {
     IPPrefixLen: br?.IPPrefixLen ?? 0,
     IPv6Gateway: "",
     MacAddress: br?.MacAddress ?? "",
-    Networks: networks(c),
+    Networks: networks(c, true),
   };
-}
-
-function mounts(c: Container) {
-  return mountsView(c);
 }
 
 /**
@@ -141,7 +135,7 @@ export function inspectView(
     HostConfig: hostConfigView(c.host, links),
     GraphDriver: { Data: graph ?? null, Name: "overlay2" },
     ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootfs } : {}),
-    Mounts: mounts(c),
+    Mounts: mountsView(c),
     Config: configView(r.Config),
     NetworkSettings: networkSettings(c),
   };
@@ -215,12 +209,14 @@ export function summaryView(
     Command: cmd,
     Created: Math.floor(Date.parse(r.Created) / 1000),
     Ports: portList(c),
-    ...(size ? { SizeRw: size.rw, SizeRootFs: size.rootfs } : {}),
-    Labels: r.Config.Labels ?? {},
+    // omitempty in the list (inspect shows a 0).
+    ...(size?.rw ? { SizeRw: size.rw } : {}),
+    ...(size?.rootfs ? { SizeRootFs: size.rootfs } : {}),
+    Labels: sortedMap(r.Config.Labels ?? {}),
     State: r.State.Status,
     Status: statusText(c),
     HostConfig: { NetworkMode: c.host.NetworkMode },
     NetworkSettings: { Networks: networks(c) },
-    Mounts: mounts(c).map((m) => ({ Name: "", Driver: "", ...m })),
+    Mounts: mountsView(c, true),
   };
 }

@@ -26,6 +26,11 @@ export interface MountPoint {
   Anonymous?: boolean;
   /** Copy the image's content into the volume before it is first used. */
   CopyUp?: boolean;
+  /**
+   * A Config.Volumes path's (dockerd's AddMountPointWithVolume records no Source: the list
+   * shows "", inspect the volume's path).
+   */
+  FromConfig?: boolean;
   NonRecursive?: boolean;
   TmpfsSize?: number;
   TmpfsMode?: number;
@@ -41,12 +46,12 @@ export function setMountPoints(rec: object, points: MountPoint[]): void {
   (rec as WithMounts).MountPoints = Object.fromEntries(points.map((p) => [p.Destination, p]));
 }
 
-/** Inspect's Mounts (and the list's): Docker's types.MountPoint. */
-export function mountsView(c: Container) {
+/** Inspect's Mounts (and the list's, `list`): Docker's types.MountPoint. */
+export function mountsView(c: Container, list = false) {
   return mountPointsOf(c).map((m) => ({
     Type: m.Type,
     ...(m.Type === "volume" ? { Name: m.Name } : {}),
-    Source: m.Source,
+    Source: list && m.FromConfig ? "" : m.Source,
     Destination: m.Destination,
     ...(m.Type === "volume" ? { Driver: m.Driver } : {}),
     Mode: m.Mode,
@@ -161,18 +166,16 @@ export async function prepareMounts(
       }
       const dest = cleanPath(path);
       if (dest === "/" || byDest.has(dest) || tmpfs.has(dest)) continue;
-      byDest.set(
-        dest,
-        await resolve({
-          Type: "volume",
-          Source: "",
-          Destination: dest,
-          RW: true,
-          Mode: "",
-          Propagation: "",
-          NoCopy: false,
-        }),
-      );
+      const point = await resolve({
+        Type: "volume",
+        Source: "",
+        Destination: dest,
+        RW: true,
+        Mode: "",
+        Propagation: "",
+        NoCopy: false,
+      });
+      byDest.set(dest, { ...point, FromConfig: true });
     }
     prepared.points = [...byDest.values()];
     prepared.requests = mountRequestsOf(prepared.points, host);
