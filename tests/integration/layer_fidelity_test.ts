@@ -211,7 +211,19 @@ async function scenario(s: Side): Promise<string[]> {
     add("committed", await committedView(s));
     await s.run(["export", "-o", `${s.dir}/export.tar`, c]);
     add("export", await dump(`${s.dir}/export.tar`, FIXED));
-    for (const p of ["/capbin/grep", "/nsuid", "/nchr", "/nfifo", "/d1", "/devs", "/lsym"]) {
+    for (
+      const p of [
+        "/capbin/grep",
+        "/nsuid",
+        "/nchr",
+        "/nfifo",
+        "/d1",
+        "/devs",
+        "/lsym",
+        "/etc/hostname",
+        "/etc/hosts",
+      ]
+    ) {
       add(`cp ${p}`, await cpOut(s, c, p));
     }
     await python(["put", `${s.dir}/put.tar`]);
@@ -353,6 +365,8 @@ const EXPECTED = [
   "cp /devs: devs/blk 4 60660 0:0 root:root size=0 link= dev=7,0 mtime=1600000000 pax= xattrs=",
   "cp /devs: devs/chr 3 20666 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
   "cp /lsym: lsym 2 120777 0:0 root:root size=0 link=...201 dev=0,0 mtime=1600000000 pax=linkpath xattrs=",
+  "cp /etc/hostname: hostname 0 100644 0:0 root:root size=13 link= dev=0,0 mtime=whole pax= xattrs=",
+  "cp /etc/hosts: hosts 0 100644 0:0 root:root size=150 link= dev=0,0 mtime=whole pax= xattrs=",
   "put: put 5 41750 0:0 root:root size=0 link= dev=0,0 mtime=1100000000 pax= xattrs=",
   "put: put/cap 0 100755 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=security.capability=010000020020{29}",
   "put: put/chr 3 20620 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",

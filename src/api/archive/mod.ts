@@ -82,36 +82,41 @@ function finallyStream(inner: ReadableStream<Uint8Array>, cleanup: () => Promise
 
 export async function getArchive(d: Daemon, c: Container, path: string, name: string) {
   const host = daemonFile(c, path);
-  if (host) {
-    const { st, info } = await daemonFileStat(host, path);
-    const data = await Deno.readFile(host);
-    const entry: Entry = [
-      {
-        name: info.name,
-        type: TypeFlag.file,
-        size: data.length,
-        mode: (st.mode ?? 0o644) & 0o7777,
-        mtime: Math.floor((st.mtime?.getTime() ?? 0) / 1000),
-      },
-      (async function* () {
-        yield data;
-      })(),
-    ];
-    return { info, stream: tarStream([entry]) };
-  }
   const root = await acquireRootfs(d, c, false);
+  // dockerd writes the tar chrooted in the rootfs: names come from the container's databases.
+  const names = rootfsNames(root.fd.fd);
+  if (host) {
+    try {
+      const { st, info } = await daemonFileStat(host, path);
+      const data = await Deno.readFile(host);
+      const entry: Entry = [
+        {
+          name: info.name,
+          type: TypeFlag.file,
+          size: data.length,
+          mode: (st.mode ?? 0o100644) & (fs.S_IFMT | 0o7777),
+          uid: st.uid ?? 0,
+          gid: st.gid ?? 0,
+          uname: names.user(st.uid ?? 0),
+          gname: names.group(st.gid ?? 0),
+          mtime: Math.floor((st.mtime?.getTime() ?? 0) / 1000),
+        },
+        (async function* () {
+          yield data;
+        })(),
+      ];
+      return { info, stream: tarStream([entry]) };
+    } finally {
+      await root.release();
+    }
+  }
   try {
     const r = resolvePath(root.fd, path, name);
     const prefix = r.info.name === "/" ? "." : r.info.name;
-    const stream = finallyStream(
-      tarStream(
-        walk(r.dir, r.base, prefix, { names: rootfsNames(root.fd.fd) }),
-      ),
-      async () => {
-        r.dir.close();
-        await root.release();
-      },
-    );
+    const stream = finallyStream(tarStream(walk(r.dir, r.base, prefix, { names })), async () => {
+      r.dir.close();
+      await root.release();
+    });
     return { info: r.info, stream };
   } catch (e) {
     await root.release();
