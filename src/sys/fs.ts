@@ -384,11 +384,18 @@ export function fsetxattr(fd: Fd, key: string, value: Uint8Array<ArrayBuffer>): 
   );
 }
 
+/**
+ * lgetxattr's buffer (XATTR_SIZE_MAX), shared: the call is synchronous, and a 64 KiB
+ * allocation per call cost ~0.1 ms, more than the syscall (archive walks read
+ * security.capability of every file).
+ */
+const xattrBuf = new Uint8Array(65536);
+
 /** lgetxattr of a name relative to dirFd; null when the attribute is not set (ENODATA). */
 export function lgetxattrAt(dirFd: number, name: string, key: string): Uint8Array | null {
   const path = cstr(procPath(dirFd, name));
   const k = cstr(key);
-  const buf = new Uint8Array(65536); // XATTR_SIZE_MAX
+  const buf = xattrBuf;
   const r = Number(sym.lgetxattr(path, k, buf, BigInt(buf.length)));
   if (r < 0) {
     const e = errno();

@@ -58,7 +58,8 @@ export function fileHeader(
     h.devmajor = major(st.rdev);
     h.devminor = minor(st.rdev);
   }
-  const cap = capability(dirFd, base);
+  // Only a regular file can hold file capabilities (the kernel refuses the xattr on others).
+  const cap = type === TypeFlag.file ? capability(dirFd, base) : null;
   if (cap) h.xattrs = new Map([[CAPABILITY_XATTR, cap]]);
   return h;
 }
