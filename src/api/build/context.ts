@@ -243,6 +243,12 @@ export async function removeIgnoredBuildFiles(dir: string, dockerfile: string): 
   {
     using fd = resolve(root, ".dockerignore");
     if (!fd) return;
+    // A FIFO here would hold this build (and a blocking-pool thread) forever.
+    const st = await Deno.stat(`/proc/self/fd/${fd.fd}`);
+    if (!st.isFile) throw invalidArgument("the .dockerignore is not a regular file");
+    if (st.size > MAX_DOCKERFILE_BYTES) {
+      throw invalidArgument("the .dockerignore is larger than 32 MiB");
+    }
     text = await Deno.readTextFile(`/proc/self/fd/${fd.fd}`);
   }
   const pm = new PatternMatcher(readDockerignore(text));
