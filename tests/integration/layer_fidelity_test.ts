@@ -4,14 +4,16 @@
 // fifos, device nodes, hardlinks across directories, long names and link targets, ids
 // above 65535 and 2^21, AUFS whiteouts and opaque directories, a file replaced by a
 // directory and back) is loaded and looked at from a container, a non-root process gains
-// cap_net_raw from the file; a container's changes are committed and saved, exported,
-// copied out (GET archive) and in (PUT archive), each tar read back with tarfile. One
+// cap_net_raw from the file (our snapshot keeps its user.* xattr as well); a container's
+// changes are committed and saved, exported, copied out (GET archive) and in (PUT
+// archive), an image built with COPY and ADD, each tar read back with tarfile. One
 // transcript, checked against dockerd's answers; the third test crosses the daemons.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DOCKER, DOCKERD, startDockerd } from "../../scripts/lib/dockerd.ts";
 import { startDaemon } from "../helpers/daemon.ts";
 import { BUSYBOX } from "../helpers/rootfs.ts";
 import { command, missing, root } from "../helpers/require.ts";
+import * as fs from "../../src/sys/fs.ts";
 
 const PYTHON = "/usr/bin/python3";
 const TARPY = new URL("./layer_fidelity_tar.py", import.meta.url).pathname;
@@ -195,7 +197,29 @@ async function committedView(s: Side): Promise<string[]> {
   return [...await stat(s, "fidc", COMMITTED), short(`cap ${await capEff(s, "fidc")}`)];
 }
 
-async function scenario(s: Side): Promise<string[]> {
+/**
+ * The xattrs of /capbin/grep in our snapshot of the loaded layer (dockerd keeps every
+ * SCHILY.xattr of a layer too, but writes only security.capability into its own tars).
+ */
+async function snapshotXattrs(dataRoot: string): Promise<string[]> {
+  const out = await new Deno.Command("find", {
+    args: [dataRoot, "-path", "*/capbin/grep", "-type", "f"],
+    stdout: "piped",
+  }).output();
+  const files = dec.decode(out.stdout).trim().split("\n").filter((f) => f);
+  return files.map((f) => {
+    const hex = (k: string) => [...lgetxattr(f, k) ?? []].map((b) => b.toString(16)).join(".");
+    return `${hex("security.capability")} ${dec.decode(lgetxattr(f, "user.note") ?? undefined)}`;
+  });
+}
+
+function lgetxattr(path: string, key: string): Uint8Array | null {
+  const slash = path.lastIndexOf("/");
+  using dir = fs.openAt(fs.AT_FDCWD, path.slice(0, slash), fs.O_PATH | fs.O_DIRECTORY);
+  return fs.lgetxattrAt(dir.fd, path.slice(slash + 1), key);
+}
+
+async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
   const log: string[] = [];
   const add = (what: string, lines: string[]) =>
     lines.forEach((l) => log.push(short(`${what}: ${l}`)));
@@ -204,6 +228,11 @@ async function scenario(s: Side): Promise<string[]> {
   add("loaded", await stat(s, "fid", LOADED));
   add("ls", [await text(s, ["run", "--rm", "--network", "none", "fid", "ls", "/", "/odir"])]);
   add("cap", [await capEff(s, "fid")]);
+  if (dataRoot) {
+    assertEquals(await snapshotXattrs(dataRoot), [
+      "1.0.0.2.0.20.0.0.0.0.0.0.0.0.0.0.0.0.0.0 hello",
+    ]);
+  }
 
   const c = await commitChanges(s);
   try {
@@ -399,7 +428,7 @@ Deno.test({
   try {
     await Deno.mkdir(`${d.dir}/side`, { recursive: true });
     const s = side({ DOCKER_HOST: d.host, DOCKER_CONFIG: `${d.dir}/dockercfg` }, `${d.dir}/side`);
-    const log = await scenario(s);
+    const log = await scenario(s, `${d.dir}/data`);
     assertEquals(log, EXPECTED);
   } finally {
     await d.close();
