@@ -6,6 +6,7 @@ import { errorMessage, invalidArgument } from "../lib/errors.ts";
 import { validateOptions } from "./config_validate.ts";
 import type { AddressPool, DaemonOptions } from "./daemon.ts";
 import { type OptionKind, OPTIONS, type OptionSpec } from "../lib/daemon_options.ts";
+import { parseSize } from "./containers/units.ts";
 
 /** Keys dockerd merges from both sides instead of calling a conflict (moby skipDuplicates). */
 const MERGED_KEYS = new Set(["runtimes"]);
@@ -322,6 +323,19 @@ export function mergeValues(flags: FlagValues, file: Map<string, unknown>): Map<
   return merged;
 }
 
+/** dockerd's verifyDefaultIpcMode: only the modes a container has alone. */
+function defaultIpcMode(mode: string): "private" | "shareable" {
+  if (mode === "private" || mode === "shareable") return mode;
+  if (mode === "") return "private";
+  const hint = 'use "shareable" or "private"';
+  const valid = ["host", "none"].includes(mode) || /^container:./.test(mode);
+  throw invalidArgument(
+    valid
+      ? `IPC mode "${mode}" is not supported as default value; ${hint}`
+      : `default IPC mode setting (${mode}) is invalid; ${hint}`,
+  );
+}
+
 /** DaemonOptions from merged values, with dockerd's defaults for what is unset. */
 export function buildOptions(v: Map<string, unknown>): DaemonOptions {
   const get = <T>(key: string, fallback: T): T => (v.has(key) ? v.get(key) as T : fallback);
@@ -336,6 +350,8 @@ export function buildOptions(v: Map<string, unknown>): DaemonOptions {
     containerdSocket: get("containerd", `${execRoot}/containerd/containerd.sock`),
     runtimes: get("runtimes", {}),
     defaultRuntime: get("default-runtime", "engine"),
+    defaultIpcMode: defaultIpcMode(get("default-ipc-mode", "private")),
+    defaultShmSize: parseSize(get("default-shm-size", "64M")),
     liveRestore: get("live-restore", false),
     debug: get("debug", false),
     logLevel: get("log-level", "info"),
@@ -402,6 +418,8 @@ export function optionsAsFile(o: DaemonOptions): Record<string, unknown> {
     containerd: o.containerdSocket,
     runtimes: Object.fromEntries(Object.entries(o.runtimes).map(([k, path]) => [k, { path }])),
     "default-runtime": o.defaultRuntime,
+    "default-ipc-mode": o.defaultIpcMode,
+    "default-shm-size": String(o.defaultShmSize),
     "live-restore": o.liveRestore,
     debug: o.debug,
     "log-level": o.logLevel,

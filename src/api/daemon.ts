@@ -14,6 +14,9 @@ export interface DaemonOptions {
   /** Runtimes besides the built-in ones (name → path), passed on to containerd. */
   runtimes: Record<string, string>;
   defaultRuntime: string;
+  /** Containers' IpcMode and ShmSize when they name none. */
+  defaultIpcMode: "private" | "shareable";
+  defaultShmSize: number;
   liveRestore: boolean;
   /** --debug: log at debug level whatever --log-level says. */
   debug: boolean;

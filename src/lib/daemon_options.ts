@@ -62,9 +62,20 @@ export const OPTIONS: OptionSpec[] = [
     help: "Pools for networks' subnets: base=CIDR,size=PREFIX",
   },
   {
+    flag: "default-ipc-mode",
+    kind: "string",
+    help: 'IPC mode of containers that name none: "private" or "shareable" (default "private")',
+  },
+  {
     flag: "default-runtime",
     kind: "string",
     help: 'Default OCI runtime for containers (default "engine")',
+  },
+  {
+    flag: "default-shm-size",
+    kind: "string",
+    arg: "bytes",
+    help: "Size of /dev/shm of containers that name none (default 64MiB)",
   },
   { flag: "dns", kind: "list", help: "DNS servers for containers" },
   { flag: "dns-opt", key: "dns-opts", kind: "list", help: "DNS options for containers" },

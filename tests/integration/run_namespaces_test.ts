@@ -152,6 +152,13 @@ async function scenario(s: Side): Promise<string[]> {
       "{{.HostnamePath}} {{.HostsPath}} {{.ResolvConfPath}}",
       "ns-j",
     ]);
+    await say("joiner network settings", [
+      "inspect",
+      "-f",
+      "{{json .NetworkSettings.Networks}} [{{.NetworkSettings.SandboxKey}}] " +
+      "{{json .NetworkSettings.Ports}}",
+      "ns-j",
+    ]);
 
     // Long-running joiners, one namespace each.
     for (
@@ -348,6 +355,19 @@ async function scenario(s: Side): Promise<string[]> {
       `hostname; cat /etc/hostname; ${NS}`,
     ]);
     await track("ns-uh");
+    await say("pid host", [
+      "run",
+      "--rm",
+      ...none,
+      "--pid",
+      "host",
+      "busybox",
+      "sh",
+      "-c",
+      `test -d /proc/${Deno.pid} && echo sees the host; readlink /proc/self/ns/pid`,
+    ]);
+    await say("net connect joiner", ["network", "connect", "none", "ns-jn"]);
+    await say("port joiner", ["port", "ns-jn"]);
     log.push(`host name: ${Deno.hostname()}`);
     await say("userns host", [
       "run",
@@ -441,6 +461,85 @@ async function scenario(s: Side): Promise<string[]> {
   });
 }
 
+/** The daemon's default-ipc-mode and default-shm-size (shareable, 32M) as containers see them. */
+async function defaults(s: Side): Promise<string[]> {
+  const log: string[] = [];
+  const say = async (what: string, args: string[]) => {
+    const out = await s.docker(args).catch((e) => `ERR ${e.message.replace(/^docker .*?: /, "")}`);
+    log.push(`${what}: ${out.trim()}`);
+  };
+  const shm = ["sh", "-c", "df -k /dev/shm | tail -1; mount | grep /dev/shm"];
+  try {
+    await s.docker([
+      "run",
+      "-d",
+      "--name",
+      "nd-a",
+      "--network",
+      "none",
+      "busybox",
+      "sleep",
+      "1000",
+    ]);
+    await say("default", [
+      "inspect",
+      "-f",
+      "{{.HostConfig.IpcMode}} {{.HostConfig.ShmSize}}",
+      "nd-a",
+    ]);
+    await say("default sees", ["exec", "nd-a", ...shm]);
+    await say("joiner", [
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--ipc",
+      "container:nd-a",
+      "busybox",
+      ...shm,
+    ]);
+    await say("private", [
+      "run",
+      "--name",
+      "nd-p",
+      "--network",
+      "none",
+      "--ipc",
+      "private",
+      "busybox",
+      ...shm,
+    ]);
+    await say("private inspect", [
+      "inspect",
+      "-f",
+      "{{.HostConfig.IpcMode}} {{.HostConfig.ShmSize}}",
+      "nd-p",
+    ]);
+    await say("own size", [
+      "run",
+      "--rm",
+      "--network",
+      "none",
+      "--shm-size",
+      "1m",
+      "busybox",
+      ...shm,
+    ]);
+  } finally {
+    await s.docker(["rm", "-f", "nd-a", "nd-p"]).catch(() => "");
+  }
+  return log;
+}
+
+const DEFAULTS_EXPECTED: string[] = [
+  "default: shareable 33554432",
+  "default sees: shm                      32768         0     32768   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=32768k)",
+  "joiner: shm                      32768         0     32768   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=32768k)",
+  "private: shm                      32768         0     32768   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=32768k)",
+  "private inspect: private 33554432",
+  "own size: shm                       1024         0      1024   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=1024k)",
+];
+
 /** dockerd 20.10's answers (see the side-by-side test). */
 const EXPECTED: string[] = [
   "default: private    none 67108864 <ns-def>",
@@ -449,6 +548,7 @@ const EXPECTED: string[] = [
   "joiner: from-donor\n4242\nshm                       8192         4      8188   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=8192k)\ndonor\n1\n    1 sleep\ndonor\nipc:DON1\npid:DON1\nuts:OWN\nnet:DON1",
   "joiner inspect: container:<ns-don> container:<ns-don>   container:<ns-don> 2097152 donor",
   "joiner files: /DATA/containers/<ns-don>/hostname /DATA/containers/<ns-don>/hosts /DATA/containers/<ns-don>/resolv.conf",
+  "joiner network settings: {} [] {}",
   "chain: from-donor\ndonor\nipc:DON1\npid:OWN\nuts:OWN\nnet:DON1",
   "ipc none: 0\nipc:OWN\npid:OWN\nuts:OWN\nnet:OWN",
   "join none: ERR docker: Error response from daemon: can't join IPC of container <ns-none>: container <ns-none> is not running.",
@@ -480,6 +580,9 @@ const EXPECTED: string[] = [
   "uts container: ERR docker: --uts: invalid UTS mode.\nSee 'docker run --help'.",
   "uts host -h: ERR docker: Error response from daemon: conflicting options: hostname and the UTS mode.\nSee 'docker run --help'.",
   "uts host: HOSTNAME\n<ns-uh>\nipc:OWN\npid:OWN\nuts:HOST\nnet:OWN",
+  "pid host: sees the host\npid:HOST",
+  "net connect joiner: ERR Error response from daemon: container sharing network namespace with another container or host cannot be connected to any other network",
+  "port joiner: ",
   "host name: HOSTNAME",
   "userns host: 0          0 4294967295",
   "inspect ns-uh: private  host  none 67108864 <ns-uh>",
@@ -514,6 +617,16 @@ Deno.test({
     });
     await t.step("Debian's dockerd", async () => {
       assertEquals(await onDockerd(d, scenario), EXPECTED);
+    });
+    // The daemon's defaults for containers that name no IPC mode or /dev/shm size.
+    const config = { "default-ipc-mode": "shareable", "default-shm-size": "32M" };
+    await t.step("defaults: Debian's dockerd", async () => {
+      assertEquals(await onDockerd(d, defaults, config), DEFAULTS_EXPECTED);
+    });
+    await t.step("defaults: our daemon", async () => {
+      await d.stop();
+      await d.restart(["--default-ipc-mode", "shareable", "--default-shm-size", "32M"]);
+      assertEquals(await defaults(await ourSide(d)), DEFAULTS_EXPECTED);
     });
   } finally {
     await d.close();

@@ -29,6 +29,8 @@ const EVERY_KEY = {
   containerd: "/run/c.sock",
   runtimes: { fast: { path: "/usr/local/bin/fast" } },
   "default-runtime": "fast",
+  "default-ipc-mode": "shareable",
+  "default-shm-size": "32M",
   "live-restore": true,
   debug: true,
   "log-level": "warn",
@@ -68,6 +70,8 @@ Deno.test("daemon.json: every key is read", async () => {
     containerdSocket: "/run/c.sock",
     runtimes: { fast: "/usr/local/bin/fast" },
     defaultRuntime: "fast",
+    defaultIpcMode: "shareable",
+    defaultShmSize: 32 * 1024 * 1024,
     liveRestore: true,
     debug: true,
     logLevel: "warn",
@@ -224,6 +228,9 @@ Deno.test("daemon config: values are validated", async () => {
     [{ "max-concurrent-downloads": -1 }, /invalid max concurrent downloads: -1/],
     [{ bip: "10.0.0.1" }, /invalid bip/],
     [{ "default-address-pools": [{ base: "10.0.0.0/16", size: 8 }] }, /invalid default address/],
+    [{ "default-ipc-mode": "bogus" }, /default IPC mode setting \(bogus\) is invalid; use/],
+    [{ "default-ipc-mode": "host" }, /IPC mode "host" is not supported as default value/],
+    [{ "default-shm-size": "lots" }, /invalid size: 'lots'/],
   ];
   for (const [json, re] of bad) await assert.rejects(parseWith(json), re, JSON.stringify(json));
 });

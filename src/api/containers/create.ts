@@ -132,9 +132,9 @@ export async function createContainer(
   host.LogConfig.Type = logType;
   host.NetworkMode ||= "default";
   host.Runtime ||= d.opts.defaultRuntime;
-  host.IpcMode ||= "private";
+  host.IpcMode ||= d.opts.defaultIpcMode;
   host.CgroupnsMode ||= "host";
-  host.ShmSize ||= 64 * 1024 * 1024;
+  host.ShmSize ||= d.opts.defaultShmSize;
   // dockerd's adaptContainerSettings: "unset" (-1) and no or unlimited pids (<= 0) are null.
   if (host.MemorySwappiness === -1) host.MemorySwappiness = null;
   // A memory limit without a swap limit: twice the memory, recorded (inspect shows it).
