@@ -441,7 +441,8 @@ export class NetworkManager {
     }
     return {
       mode,
-      spec: kind === "host" ? "host" : kind === "none" ? "none" : this.netnsPath(id),
+      // --network none has a namespace file too (only lo), as libnetwork's sandbox.
+      spec: kind === "host" ? "host" : this.netnsPath(id),
       settings,
     };
   }
@@ -522,16 +523,16 @@ export class NetworkManager {
       }
       return;
     }
+    const nsPath = this.netnsPath(c.rec.ID);
+    removeNetns(nsPath); // a leftover of a crash
+    createNetns(nsPath);
+    s.SandboxKey = nsPath;
     if (kind === "none") {
       await this.#writeHosts(c, []);
       await this.#writeResolv(c, undefined);
       await this.#attachWithoutInterface(c, "none");
       return;
     }
-    const nsPath = this.netnsPath(c.rec.ID);
-    removeNetns(nsPath); // a leftover of a crash
-    createNetns(nsPath);
-    s.SandboxKey = nsPath;
     try {
       let routed = false;
       for (const [name, es] of Object.entries(s.Networks)) {
@@ -749,8 +750,10 @@ export class NetworkManager {
       );
     }
     for (const ep of this.store.endpointsOf(c.rec.ID)) await this.#detach(c, ep);
-    if (modeKind(c.host.NetworkMode) === "bridge") removeNetns(this.netnsPath(c.rec.ID));
-    s.SandboxKey = "";
+    if (["bridge", "none"].includes(modeKind(c.host.NetworkMode))) {
+      removeNetns(this.netnsPath(c.rec.ID));
+    }
+    // SandboxKey stays, as dockerd's releaseNetwork leaves it (inspect shows it stopped).
     s.Ports = null;
   }
 
