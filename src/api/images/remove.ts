@@ -60,8 +60,16 @@ function users(d: Daemon, id: string): [string[], string[]] {
 
 const short = (id: string) => id.replace(/^sha256:/, "").slice(0, 12);
 
-async function untag(d: Daemon, entry: ImageEntry, name: string, out: DeleteItem[]) {
-  await d.containerd.images.remove(name);
+/** `released`: the layers (chain ids) containerd let go with this record, for deleteAll. */
+async function untag(
+  d: Daemon,
+  entry: ImageEntry,
+  name: string,
+  out: DeleteItem[],
+  released: string[],
+) {
+  const res = await d.containerd.images.remove(name);
+  released.push(...res.deletedSnapshots);
   const ref = recordRef(name);
   out.push({ Untagged: ref ? familiarString(ref) : name });
   d.events.publish("image", "untag", entry.id, { name: entry.id });
@@ -80,11 +88,12 @@ async function keepUnnamed(d: Daemon, entry: ImageEntry): Promise<void> {
 
 /**
  * Removes every record of the image (its content and layers go with the last one); the
- * layers (chain ids) nothing needs any more are reported after the image, as Docker's.
+ * layers (chain ids) nothing needs any more are reported after the image, as Docker's,
+ * with those an untag released before (`released`).
  */
-async function deleteAll(d: Daemon, entry: ImageEntry, out: DeleteItem[]) {
+async function deleteAll(d: Daemon, entry: ImageEntry, out: DeleteItem[], released: string[] = []) {
   const rest = (await allImages(d.containerd)).get(entry.id)?.records ?? [];
-  const layers: string[] = [];
+  const layers = [...released];
   for (const r of rest) {
     const ref = recordRef(r.name);
     const res = await d.containerd.images.remove(r.name);
@@ -133,6 +142,7 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
   const { entry, ref } = await findImage(d.containerd, raw);
   const [running, stopped] = users(d, entry.id);
   const out: DeleteItem[] = [];
+  const released: string[] = [];
   const named = [...entry.tags, ...entry.digests];
   const hasChildren = async () =>
     (await children(d, entry.id, await allImages(d.containerd))).length > 0;
@@ -154,8 +164,8 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
     // Docker ignores these conflicts here: the image stays, untagged.
     const keep = !remaining.length && (running.length > 0 || await hasChildren());
     if (keep) await keepUnnamed(d, entry);
-    await untag(d, entry, referenceString(ref), out);
-    for (const r of digestRefs) await untag(d, entry, referenceString(r), out);
+    await untag(d, entry, referenceString(ref), out, released);
+    for (const r of digestRefs) await untag(d, entry, referenceString(r), out, released);
     if (remaining.length || keep) return out;
   } else {
     if (await hasChildren()) {
@@ -185,7 +195,7 @@ export async function deleteImage(d: Daemon, raw: string, force: boolean): Promi
     }
   }
   const parent = (await buildCacheOf(d).parents()).get(entry.id);
-  await deleteAll(d, entry, out);
+  await deleteAll(d, entry, out, released);
   await deleteParents(d, parent, out);
   return out;
 }

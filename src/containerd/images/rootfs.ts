@@ -43,7 +43,8 @@ export async function prepareRootfs(
       ...(variant ? { variant } : {}),
       config: {},
       rootfs: { type: "layers", diff_ids: [diffID] },
-      history: [{ created, created_by: "engine import", comment: o.message ?? "Imported from -" }],
+      // dockerd's import history: no created_by, the message as the comment.
+      history: [{ created, comment: o.message ?? "Imported from -" }],
     });
     const config = {
       mediaType: MediaType.ociConfig,
