@@ -147,7 +147,10 @@ def ctx(out, busybox_path):
     os.utime(out + "/capfile", (1500000000, 1500000000))
     put(out + "/put.tar")
     with open(out + "/Dockerfile", "w") as f:
-        f.write("FROM fid\nCOPY capfile /capbin2/grep\nCOPY suid /bsuid\nADD put.tar /added/\n")
+        f.write("FROM fid\nCOPY capfile /capbin2/grep\nCOPY suid /bsuid\n"
+                "RUN touch -d @1500000000 /capbin/grep && mknod -m 640 /bnod b 7 1 && "
+                "mkfifo -m 604 /bfifo && touch -d @1500000000 /bnod /bfifo\n"
+                "ADD put.tar /added/\n")
 
 
 TYPES = {tarfile.REGTYPE: "0", tarfile.AREGTYPE: "0", tarfile.LNKTYPE: "1",

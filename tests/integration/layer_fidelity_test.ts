@@ -140,6 +140,9 @@ const CHANGES = [
 const BUILT = [
   "/capbin2/grep",
   "/bsuid",
+  "/capbin/grep",
+  "/bnod",
+  "/bfifo",
   "/added/put",
   "/added/put/cap",
   "/added/put/suid",
@@ -267,6 +270,7 @@ async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
   add("built", await stat(s, "fidb", BUILT));
   const run = ["run", "--rm", "--network", "none", "-u", "1000", "fidb"];
   add("built cap", [await text(s, [...run, "/capbin2/grep", "CapEff", "/proc/self/status"])]);
+  add("built RUN cap", [await capEff(s, "fidb")]);
   await s.run(["rmi", "fidb", "fidc", "fid"]);
   return log;
 }
@@ -411,13 +415,17 @@ const EXPECTED = [
   "build layer: added/put/suid 1 100644 0:0 root:root size=0 link=added/put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
   "built: /capbin2/grep regular file 755 0:0 0,0 1982256 1 1500000000 A",
   "built: /bsuid regular file 755 0:0 0,0 1 1 1500000000 B",
-  "built: /added/put directory 1750 0:0 0,0 - 2 1100000000 C",
-  "built: /added/put/cap regular file 755 0:0 0,0 1 1 1600000000 D",
-  "built: /added/put/suid regular file 644 0:0 0,0 1 2 1600000000 E",
-  "built: /added/put/hl regular file 644 0:0 0,0 1 2 1600000000 E",
-  "built: /added/put/fifo fifo 600 0:0 0,0 0 1 1600000000 F",
-  "built: /added/put/chr character special file 620 0:0 1,3 0 1 1600000000 G",
+  "built: /capbin/grep regular file 755 0:0 0,0 1982256 1 1500000000 C",
+  "built: /bnod block special file 640 0:0 7,1 0 1 1500000000 D",
+  "built: /bfifo fifo 604 0:0 0,0 0 1 1500000000 E",
+  "built: /added/put directory 1750 0:0 0,0 - 2 1100000000 F",
+  "built: /added/put/cap regular file 755 0:0 0,0 1 1 1600000000 G",
+  "built: /added/put/suid regular file 644 0:0 0,0 1 2 1600000000 H",
+  "built: /added/put/hl regular file 644 0:0 0,0 1 2 1600000000 H",
+  "built: /added/put/fifo fifo 600 0:0 0,0 0 1 1600000000 I",
+  "built: /added/put/chr character special file 620 0:0 1,3 0 1 1600000000 J",
   "built cap: CapEff:\t0000000000000000",
+  "built RUN cap: CapEff:\t0000000000002000",
 ];
 
 Deno.test({
