@@ -14,7 +14,14 @@ const ignore = missing(root(), command(DOCKER));
 async function api(d: TestDaemon, method: string, path: string, body?: unknown) {
   const args = ["-X", method, `http://127.0.0.1/v1.47${path}`];
   if (body !== undefined) {
-    args.unshift("-H", "Content-Type: application/json", "--data-binary", JSON.stringify(body));
+    const file = `${d.dir}/body-${crypto.randomUUID()}.json`;
+    await Deno.writeTextFile(file, JSON.stringify(body));
+    args.unshift("-H", "Content-Type: application/json", "--data-binary", `@${file}`);
+    try {
+      return await d.curl(args);
+    } finally {
+      await Deno.remove(file);
+    }
   }
   return await d.curl(args);
 }
@@ -181,6 +188,13 @@ Deno.test(
         assert(r.status > 0 && r.status < 500, `${method} ${p}: ${r.status} ${r.body}`);
       }
       await api(d, "DELETE", "/containers/q1");
+      // Config sizes: too many Env entries, a body over create's cap.
+      const many = Array.from({ length: 5000 }, (_, i) => `E${i}=x`);
+      let big = await api(d, "POST", "/containers/create", { Image: "busybox", Env: many });
+      assertEquals(big.status, 400, big.body);
+      const huge = Array.from({ length: 3000 }, (_, i) => `E${i}=${"x".repeat(2000)}`);
+      big = await api(d, "POST", "/containers/create", { Image: "busybox", Env: huge });
+      assertEquals(big.status, 400, big.body);
       await alive(d);
       assertEquals(topNames(d), before);
     } finally {

@@ -194,6 +194,28 @@ Deno.test({
     }
     assertEquals(await hostState(host), before);
 
+    // Destinations climbing with "..": cleaned to paths inside the root; no volume subpath.
+    for (
+      const m of [
+        ["--tmpfs", `/x/../../..${host}/t`],
+        ["-v", `nv5:/../../..${host}/v`],
+        ["--mount", `type=volume,src=nv6,dst=/a/../../..${host}/w`],
+        ["-v", `${src}:/../..${host}/b`],
+      ]
+    ) {
+      await ok(d, ["run", "--rm", ...m, "busybox", "true"]);
+    }
+    r = await d.docker(DOCKER, [
+      "run",
+      "--rm",
+      "--mount",
+      "type=volume,src=nv7,dst=/v,volume-subpath=../../..",
+      "busybox",
+      "true",
+    ]);
+    assert(r.code !== 0 && /volume subpaths are not supported/.test(r.err), r.err);
+    assertEquals(await hostState(host), before);
+
     // VOLUME, WORKDIR (made by the builder) and USER in the image's config.
     const built = await build(
       d,
