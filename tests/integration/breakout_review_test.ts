@@ -239,7 +239,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "breakout review: FIFOs and devices where the daemon or runtime reads /etc/passwd",
+  name: "breakout review: FIFOs, devices and out-of-range ids where /etc/passwd is read",
   ignore,
 }, async () => {
   const d = await startDaemon();
@@ -272,6 +272,24 @@ Deno.test({
     r = await build(d, "fifo:3", "FROM fifo:1\nCOPY --chown=0:nogroup x /x\n", [["x", "x"]]);
     assert(r.code !== 0 && /no such group: nogroup/.test(r.err), r.out + r.err);
     await alive(d);
+
+    // Ids in the image's passwd/group out of range (class c: 2^32 would wrap to root).
+    r = await build(
+      d,
+      "ids:1",
+      "FROM busybox\nRUN echo 'wrap:x:4294967296:4294967296::/:/bin/sh' >> /etc/passwd; " +
+        "echo 'neg:x:-1:-1::/:/bin/sh' >> /etc/passwd; echo 'gw:x:18446744073709551616:' >> " +
+        "/etc/group\n",
+    );
+    assertEquals(r.code, 0, r.err);
+    for (const [flag, v] of [["--user", "wrap"], ["--user", "neg"], ["--group-add", "gw"]]) {
+      r = await d.docker(DOCKER, ["run", "--rm", flag, v, "ids:1", "id"]);
+      assert(r.code !== 0 && /nable to find (user|group)/.test(r.err), `${v}: ${r.out}${r.err}`);
+    }
+    for (const v of ["wrap", "0:gw", "4294967296"]) {
+      r = await build(d, "ids:2", `FROM ids:1\nCOPY --chown=${v} x /x\n`, [["x", "x"]]);
+      assert(r.code !== 0, `${v}: ${r.out}`);
+    }
   } finally {
     await d.close();
   }
