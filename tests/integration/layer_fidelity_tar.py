@@ -1,6 +1,6 @@
 # Layer tars and tar dumps for layer_fidelity_test.ts, written with Python's tarfile (an
 # independent tar implementation: PAX and GNU formats, SCHILY.xattr records).
-#   image <out.tar> <busybox>  a docker-save archive "fid:latest" of three layers
+#   image <out.tar> <busybox>  a docker-save archive "fid:latest" of four layers
 #   put <out.tar>              an archive for PUT /containers/{id}/archive
 #   ctx <dir> <busybox>        a build context: a file with cap_net_raw+ep, a setuid one,
 #                              a fifo-free tar for ADD
@@ -80,6 +80,9 @@ def attrs(busybox):
         add(t, "f2d", data=b"f")
         add(t, "d2f", tarfile.DIRTYPE)
         add(t, "d2f/y", data=b"y")
+        add(t, "ovl", tarfile.DIRTYPE)
+        add(t, "ovl/old", data=b"o")
+        add(t, "cw", data=b"c")
     return fill
 
 
@@ -100,20 +103,28 @@ def changes(t):
     add(t, "other2/d", tarfile.LNKTYPE, linkname="hl2/c", mode=0o600, uid=5, mtime=1700000000)
 
 
+def overlay_style(t):
+    """Overlay's own marks in a layer: an opaque xattr and a 0/0 char device whiteout."""
+    add(t, "ovl", tarfile.DIRTYPE, pax_headers={"SCHILY.xattr.trusted.overlay.opaque": "y"})
+    add(t, "ovl/new", data=b"n")
+    add(t, "cw", tarfile.CHRTYPE, devmajor=0, devminor=0)
+
+
 def image(out, busybox_path):
     busybox = open(busybox_path, "rb").read()
     layers = [layer(tarfile.USTAR_FORMAT, base(busybox)),
               layer(tarfile.PAX_FORMAT, attrs(busybox)),
-              layer(tarfile.GNU_FORMAT, changes)]
+              layer(tarfile.GNU_FORMAT, changes),
+              layer(tarfile.PAX_FORMAT, overlay_style)]
     ids = ["sha256:" + hashlib.sha256(b).hexdigest() for b in layers]
     config = json.dumps({
         "architecture": "amd64", "os": "linux",
         "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"]},
         "rootfs": {"type": "layers", "diff_ids": ids},
-        "history": [{"created_by": "layer %d" % i} for i in range(3)],
+        "history": [{"created_by": "layer %d" % i} for i in range(len(layers))],
     }).encode()
     cfg = hashlib.sha256(config).hexdigest() + ".json"
-    names = ["%d/layer.tar" % i for i in range(3)]
+    names = ["%d/layer.tar" % i for i in range(len(layers))]
     manifest = json.dumps([{"Config": cfg, "RepoTags": ["fid:latest"], "Layers": names}])
     with tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as t:
         add(t, cfg, data=config)

@@ -229,7 +229,9 @@ async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
   await python(["image", `${s.dir}/fid.tar`, BUSYBOX]);
   await s.run(["load", "-i", `${s.dir}/fid.tar`]);
   add("loaded", await stat(s, "fid", LOADED));
-  add("ls", [await text(s, ["run", "--rm", "--network", "none", "fid", "ls", "/", "/odir"])]);
+  add("ls", [
+    await text(s, ["run", "--rm", "--network", "none", "fid", "ls", "/", "/odir", "/ovl"]),
+  ]);
   add("cap", [await capEff(s, "fid")]);
   if (dataRoot) {
     assertEquals(await snapshotXattrs(dataRoot), [
@@ -302,7 +304,7 @@ const EXPECTED = [
   "loaded: /gsym symbolic link 777 0:0 0,0 150 1 1600000000 V",
   "loaded: /hl2/c regular file 600 5:0 0,0 1 2 1700000000 W",
   "loaded: /other2/d regular file 600 5:0 0,0 1 2 1700000000 W",
-  "ls: /:\nbig\nbin\ncapbin\nd1\nd2f\ndev\ndevs\netc\nf2d\nfifo\ngnulong\ngsym\nhl\nhl2\nhuge\nlong\nlsym\nodir\nother\nother2\nproc\nsgid\nsticky\nsuid\nsys\n\n/odir:\nnew",
+  "ls: /:\nbig\nbin\ncapbin\nd1\nd2f\ndev\ndevs\netc\nf2d\nfifo\ngnulong\ngsym\nhl\nhl2\nhuge\nlong\nlsym\nodir\nother\nother2\novl\nproc\nsgid\nsticky\nsuid\nsys\n\n/odir:\nnew\n\n/ovl:\nnew",
   "cap: CapEff:\t0000000000002000",
   "commit layer: .wh.big 0 600 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "commit layer: capbin 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
@@ -382,6 +384,8 @@ const EXPECTED = [
   "export: other/b 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "export: other2 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "export: other2/d 1 100600 5:0 :root size=0 link=hl2/c dev=0,0 mtime=1700000000 pax= xattrs=",
+  "export: ovl 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export: ovl/new 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=whole pax= xattrs=",
   "export: proc 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "export: sgid 0 102711 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "export: sticky 5 41777 0:0 root:root size=0 link= dev=0,0 mtime=1300000000 pax= xattrs=",

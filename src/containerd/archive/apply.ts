@@ -218,7 +218,7 @@ class Extractor {
     fs.fchown(f, h.uid, h.gid);
     fs.fchmod(f, h.mode & 0o7777);
     for (const [key, value] of h.xattrs) {
-      checkXattr(key);
+      checkXattr(key, value, h);
       ignoreUnsupported(() => fs.fsetxattr(f, key, value as Uint8Array<ArrayBuffer>));
     }
     fs.lutimesAt(dir, base, h.atime ?? h.mtime, h.mtime);
@@ -290,7 +290,7 @@ class Extractor {
     fs.lchownAt(dir, base, h.uid, h.gid);
     if (chmod) fs.lchmodAt(dir, base, h.mode & 0o7777);
     for (const [key, value] of h.xattrs) {
-      checkXattr(key);
+      checkXattr(key, value, h);
       ignoreUnsupported(() => fs.lsetxattrAt(dir, base, key, value as Uint8Array<ArrayBuffer>));
     }
     if (h.type !== TypeFlag.dir) fs.lutimesAt(dir, base, h.atime ?? h.mtime, h.mtime);
@@ -305,9 +305,16 @@ function checkIds(h: TarHeader): void {
   }
 }
 
-/** overlayfs reads trusted.overlay.* (opaque, redirect, metacopy): a layer must not set them. */
-function checkXattr(key: string): void {
-  if (key.startsWith("trusted.overlay.")) throw invalidArgument(`xattr ${key} refused`);
+/**
+ * overlayfs reads trusted.overlay.* (opaque, redirect, metacopy): a layer must not set
+ * them, except a directory's opaque=y, which says what `.wh..wh..opq` says (an
+ * overlay-style layer; dockerd applies it too).
+ */
+function checkXattr(key: string, value: Uint8Array, h: TarHeader): void {
+  if (!key.startsWith("trusted.overlay.")) return;
+  const opaque = key === OPAQUE_XATTR && h.type === TypeFlag.dir && value.length === 1 &&
+    value[0] === 0x79;
+  if (!opaque) throw invalidArgument(`xattr ${key} refused`);
 }
 
 /** A filesystem without xattr support (or the namespace) is not a reason to fail the layer. */
