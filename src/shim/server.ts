@@ -173,11 +173,14 @@ async function adopt(req: Request, from: string, onDone: () => void): Promise<Ta
     workDir: work,
     runtime: { path: rt!.path as string, args, root: `${work}/runtime` },
   });
+  const to = str("socket");
+  // The socket file goes before the delete is answered: the container's next shim takes the
+  // same path and must not lose it to this one.
   svc.onDeleted = async () => {
     await Deno.remove(work, { recursive: true }).catch(() => {});
+    await Deno.remove(to).catch(() => {});
     onDone();
   };
-  const to = str("socket");
   if (to !== from) await Deno.rename(from, to);
   return svc;
 }

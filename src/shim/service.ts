@@ -32,8 +32,8 @@ export class TaskService {
   #init: ShimProcess | undefined;
   #execs = new Map<string, ShimProcess>();
   #runtime: Runtime;
-  /** Called once the init is deleted: the shim's work is done. */
-  onDeleted: () => void = () => {};
+  /** Called (and awaited before the answer) once the init is deleted: the shim's work is done. */
+  onDeleted: () => Promise<void> = async () => {};
 
   constructor(private o: ShimOptions) {
     this.#runtime = new Runtime(o.runtime, `${o.workDir}/runtime.log`);
@@ -191,7 +191,7 @@ export class TaskService {
       return p.exit;
     }
     await this.#runtime.run(["delete", "--force", this.o.id]);
-    this.onDeleted();
+    await this.onDeleted();
     return p.exit;
   }
 

@@ -88,6 +88,9 @@ for (const runtime of ["engine", "runc", "crun"]) {
         assertEquals((await c.call("POST", "/v1/tasks/t2/kill", { signal: 9 })).status, 200);
         assertEquals((await c.call("GET", "/v1/tasks/t2/wait")).json.exitStatus, 137);
         await remove(c, "t2");
+        // The deleted tasks' shims took their sockets with them: only the idle shim's is left.
+        const sockets = [...Deno.readDirSync(`${c.dir}/st/s`)].map((e) => e.name);
+        assert(sockets.every((n) => n.startsWith("idle-")), sockets.join(" "));
       } finally {
         await c.close();
         await Deno.remove(dir, { recursive: true });
