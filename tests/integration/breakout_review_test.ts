@@ -401,6 +401,25 @@ Deno.test({
     }
     assertEquals(await hostState(host), before);
     await ok(d, ["rm", "-f", "x1"]);
+
+    // A privileged container replacing its /proc with a fake (self/exe and 1/root links):
+    // exec, exec -w through it, top and stats enter nothing of it and keep working.
+    await ok(d, ["run", "-d", "--name", "pp", "--privileged", "busybox", "sleep", "300"]);
+    await ok(d, [
+      "exec",
+      "pp",
+      "sh",
+      "-c",
+      "umount -l /proc; mount -t tmpfs none /proc; mkdir -p /proc/self/fd /proc/1; " +
+      `ln -s ${host}/sentinel /proc/self/exe; ln -s ${host} /proc/1/root`,
+    ]);
+    assertEquals(await ok(d, ["exec", "pp", "echo", "exec-ok"]), "exec-ok\n");
+    const r2 = await d.docker(DOCKER, ["exec", "-w", "/proc/1/root/sub", "pp", "pwd"]);
+    assert(r2.code !== 0 || r2.out === `${host}/sub\n`, r2.out + r2.err);
+    assert((await ok(d, ["top", "pp"])).includes("sleep 300"));
+    await ok(d, ["stats", "--no-stream", "pp"]);
+    await ok(d, ["rm", "-f", "pp"]);
+    assertEquals(await hostState(host), before);
   } finally {
     await d.close();
   }
