@@ -27,6 +27,7 @@ const NAMES = [
   "ns-us",
   "ns-cn",
   "ns-self",
+  "ns-ut",
 ];
 
 /** The namespaces of the shell that runs it, one "type:[inode]" a line. */
@@ -187,6 +188,59 @@ async function scenario(s: Side): Promise<string[]> {
       `cat /dev/shm/f; hostname; ${NS}`,
     ]);
     await track("ns-chain");
+
+    // A user's own /dev/shm replaces the daemon's (size and all) and is not shared; a joiner
+    // with its own keeps it.
+    const shm = "df -k /dev/shm | tail -1; mount | grep -c ' on /dev/shm '";
+    await s.docker([
+      "run",
+      "-d",
+      "--name",
+      "ns-ut",
+      ...none,
+      "--ipc",
+      "shareable",
+      "--tmpfs",
+      "/dev/shm:size=1m",
+      ...sleeper,
+    ]);
+    await track("ns-ut");
+    await say("user shm", ["exec", "ns-ut", "sh", "-c", shm]);
+    await say("join user shm", [
+      "run",
+      "--rm",
+      ...none,
+      "--ipc",
+      "container:ns-ut",
+      "busybox",
+      "true",
+    ]);
+    await say("private user shm", [
+      "run",
+      "--rm",
+      ...none,
+      "--shm-size",
+      "2m",
+      "-v",
+      `${s.dir}:/dev/shm`,
+      "busybox",
+      "sh",
+      "-c",
+      "mount | grep -c ' on /dev/shm '; ls /dev/shm",
+    ]);
+    await say("joiner own shm", [
+      "run",
+      "--rm",
+      ...none,
+      "--ipc",
+      "container:ns-don",
+      "--tmpfs",
+      "/dev/shm:size=3m",
+      "busybox",
+      "sh",
+      "-c",
+      `${shm}; ls /dev/shm`,
+    ]);
 
     // The other IPC modes.
     await say("ipc none", [
@@ -415,6 +469,8 @@ async function scenario(s: Side): Promise<string[]> {
     // The donor starts again with new namespaces and a new /dev/shm; a joiner restarted
     // then joins them.
     await s.docker(["start", "ns-don"]);
+    // The first run's namespaces are gone (their numbers may come back for others).
+    for (const [ns, label] of known) if (label === "DON1") known.delete(ns);
     remember("DON2", await s.docker(["exec", "ns-don", "sh", "-c", NS]));
     await say("donor again", ["exec", "ns-don", "sh", "-c", `ls /dev/shm; ${NS}`]);
     await say("ipc joiner before restart", [
@@ -550,6 +606,10 @@ const EXPECTED: string[] = [
   "joiner files: /DATA/containers/<ns-don>/hostname /DATA/containers/<ns-don>/hosts /DATA/containers/<ns-don>/resolv.conf",
   "joiner network settings: {} [] {}",
   "chain: from-donor\ndonor\nipc:DON1\npid:OWN\nuts:OWN\nnet:DON1",
+  "user shm: tmpfs                     1024         0      1024   0% /dev/shm\n1",
+  "join user shm: ERR docker: Error response from daemon: can't join IPC of container <ns-ut>: non-shareable IPC (hint: use IpcMode:shareable for the donor container).",
+  "private user shm: 1",
+  "joiner own shm: tmpfs                     3072         0      3072   0% /dev/shm\n1",
   "ipc none: 0\nipc:OWN\npid:OWN\nuts:OWN\nnet:OWN",
   "join none: ERR docker: Error response from daemon: can't join IPC of container <ns-none>: container <ns-none> is not running.",
   "ipc host: from-host\n1\nipc:HOST\npid:OWN\nuts:OWN\nnet:OWN",
@@ -603,7 +663,7 @@ const EXPECTED: string[] = [
   "ns-jn restarted: donor\nipc:OWN\npid:OWN\nuts:OWN\nnet:DON2",
   "restart joiner of removed: ERR Error response from daemon: Cannot restart container ns-jn: No such container: <ns-don>",
   "start joiner of removed: ERR Error response from daemon: can't join IPC of container <ns-don>: No such container: <ns-don>\nError: failed to start containers: ns-ji",
-  'ps: ns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none',
+  'ps: ns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none\nns-ut|"sleep 1000"|Up||none',
 ];
 
 Deno.test({

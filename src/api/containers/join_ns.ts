@@ -6,6 +6,7 @@ import { conflict, internal, invalidArgument, notFound } from "../../lib/errors.
 import { withIpcMode, withNetworkMode, withPidMode } from "../../containerd/oci/mod.ts";
 import type { Spec } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
+import { hasMountFor } from "./shm.ts";
 import type { Container } from "./store.ts";
 
 const PREFIX = "container:";
@@ -110,7 +111,9 @@ export async function joinNamespaces(d: Daemon, c: Container): Promise<void> {
   if (netOwner) await joinNetwork(c, netOwner, spec);
   if (ipcOwner) {
     c.rec.ShmPath = ipcOwner.rec.ShmPath;
-    await withIpcMode(`${PREFIX}/proc/${ipcOwner.rec.State.Pid}/ns/ipc`, c.rec.ShmPath)(spec);
+    // The joiner's own /dev/shm mount, if any, stays (dockerd's IpcMounts).
+    const shm = hasMountFor(c, "/dev/shm") ? undefined : c.rec.ShmPath;
+    await withIpcMode(`${PREFIX}/proc/${ipcOwner.rec.State.Pid}/ns/ipc`, shm)(spec);
   }
   if (pidOwner) await withPidMode(`${PREFIX}/proc/${pidOwner.rec.State.Pid}/ns/pid`)(spec);
   await d.containerd.containers.update(c.rec.ID, {

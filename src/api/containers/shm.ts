@@ -6,6 +6,7 @@
 // --ipc host, the donor's with --ipc container:<id>, none otherwise.
 import { mount, unmount } from "../../sys/mount.ts";
 import type { Daemon } from "../daemon.ts";
+import { mountPointsOf } from "../volumes/mounts.ts";
 import type { Container } from "./store.ts";
 
 const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
@@ -13,6 +14,12 @@ const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
 /** Where a shareable container's tmpfs is mounted. */
 export function shmDir(d: Daemon, id: string): string {
   return `${d.store.dir(id)}/mounts/shm`;
+}
+
+/** dockerd's HasMountFor: a volume, bind or tmpfs of the user's at `path`. */
+export function hasMountFor(c: Container, path: string): boolean {
+  return mountPointsOf(c).some((p) => p.Destination === path) ||
+    Object.keys(c.host.Tmpfs ?? {}).includes(path);
 }
 
 /**
@@ -25,7 +32,8 @@ export async function setupShm(d: Daemon, c: Container): Promise<void> {
     c.rec.ShmPath = "/dev/shm";
     return;
   }
-  if (mode !== "shareable") {
+  // A user's own /dev/shm is not shared (its joiners are refused, as dockerd's).
+  if (mode !== "shareable" || hasMountFor(c, "/dev/shm")) {
     if (!mode.startsWith("container:")) c.rec.ShmPath = "";
     return;
   }
@@ -44,5 +52,5 @@ export async function setupShm(d: Daemon, c: Container): Promise<void> {
 
 /** The run is over: the tmpfs goes (joiners keep their binds of it until they stop). */
 export function releaseShm(d: Daemon, c: Container): void {
-  if (c.host.IpcMode === "shareable") unmount(shmDir(d, c.rec.ID), true);
+  if (c.host.IpcMode === "shareable" && c.rec.ShmPath) unmount(shmDir(d, c.rec.ID), true);
 }

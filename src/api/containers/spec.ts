@@ -183,8 +183,10 @@ export async function buildSpec(
   // The init's bind comes before the user's mounts, as dockerd's.
   if (host.Init) opts.push(withInit());
   opts.push(withMounts(mounts));
-  // Only a private /dev/shm is the spec's tmpfs (the others bind a host-side one).
-  if (host.ShmSize && ["private", ""].includes(host.IpcMode)) {
+  // Only a private /dev/shm is the spec's tmpfs (the others bind a host-side one); a user's
+  // mount there replaces it, size and all.
+  const userShm = userMounts.some((m) => m.destination === "/dev/shm");
+  if (host.ShmSize && ["private", ""].includes(host.IpcMode) && !userShm) {
     opts.push(withShmSize(host.ShmSize));
   }
   if ((host.CapAdd ?? []).length || (host.CapDrop ?? []).length) {
