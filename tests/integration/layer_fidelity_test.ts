@@ -3,11 +3,12 @@
 // SCHILY.xattr security.capability, setuid/setgid/sticky modes, directory modes and mtimes,
 // fifos, device nodes, hardlinks across directories, long names and link targets, ids
 // above 65535 and 2^21, AUFS whiteouts and opaque directories, a file replaced by a
-// directory and back) is loaded and looked at from a container, a non-root process gains
-// cap_net_raw from the file (our snapshot keeps its user.* xattr as well); a container's
-// changes are committed and saved, exported, copied out (GET archive) and in (PUT
-// archive), an image built with COPY and ADD, each tar read back with tarfile. One
-// transcript, checked against dockerd's answers; the third test crosses the daemons.
+// directory and back; overlay-style opaque xattr and 0/0 device whiteout) is loaded and
+// looked at from a container, a non-root process gains cap_net_raw from the file (our
+// snapshot keeps its user.* xattr as well); a container's changes are committed and saved,
+// exported, copied out (GET archive) and in (PUT archive), a running container exported,
+// an image built with COPY, RUN and ADD, each tar read back with tarfile. One transcript,
+// checked against dockerd's answers; the third test crosses the daemons.
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { DOCKER, DOCKERD, startDockerd } from "../../scripts/lib/dockerd.ts";
 import { startDaemon } from "../helpers/daemon.ts";
@@ -266,6 +267,15 @@ async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
   } finally {
     await s.run(["rm", "-f", c]);
   }
+  const r = "fidelity-r";
+  await s.run(["run", "-d", "--name", r, "--network", "none", "fid", "busybox", "sleep", "1000"]);
+  try {
+    await s.run(["export", "-o", `${s.dir}/export-running.tar`, r]);
+  } finally {
+    await s.run(["rm", "-f", r]);
+  }
+  add("export running", await dump(`${s.dir}/export-running.tar`, FIXED));
+
   await python(["ctx", `${s.dir}/ctx`, BUSYBOX]);
   await s.run(["build", "-q", "-t", "fidb", `${s.dir}/ctx`]);
   add("build layer", await dump(await lastLayer(s, "fidb"), FIXED));
@@ -410,6 +420,71 @@ const EXPECTED = [
   "put: put/fifo 6 10600 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "put: put/hl 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "put: put/suid 1 100644 0:0 root:root size=0 link=put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: .dockerenv 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: big 0 100640 70000:80000 : size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: bin 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/busybox 0 100755 0:0 root:root size=1982256 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/cat 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/chmod 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/chown 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/echo 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/grep 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/head 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/ln 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/ls 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/mkdir 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/mkfifo 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/mknod 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/rm 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/sh 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/stat 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: bin/touch 2 120777 0:0 root:root size=0 link=busybox dev=0,0 mtime=whole pax= xattrs=",
+  "export running: capbin 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: capbin/grep 0 100755 0:0 root:root size=1982256 link= dev=0,0 mtime=1600000000 pax= xattrs=security.capability=010000020020{29}",
+  "export running: d1 5 42750 0:0 root:root size=0 link= dev=0,0 mtime=1000000000 pax= xattrs=",
+  "export running: d1/sub 5 40700 0:0 root:root size=0 link= dev=0,0 mtime=1100000000 pax= xattrs=",
+  "export running: d1/sub/f 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1200000000 pax= xattrs=",
+  "export running: d2f 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: dev 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: dev/console 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: dev/pts 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: dev/shm 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: devs 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: devs/blk 4 60660 0:0 root:root size=0 link= dev=7,0 mtime=1600000000 pax= xattrs=",
+  "export running: devs/chr 3 20666 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
+  "export running: etc 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: etc/hostname 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: etc/hosts 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: etc/mtab 2 120777 0:0 root:root size=0 link=/proc/mounts dev=0,0 mtime=whole pax= xattrs=",
+  "export running: etc/resolv.conf 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: f2d 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: f2d/z 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: fifo 6 10640 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: gnulong 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: gnulong/gggggggggggg...158 0 100644 3000000:3000001 : size=1 link= dev=0,0 mtime=whole pax=gid,path,uid xattrs=",
+  "export running: gsym 2 120777 0:0 root:root size=0 link=...150 dev=0,0 mtime=1600000000 pax=linkpath xattrs=",
+  "export running: hl 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: hl/a 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: hl2 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: hl2/c 0 100600 5:0 :root size=1 link= dev=0,0 mtime=1700000000 pax= xattrs=",
+  "export running: huge 0 100644 3000000:4000000 : size=1 link= dev=0,0 mtime=1600000000 pax=gid,uid xattrs=",
+  "export running: long 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: long/nnnnnnnnnnnnnnn...125 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax=path xattrs=",
+  "export running: long/nnnnnnnnnnnnnnn...276 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=whole pax=path xattrs=",
+  "export running: lsym 2 120777 0:0 root:root size=0 link=...201 dev=0,0 mtime=1600000000 pax=linkpath xattrs=",
+  "export running: odir 5 40750 0:0 root:root size=0 link= dev=0,0 mtime=1400000000 pax= xattrs=",
+  "export running: odir/new 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: other 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: other/b 1 100644 0:0 root:root size=0 link=hl/a dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: other2 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: other2/d 1 100600 5:0 :root size=0 link=hl2/c dev=0,0 mtime=1700000000 pax= xattrs=",
+  "export running: ovl 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: ovl/new 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: proc 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
+  "export running: sgid 0 102711 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: sticky 5 41777 0:0 root:root size=0 link= dev=0,0 mtime=1300000000 pax= xattrs=",
+  "export running: suid 0 104755 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "export running: sys 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "build layer: added 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "build layer: added/put 5 41750 0:0 root:root size=0 link= dev=0,0 mtime=1100000000 pax= xattrs=",
   "build layer: added/put/cap 0 100755 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=security.capability=010000020020{29}",
