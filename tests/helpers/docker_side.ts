@@ -7,8 +7,8 @@ import type { TestDaemon } from "./daemon.ts";
 export interface Side {
   /** The docker CLI on this daemon: stdout, failing on a non-zero exit. */
   docker(args: string[]): Promise<string>;
-  /** An API call (v1.41, dockerd 20.10's): "<status> <body>". */
-  api(method: string, path: string): Promise<string>;
+  /** An API call (v1.41, dockerd 20.10's), with a JSON body if given: "<status> <body>". */
+  api(method: string, path: string, body?: unknown): Promise<string>;
   /** A scratch directory of this side (build contexts, saved archives). */
   dir: string;
   /** The daemon's API socket (for what api() cannot do, e.g. reading a stream). */
@@ -31,9 +31,12 @@ export function dockerSide(host: string, socket: string, config: string, dir: st
       if (!out.success) throw new Error(`docker ${args.join(" ")}: ${dec.decode(out.stderr)}`);
       return dec.decode(out.stdout);
     },
-    async api(method, path) {
+    async api(method, path, body) {
+      const json = body === undefined
+        ? []
+        : ["-H", "Content-Type: application/json", "-d", JSON.stringify(body)];
       const out = await new Deno.Command("curl", {
-        args: ["-s", "--unix-socket", socket, "-X", method, "-w", "\n%{http_code}"].concat(
+        args: ["-s", "--unix-socket", socket, "-X", method, "-w", "\n%{http_code}", ...json].concat(
           `http://127.0.0.1/v1.41${path}`,
         ),
         stdout: "piped",
