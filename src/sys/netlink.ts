@@ -494,15 +494,21 @@ export function inNetns<T>(nsPath: string, fn: () => T): T {
 
 /**
  * A new network namespace kept alive by a bind mount at `path` (a file created here): this
- * thread unshares into it, bind-mounts it, and goes back. `lo` is brought up.
+ * thread unshares into it, bind-mounts it, and goes back. `lo` is brought up. `noIpv6`: IPv6
+ * off in it (all, default and lo's disable_ipv6), as libnetwork's sandbox on a network
+ * without IPv6.
  */
-export function createNetns(path: string): void {
+export function createNetns(path: string, opts: { noIpv6?: boolean } = {}): void {
   const own = open("/proc/thread-self/ns/net", O_RDONLY);
   try {
     Deno.writeFileSync(path, new Uint8Array(), { mode: 0o444 });
     if (lib.unshare(CLONE_NEWNET) < 0) throw new SysError("unshare", errno(), "CLONE_NEWNET");
     try {
       mount("/proc/thread-self/ns/net", path, "none", MS_BIND);
+      // /proc/sys/net is the opener's namespace: this thread's, now the new one.
+      for (const conf of opts.noIpv6 ? ["all", "default", "lo"] : []) {
+        Deno.writeTextFileSync(`/proc/sys/net/ipv6/conf/${conf}/disable_ipv6`, "1");
+      }
       using nl = Netlink.open();
       nl.setUp(1, "lo");
     } finally {

@@ -25,6 +25,8 @@ function normalise(v: unknown, key = ""): unknown {
     // dockerd's order of both is a Go map's (random); the CLI sends -v's binds from one.
     if (key === "Mounts") out.sort(byDestination);
     if (key === "Binds") out.sort();
+    // The list's Ports: dockerd ranges over the map (random order).
+    if (key === "Ports") out.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     // The CLI passes -e through a map (its proxy settings' merge): random order too.
     if (key === "Env") out.sort();
     // Checks at 1s intervals: how many ran by now is timing.
@@ -47,7 +49,7 @@ function normalise(v: unknown, key = ""): unknown {
     return out;
   }
   if (typeof v === "number") {
-    if (["Pid", "SizeRw", "SizeRootFs", "HostPort", "Created"].includes(key)) {
+    if (["Pid", "SizeRw", "SizeRootFs", "HostPort", "PublicPort", "Created"].includes(key)) {
       return v > 0 ? "<N>" : v;
     }
     return v;
@@ -339,6 +341,18 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     got["stats streamed"] = frames.slice(0, 2).map((f) => shape(JSON.parse(f)));
     const line = await docker(["stats", "--no-stream", "--format", "{{json .}}", "fi-run"]);
     got["stats --format json"] = shape(JSON.parse(line.startsWith("ERR") ? "null" : line));
+    // libnetwork turns IPv6 off in a sandbox on networks without it: nothing is sent
+    // (router solicitations) that the stats would count.
+    const ipv6 = "cd /proc/sys/net/ipv6/conf; grep . */disable_ipv6; ip -6 addr";
+    got["ipv6 user"] = await docker(["exec", "fi-user", "sh", "-c", ipv6]);
+    got["ipv6 none"] = await docker(["exec", "fi-run", "sh", "-c", ipv6]);
+    // The table, sizes and percentages masked: which are 0, which not, and the columns.
+    const table = await docker(["stats", "--no-stream", "fi-run", "fi-user", "fi-plain"]);
+    got["stats table"] = table
+      .replaceAll(/\b[0-9a-f]{12}\b/g, "<SHORT>")
+      .replaceAll(/\b[1-9][\d.]*[kKMG]?i?B\b|\b0\.\d*[1-9]\d*[kKMG]?i?B\b/g, "<SIZE>")
+      .replaceAll(/[\d.]+%/g, "<PCT>")
+      .split("\n").map((l) => l.replaceAll(/ +/g, " ")).sort();
 
     // The CLI views.
     const fmt = (n: string, f: string) => docker(["inspect", "--type", "container", "-f", f, n]);

@@ -525,7 +525,7 @@ export class NetworkManager {
     }
     const nsPath = this.netnsPath(c.rec.ID);
     removeNetns(nsPath); // a leftover of a crash
-    createNetns(nsPath);
+    createNetns(nsPath, { noIpv6: true }); // no IPv6 networks here
     s.SandboxKey = nsPath;
     if (kind === "none") {
       await this.#writeHosts(c, []);
