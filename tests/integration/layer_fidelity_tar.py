@@ -141,6 +141,7 @@ def put(out):
         })
         add(t, "put/suid", data=b"s", mode=0o4750, uid=3000000, gid=70000)
         add(t, "put/hl", tarfile.LNKTYPE, linkname="put/suid")
+        add(t, "put/own", data=b"o", mode=0o6750, uid=3000000, gid=70000)
         add(t, "put/fifo", tarfile.FIFOTYPE, mode=0o600)
         add(t, "put/chr", tarfile.CHRTYPE, mode=0o620, devmajor=1, devminor=3)
 

@@ -267,6 +267,20 @@ async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
   } finally {
     await s.run(["rm", "-f", c]);
   }
+  // cp -a: the owner of the container's user, looked up on the host as dockerd does.
+  for (const user of ["65534", "1:4"]) {
+    const u = "fidelity-u";
+    await s.run(["create", "--name", u, "-u", user, "--network", "none", "fid", "sh"]);
+    try {
+      const put = await Deno.readFile(`${s.dir}/put.tar`);
+      const err = await s.run(["cp", "-a", "-", `${u}:/`], put).then(() => "", (e) => e.message);
+      if (err) add(`put -a ${user}`, [err.slice(err.indexOf("Error response"))]);
+      else add(`put -a ${user}`, await cpOut(s, u, "/put"));
+    } finally {
+      await s.run(["rm", "-f", u]);
+    }
+  }
+
   const r = "fidelity-r";
   await s.run(["run", "-d", "--name", r, "--network", "none", "fid", "busybox", "sleep", "1000"]);
   try {
@@ -419,7 +433,16 @@ const EXPECTED = [
   "put: put/chr 3 20620 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
   "put: put/fifo 6 10600 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "put: put/hl 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "put: put/own 0 106750 3000000:70000 : size=1 link= dev=0,0 mtime=whole pax=uid xattrs=",
   "put: put/suid 1 100644 0:0 root:root size=0 link=put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
+  "put -a 65534: put 5 41750 65534:65534 nobody:nogroup size=0 link= dev=0,0 mtime=1100000000 pax= xattrs=",
+  "put -a 65534: put/cap 0 100755 65534:65534 nobody:nogroup size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=security.capability=010000020020{29}",
+  "put -a 65534: put/chr 3 20620 65534:65534 nobody:nogroup size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
+  "put -a 65534: put/fifo 6 10600 65534:65534 nobody:nogroup size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "put -a 65534: put/hl 0 100644 65534:65534 nobody:nogroup size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "put -a 65534: put/own 0 106750 65534:65534 nobody:nogroup size=1 link= dev=0,0 mtime=whole pax= xattrs=",
+  "put -a 65534: put/suid 1 100644 65534:65534 nobody:nogroup size=0 link=put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
+  'put -a 1:4: Error response from daemon: getent unable to find entry "1:4" in passwd database',
   "export running: .dockerenv 0 100755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "export running: big 0 100640 70000:80000 : size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "export running: bin 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
@@ -491,6 +514,7 @@ const EXPECTED = [
   "build layer: added/put/chr 3 20620 0:0 root:root size=0 link= dev=1,3 mtime=1600000000 pax= xattrs=",
   "build layer: added/put/fifo 6 10600 0:0 root:root size=0 link= dev=0,0 mtime=1600000000 pax= xattrs=",
   "build layer: added/put/hl 0 100644 0:0 root:root size=1 link= dev=0,0 mtime=1600000000 pax= xattrs=",
+  "build layer: added/put/own 0 106750 3000000:70000 : size=1 link= dev=0,0 mtime=whole pax=uid xattrs=",
   "build layer: added/put/suid 1 100644 0:0 root:root size=0 link=added/put/hl dev=0,0 mtime=1600000000 pax= xattrs=",
   "built: /capbin2/grep regular file 755 0:0 0,0 1982256 1 1500000000 A",
   "built: /bsuid regular file 755 0:0 0,0 1 1 1500000000 B",

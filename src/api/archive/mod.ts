@@ -13,6 +13,7 @@ import { acquireRootfs } from "./rootfs.ts";
 import { type Entry, walk } from "../../lib/archive/walk.ts";
 import { rootfsNames } from "../../lib/archive/header.ts";
 import { withInitLayer } from "./init_layer.ts";
+import { copyOwner } from "./copy_owner.ts";
 
 /** The files the daemon bind-mounts over the rootfs: cp reads the daemon's copy, as Docker. */
 function daemonFile(c: Container, path: string): string | undefined {
@@ -131,8 +132,9 @@ export async function putArchive(
   path: string,
   name: string,
   body: ReadableStream<Uint8Array>,
-  opts: { noOverwriteDirNonDir: boolean },
+  opts: { noOverwriteDirNonDir: boolean; copyUIDGID: boolean },
 ): Promise<void> {
+  const chown = opts.copyUIDGID ? await copyOwner(c.rec.Config.User) : undefined;
   await Deno.mkdir(`${d.opts.execRoot}/cp`, { recursive: true, mode: 0o700 });
   const spool = `${d.opts.execRoot}/cp/put-${crypto.randomUUID()}.tar`;
   try {
@@ -151,7 +153,7 @@ export async function putArchive(
       if (Deno.statSync(`/proc/self/fd/${dest.fd}`).dev !== rootDev) {
         throw invalidArgument(`${path} is on another mount: not written through`);
       }
-      await extract(dest, spool, opts);
+      await extract(dest, spool, { noOverwriteDirNonDir: opts.noOverwriteDirNonDir, chown });
     } finally {
       await root.release();
     }

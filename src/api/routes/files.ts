@@ -67,6 +67,7 @@ export function fileRoutes(d: Daemon): Route[] {
         const q = query(ctx, archiveQuery, "archive");
         await putArchive(d, c, archivePath(ctx), ctx.params.id, ctx.stream(MAX_PUT_BYTES), {
           noOverwriteDirNonDir: q.noOverwriteDirNonDir ?? false,
+          copyUIDGID: q.copyUIDGID ?? false,
         });
         d.events.publish("container", "extract-to-dir", c.rec.ID, eventAttrs(c));
         return { status: 200, text: "" };

@@ -30,15 +30,18 @@ export async function checkArchive(file: string): Promise<void> {
   }
 }
 
-export async function extract(
-  dest: fs.Fd,
-  file: string,
-  opts: { noOverwriteDirNonDir: boolean },
-): Promise<void> {
+export interface ExtractOptions {
+  noOverwriteDirNonDir: boolean;
+  /** Every entry's owner instead of the archive's (moby's ChownOpts). */
+  chown?: { uid: number; gid: number };
+}
+
+export async function extract(dest: fs.Fd, file: string, opts: ExtractOptions): Promise<void> {
   using f = await Deno.open(file);
   const ex = new Extractor(dest, opts.noOverwriteDirNonDir);
   try {
     for await (const entry of readTar(f.readable)) {
+      if (opts.chown) Object.assign(entry.header, opts.chown);
       try {
         await ex.apply(entry);
       } catch (e) {
