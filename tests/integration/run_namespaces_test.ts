@@ -28,6 +28,11 @@ const NAMES = [
   "ns-cn",
   "ns-self",
   "ns-ut",
+  "ns-a1",
+  "ns-a2",
+  "ns-a3",
+  "ns-a4",
+  "ns-a5",
 ];
 
 /** The namespaces of the shell that runs it, one "type:[inode]" a line. */
@@ -331,6 +336,29 @@ async function scenario(s: Side): Promise<string[]> {
     ]);
     await track("ns-cj").catch(() => {});
     await say("start joiner of created", ["start", "ns-cj"]);
+    await say("joiner of created state", [
+      "inspect",
+      "-f",
+      "{{.State.Status}} {{.State.ExitCode}} {{.State.Error}}",
+      "ns-cj",
+    ]);
+    // Modes the CLI would not send: dockerd creates the container and decides at start.
+    const modes: [string, Record<string, string>][] = [
+      ["ns-a1", { IpcMode: "bogus" }],
+      ["ns-a2", { PidMode: "bogus" }],
+      ["ns-a3", { UTSMode: "container:ns-don" }],
+      ["ns-a4", { IpcMode: "container:" }],
+      ["ns-a5", { PidMode: "container:" }],
+    ];
+    for (const [name, modeOpts] of modes) {
+      const created = await s.api("POST", `/containers/create?name=${name}`, {
+        Image: "busybox",
+        Cmd: ["true"],
+        HostConfig: { NetworkMode: "none", ...modeOpts },
+      });
+      const started = await s.api("POST", `/containers/${name}/start`);
+      log.push(`api ${JSON.stringify(modeOpts)}: ${created.slice(0, 3)} ${masked(started)}`);
+    }
     // A network donor is named by its ID once known, else as given (it fails at start); the
     // joiner takes the donor's hostname and files only when it starts.
     await s.docker([
@@ -627,6 +655,12 @@ const EXPECTED: string[] = [
   "--network created: ERR docker: Error response from daemon: cannot join network of a non running container: <ns-cr>.",
   "create joiner of created: <ns-cj>",
   "start joiner of created: ERR Error response from daemon: can't join IPC of container <ns-cr>: container <ns-cr> is not running\nError: failed to start containers: ns-cj",
+  "joiner of created state: created 128 can't join IPC of container <ns-cr>: container <ns-cr> is not running",
+  'api {"IpcMode":"bogus"}: 201 500 {"message":"Invalid IPC mode: bogus"}',
+  'api {"PidMode":"bogus"}: 201 204',
+  'api {"UTSMode":"container:ns-don"}: 201 204',
+  'api {"IpcMode":"container:"}: 201 500 {"message":"can\'t join IPC of container : invalid name or ID supplied: \\"\\""}',
+  'api {"PidMode":"container:"}: 201 500 {"message":"cannot join PID of a non running container: : invalid name or ID supplied: \\"\\""}',
   "created net joiner: private    container:<ns-don> 67108864 <ns-cn> [] []",
   "self: <ns-self>",
   "self inspect: container:ns-self",
@@ -663,7 +697,7 @@ const EXPECTED: string[] = [
   "ns-jn restarted: donor\nipc:OWN\npid:OWN\nuts:OWN\nnet:DON2",
   "restart joiner of removed: ERR Error response from daemon: Cannot restart container ns-jn: No such container: <ns-don>",
   "start joiner of removed: ERR Error response from daemon: can't join IPC of container <ns-don>: No such container: <ns-don>\nError: failed to start containers: ns-ji",
-  'ps: ns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none\nns-ut|"sleep 1000"|Up||none',
+  'ps: ns-a1|"true"|Created||none\nns-a2|"true"|Exited (0)||none\nns-a3|"true"|Exited (0)||none\nns-a4|"true"|Created||none\nns-a5|"true"|Created||none\nns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none\nns-ut|"sleep 1000"|Up||none',
 ];
 
 Deno.test({

@@ -145,8 +145,8 @@ export async function createContainer(
   }
   if (!host.RestartPolicy.Name) host.RestartPolicy.Name = "no";
 
-  host.IpcMode = namespaceOwner(d, host.IpcMode, "IPC");
-  host.PidMode = namespaceOwner(d, host.PidMode, "PID");
+  host.IpcMode = namespaceOwner(d, host.IpcMode);
+  host.PidMode = namespaceOwner(d, host.PidMode);
   const net = networking(d).prepareContainer(id, host.NetworkMode, endpoints);
   host.NetworkMode = net.mode;
   host.Links = resolveLinks(d, host.Links ?? [], host.NetworkMode);

@@ -2,7 +2,16 @@
 // from create on (as dockerd stores it; an unknown --network one stays as given and fails at
 // start), and its namespaces are joined at each start, from the process it runs then
 // (dockerd's getIpcContainer, getPidContainer, getNetworkedContainer).
-import { conflict, internal, invalidArgument, notFound } from "../../lib/errors.ts";
+import {
+  conflict,
+  EngineError,
+  type ErrorKind,
+  errorKind,
+  errorMessage,
+  internal,
+  invalidArgument,
+  notFound,
+} from "../../lib/errors.ts";
 import { withIpcMode, withNetworkMode, withPidMode } from "../../containerd/oci/mod.ts";
 import type { Spec } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
@@ -11,14 +20,32 @@ import type { Container } from "./store.ts";
 
 const PREFIX = "container:";
 
-/** Create: "container:<ref>" → "container:<full id>"; other modes unchanged. */
-export function namespaceOwner(d: Daemon, mode: string, what: "IPC" | "PID"): string {
+/**
+ * Create: "container:<ref>" → "container:<full id>"; other modes unchanged (an empty ref too:
+ * it fails at start, as dockerd's).
+ */
+export function namespaceOwner(d: Daemon, mode: string): string {
   if (!mode.startsWith(PREFIX)) return mode;
   const ref = mode.slice(PREFIX.length);
-  if (!ref) throw invalidArgument(`invalid ${what} mode: ${mode}`);
+  if (!ref) return mode;
   const other = d.store.find(ref);
   if (!other) throw invalidArgument(`No such container: ${ref}`);
   return PREFIX + other.rec.ID;
+}
+
+/** dockerd's GetContainer: a container by name or ID, and its word for an empty ref. */
+function findContainer(d: Daemon, ref: string): Container | undefined {
+  if (!ref) throw invalidArgument('invalid name or ID supplied: ""');
+  return d.store.find(ref);
+}
+
+/** `fn`'s failure with `context` before its words (and of `kind`, if given). */
+function within<T>(context: string, fn: () => T, kind?: ErrorKind): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw new EngineError(kind ?? errorKind(e), context + errorMessage(e));
+  }
 }
 
 /** dockerd's checkContainer(containerIsRunning, containerIsNotRestarting). */
@@ -44,7 +71,7 @@ function isDirectory(path: string | undefined): boolean {
 /** The IPC donor: running, and with a /dev/shm to share (a shareable, host or joiner one). */
 function ipcDonor(d: Daemon, id: string): Container {
   const context = `can't join IPC of container ${id}: `;
-  const other = d.store.find(id);
+  const other = within(context, () => findContainer(d, id));
   if (!other) throw notFound(`${context}No such container: ${id}`);
   checkRunning(other, id, context);
   if (!isDirectory(other.rec.ShmPath)) {
@@ -56,10 +83,9 @@ function ipcDonor(d: Daemon, id: string): Container {
 }
 
 function pidDonor(d: Daemon, id: string): Container {
-  const other = d.store.find(id);
-  if (!other) {
-    throw notFound(`cannot join PID of a non running container: ${id}: No such container: ${id}`);
-  }
+  const context = `cannot join PID of a non running container: ${id}: `;
+  const other = within(context, () => findContainer(d, id));
+  if (!other) throw notFound(`${context}No such container: ${id}`);
   checkRunning(other, id);
   return other;
 }
@@ -104,8 +130,13 @@ export async function joinNamespaces(d: Daemon, c: Container): Promise<void> {
   const netOwner = net.startsWith(PREFIX)
     ? networkDonor(d, c, net.slice(PREFIX.length))
     : undefined;
-  const ipcOwner = ipc.startsWith(PREFIX) ? ipcDonor(d, ipc.slice(PREFIX.length)) : undefined;
-  const pidOwner = pid.startsWith(PREFIX) ? pidDonor(d, pid.slice(PREFIX.length)) : undefined;
+  // dockerd finds these building the spec, whose failures are all system errors (500).
+  const ipcOwner = ipc.startsWith(PREFIX)
+    ? within("", () => ipcDonor(d, ipc.slice(PREFIX.length)), "internal")
+    : undefined;
+  const pidOwner = pid.startsWith(PREFIX)
+    ? within("", () => pidDonor(d, pid.slice(PREFIX.length)), "internal")
+    : undefined;
   const rec = await d.containerd.containers.get(c.rec.ID);
   const spec = rec.spec as unknown as Spec;
   if (netOwner) await joinNetwork(c, netOwner, spec);

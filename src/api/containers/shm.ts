@@ -4,9 +4,11 @@
 // joining its IPC (a mount inside the container's own mount namespace could not be bound by
 // them). ShmPath records the directory in force: this tmpfs, the host's /dev/shm with
 // --ipc host, the donor's with --ipc container:<id>, none otherwise.
+import { internal } from "../../lib/errors.ts";
 import { mount, unmount } from "../../sys/mount.ts";
 import type { Daemon } from "../daemon.ts";
 import { mountPointsOf } from "../volumes/mounts.ts";
+import { IPC_MODES } from "./spec.ts";
 import type { Container } from "./store.ts";
 
 const MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8;
@@ -28,6 +30,9 @@ export function hasMountFor(c: Container, path: string): boolean {
  */
 export async function setupShm(d: Daemon, c: Container): Promise<void> {
   const mode = c.host.IpcMode;
+  if (!IPC_MODES.includes(mode) && !mode.startsWith("container:")) {
+    throw internal(`Invalid IPC mode: ${mode}`); // a system error (500), as dockerd's
+  }
   if (mode === "host") {
     c.rec.ShmPath = "/dev/shm";
     return;

@@ -43,6 +43,9 @@ import type { MountRequest } from "../../containerd/oci/mod.ts";
 import { invalidArgument } from "../../lib/errors.ts";
 import type { Config, HostConfig } from "./types.ts";
 
+/** The IPC modes a container has alone (container:<id> joins another's). */
+export const IPC_MODES = ["", "private", "shareable", "none", "host"];
+
 export interface SpecFiles {
   hostname: string;
   hosts: string;
@@ -148,11 +151,12 @@ export async function buildSpec(
   if (cfg.WorkingDir) opts.push(withWorkingDir(cfg.WorkingDir));
   opts.push(withNetworkMode(files.netns));
   // container:<id> modes are joined at each start (joinNamespaces): the other container's
-  // process changes; until then the spec holds private namespaces.
-  const joined = (mode: string) => mode.startsWith("container:") ? "private" : mode;
-  opts.push(withIpcMode(joined(host.IpcMode), files.shm));
-  opts.push(withPidMode(joined(host.PidMode)));
-  opts.push(withUtsMode(host.UTSMode));
+  // process changes; until then the spec holds private namespaces. So does a mode dockerd
+  // does not know: an IPC one fails at start (shm.ts), PID and UTS ones are private.
+  const own = (mode: string, known: string[]) => known.includes(mode) ? mode : "private";
+  opts.push(withIpcMode(own(host.IpcMode, IPC_MODES), files.shm));
+  opts.push(withPidMode(own(host.PidMode, ["", "host"])));
+  opts.push(withUtsMode(own(host.UTSMode, ["", "host"])));
   if (host.CgroupnsMode === "private") opts.push(withCgroupnsMode("private"));
   if (host.CgroupParent) opts.push(withCgroupsPath(cgroupPath(host.CgroupParent, id)));
   if (host.UTSMode !== "host") {

@@ -110,12 +110,6 @@ export async function verifyContainerSettings(cfg: Config, host: HostConfig): Pr
   if (cfg.MacAddress && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(cfg.MacAddress)) {
     throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);
   }
-  const ipc = host.IpcMode;
-  if (
-    ipc && !["private", "shareable", "none", "host"].includes(ipc) && !ipc.startsWith("container:")
-  ) {
-    throw invalidArgument(`Invalid IPC mode: ${ipc}`);
-  }
   checkCapabilities(host.CapAdd, "CapAdd");
   checkCapabilities(host.CapDrop, "CapDrop");
   if (host.OomScoreAdj < -1000 || host.OomScoreAdj > 1000) {
