@@ -419,6 +419,9 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     got["port 80"] = (await docker(["port", "fi-user", "80"])).replaceAll(/:\d+$/gm, ":<PORT>");
     got["port none"] = await docker(["port", "fi-run"]);
     got["port 9"] = await docker(["port", "fi-user", "9"]);
+    // A health-checked container stopped: what its State.Health keeps.
+    await s.docker(["stop", "-t", "1", "fi-health"]);
+    got["inspect fi-health stopped"] = normalise(await api("/containers/fi-health/json"));
     return got;
   } finally {
     await s.docker(["rm", "-f", "-v", ...NAMES]).catch(() => {});

@@ -36,6 +36,8 @@ export function startHealthcheck(d: Daemon, c: Container): void {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stop = () => {
+    // dockerd's CloseMonitorChannel: a stopped monitor leaves the status unhealthy.
+    if (!stopped && c.rec.State.Health) c.rec.State.Health.Status = "unhealthy";
     stopped = true;
     clearTimeout(timer);
     if (d.healthStops.get(id) === stop) d.healthStops.delete(id);
