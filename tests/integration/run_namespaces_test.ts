@@ -404,6 +404,20 @@ async function scenario(s: Side): Promise<string[]> {
       "busybox",
       "true",
     ]);
+    for (
+      const opts of [
+        ["-P"],
+        ["--network-alias", "a"],
+        ["--ip", "10.0.0.5"],
+        ["--dns-search", "x.test"],
+        ["--dns-option", "ndots:1"],
+        ["--link", "ns-def:x"],
+        ["--domainname", "d.test"],
+      ]
+    ) {
+      const look = "grep -c -e x.test -e ndots:1 /etc/resolv.conf; cat /proc/sys/kernel/domainname";
+      await say(`net ${opts[0]}`, [...jn, ...opts, "busybox", "sh", "-c", look]);
+    }
     await say("uts container", [
       "run",
       "--rm",
@@ -671,6 +685,13 @@ const EXPECTED: string[] = [
   "net --dns: ERR WARNING: Localhost DNS setting (--dns=127.0.0.9) may fail in containers.\ndocker: Error response from daemon: conflicting options: dns and the network mode.\nSee 'docker run --help'.",
   "net --add-host: ERR docker: Error response from daemon: conflicting options: custom host-to-IP mapping and the network mode.\nSee 'docker run --help'.",
   "net --mac-address: ERR docker: Error response from daemon: conflicting options: mac-address and the network mode.\nSee 'docker run --help'.",
+  "net -P: ERR docker: Error response from daemon: conflicting options: port publishing and the container type network mode.\nSee 'docker run --help'.",
+  "net --network-alias: ERR docker: network-scoped aliases are only supported for user-defined networks.\nSee 'docker run --help'.",
+  "net --ip: 0\n(none)",
+  "net --dns-search: 0\n(none)",
+  "net --dns-option: 0\n(none)",
+  "net --link: ERR docker: links are only supported for user-defined networks.\nSee 'docker run --help'.",
+  "net --domainname: 0\n(none)",
   "uts container: ERR docker: --uts: invalid UTS mode.\nSee 'docker run --help'.",
   "uts host -h: ERR docker: Error response from daemon: conflicting options: hostname and the UTS mode.\nSee 'docker run --help'.",
   "uts host: HOSTNAME\n<ns-uh>\nipc:OWN\npid:OWN\nuts:HOST\nnet:OWN",
