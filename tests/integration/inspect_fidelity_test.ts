@@ -135,6 +135,7 @@ const NAMES = [
   "fi-priv",
   "fi-publish",
   "fi-mounts",
+  "fi-retry",
 ];
 
 /** Lines of a stream's first `n` frames (curl stops after `secs`). */
@@ -350,6 +351,14 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     // One exec still running, one done (dockerd keeps both in ExecIDs until its GC).
     await s.docker(["exec", "-d", "fi-run", "sleep", "1000"]);
     await s.docker(["exec", "fi-run", "true"]);
+    await s.docker(
+      ["run", "-d", "--name", "fi-retry", ...none, "--restart", "on-failure:2", "busybox", "false"],
+    );
+    for (let i = 0; i < 100; i++) {
+      const r = await docker(["inspect", "-f", "{{.State.Status}} {{.RestartCount}}", "fi-retry"]);
+      if (r.trim() === "exited 2") break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     for (let i = 0; i < 100; i++) {
       const h = await docker(["inspect", "-f", "{{.State.Health.Status}}", "fi-health"]);
       if (h.trim() === "healthy") break;
@@ -359,6 +368,9 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     for (const n of NAMES) got[`inspect ${n}`] = normalise(await api(`/containers/${n}/json`));
     got["inspect size"] = normalise(await api("/containers/fi-plain/json?size=1"));
     got["inspect missing"] = await api("/containers/fi-nope/json");
+    // The exec still running (the CLI reads an exec's ExitCode from this).
+    const execs = (await api("/containers/fi-run/json")).json.ExecIDs as string[];
+    got["exec inspect"] = normalise(await api(`/exec/${execs[0]}/json`));
     // The list's entries (ps --format '{{json .}}' and compose read them), by name.
     const listed = (await api("/containers/json?all=1&size=1")).json as { Names: string[] }[];
     for (const c of listed.sort((a, b) => a.Names[0].localeCompare(b.Names[0]))) {
