@@ -154,7 +154,7 @@ export function hostConfigView(h: HostConfig, links: string[] | null) {
     Links: links,
     MaskedPaths: h.MaskedPaths ?? (h.Privileged ? null : [...DEFAULT_MASKED_PATHS]),
     ReadonlyPaths: h.ReadonlyPaths ?? (h.Privileged ? null : [...DEFAULT_READONLY_PATHS]),
-    // 20.10 takes a kernel memory limit but no longer applies it.
+    // Kernel memory limits (deprecated) are not applied here: shown as none.
     KernelMemory: 0,
     KernelMemoryTCP: 0,
   };
