@@ -185,6 +185,19 @@ Deno.test(
         "i=0; while true; do echo line$i; i=$((i+1)); sleep 0.2; done",
       ]);
       await engine(d, ["run", "-d", "--name", "ly", "busybox", "sh", "-c", "sleep 8; exit 7"]);
+      // On a user network: its 127.0.0.11 resolver is opened again by the new daemon.
+      await engine(d, ["network", "create", "lrnet"]);
+      await engine(d, [
+        "run",
+        "-d",
+        "--name",
+        "lz",
+        "--network",
+        "lrnet",
+        "busybox",
+        "sleep",
+        "60",
+      ]);
       const xPid = Number(await inspect(d, "lx", "{{.State.Pid}}"));
       const yPid = Number(await inspect(d, "ly", "{{.State.Pid}}"));
       const logPath = await inspect(d, "lx", "{{.LogPath}}");
@@ -197,6 +210,10 @@ Deno.test(
 
       assertEquals(await inspect(d, "lx", "{{.State.Status}} {{.State.Pid}}"), `running ${xPid}`);
       assertEquals(await inspect(d, "ly", "{{.State.Status}} {{.State.ExitCode}}"), "exited 7");
+      assert(
+        (await engine(d, ["exec", "lz", "nslookup", "lz"])).includes("Address: "),
+        "the name did not resolve after the restart",
+      );
       // Output written while the daemon was down is in the log; logs -f follows new lines.
       const logs = await engine(d, ["logs", "lx"]);
       assert(logs.split("\n").length > before.split("\n").length, logs);
@@ -228,7 +245,8 @@ Deno.test(
       const w = await wait.output();
       assertEquals(new TextDecoder().decode(w.stdout), "137\n");
       assert(!alive(xPid));
-      await engine(d, ["rm", "lx", "ly"]);
+      await engine(d, ["rm", "-f", "lx", "ly", "lz"]);
+      await engine(d, ["network", "rm", "lrnet"]);
     } finally {
       await d.close();
     }

@@ -96,6 +96,13 @@ function upstreamAddr(s: string): { host: string; port: number } {
   return { host: s, port: 53 };
 }
 
+/** A UDP reply larger than the asker's buffer is cut short with TC set (it asks over TCP). */
+function udpSized(msg: Uint8Array, resp: Uint8Array): Uint8Array {
+  const parsed = parseQuery(msg);
+  const limit = parsed.kind === "query" ? parsed.query.udpSize : 512;
+  return resp.length > limit && parsed.kind === "query" ? truncated(parsed.query, resp) : resp;
+}
+
 const shuffle = <T>(a: T[]): T[] => {
   const out = [...a];
   for (let i = out.length - 1; i > 0; i--) {
@@ -282,12 +289,23 @@ export class EmbeddedDns {
   async #onUdp(n: Network, msg: Uint8Array, client: string, port: number): Promise<void> {
     const resp = await this.#handle(n, msg, client, false);
     if (!resp || !this.#nets.has(n.id)) return;
-    const parsed = parseQuery(msg);
-    const limit = parsed.kind === "query" ? parsed.query.udpSize : 512;
-    const out = resp.length > limit && parsed.kind === "query"
-      ? truncated(parsed.query, resp)
-      : resp;
-    n.udp.send(out, port, client);
+    n.udp.send(udpSized(msg, resp), port, client);
+  }
+
+  /**
+   * The reply to a query a container sent to its own resolver address (dns_in_container.ts),
+   * answered as the network's resolver answers `client`, the container's address on it.
+   */
+  async replyFor(
+    networkId: string,
+    client: string,
+    msg: Uint8Array,
+    tcp: boolean,
+  ): Promise<Uint8Array | undefined> {
+    const n = this.#nets.get(networkId);
+    if (!n) return undefined;
+    const resp = await this.#handle(n, msg, client, tcp);
+    return resp && !tcp ? udpSized(msg, resp) : resp;
   }
 
   #onTcp(n: Network, sock: net.Socket): void {

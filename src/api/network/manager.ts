@@ -39,6 +39,7 @@ import {
 } from "./ipam.ts";
 import { createNetns, removeNetns } from "../../sys/netlink.ts";
 import { EmbeddedDns } from "./dns.ts";
+import { ContainerResolver, RESOLVER_IP } from "./dns_in_container.ts";
 import { linkHostLines, parseLink } from "../containers/links.ts";
 import { Netfilter } from "./netfilter.ts";
 import { NetworkStore } from "./store.ts";
@@ -100,6 +101,8 @@ export class NetworkManager {
   readonly store: NetworkStore;
   netfilter?: NetfilterApi;
   dns?: DnsApi;
+  /** The 127.0.0.11 resolvers of running containers (by id). */
+  #resolvers = new Map<string, ContainerResolver>();
 
   constructor(readonly d: Daemon) {
     this.store = new NetworkStore(`${d.opts.dataRoot}/network/networks`);
@@ -549,7 +552,7 @@ export class NetworkManager {
       const primaryNet = primary ? this.store.find(primary.networkId) : undefined;
       await this.#writeResolv(
         c,
-        primaryNet && primaryNet.Name !== "bridge" && this.dns ? primaryNet.gateway : undefined,
+        primary && primaryNet ? this.#openResolver(c, primaryNet, primary) : undefined,
       );
       s.Ports = await this.#publish(c, primary);
     } catch (e) {
@@ -557,6 +560,29 @@ export class NetworkManager {
         log("warn", `network teardown of ${c.rec.ID}: ${err}`)
       );
       throw e;
+    }
+  }
+
+  /**
+   * A user network's container asks the embedded DNS at 127.0.0.11 in its own namespace
+   * (dns_in_container.ts), as dockerd's; where that cannot be opened, at the network's
+   * gateway. Returns the nameserver for its resolv.conf (none on the default bridge).
+   */
+  #openResolver(c: Container, n: NetworkRecord, ep: EndpointRecord): string | undefined {
+    const dns = this.dns;
+    if (!dns || n.Name === "bridge" || n.Driver !== "bridge") return undefined;
+    this.#resolvers.get(c.rec.ID)?.close();
+    try {
+      const r = ContainerResolver.open(
+        this.netnsPath(c.rec.ID),
+        (msg, tcp) => dns.replyFor(n.Id, ep.ip, msg, tcp),
+        `container ${c.rec.ID.slice(0, 12)}`,
+      );
+      this.#resolvers.set(c.rec.ID, r);
+      return RESOLVER_IP;
+    } catch (e) {
+      log("warn", `resolver of ${c.rec.ID.slice(0, 12)} at ${RESOLVER_IP}: ${e}; the gateway's`);
+      return n.gateway;
     }
   }
 
@@ -743,6 +769,8 @@ export class NetworkManager {
   /** After the task is gone: ports, endpoints and the namespace released. */
   async teardownContainer(c: Container): Promise<void> {
     const s = settingsOf(c);
+    this.#resolvers.get(c.rec.ID)?.close();
+    this.#resolvers.delete(c.rec.ID);
     if (this.netfilter) {
       await this.netfilter.unpublish(c.rec.ID).catch((e) =>
         log("warn", `unpublish ports of ${c.rec.ID.slice(0, 12)}: ${e}`)
@@ -838,6 +866,10 @@ export class NetworkManager {
     for (const c of this.d.store.all()) {
       if (!c.rec.State.Running || !this.store.endpointsOf(c.rec.ID).length) continue;
       if (modeKind(c.host.NetworkMode) !== "bridge") continue;
+      // Its 127.0.0.11 sockets went with the daemon that opened them.
+      const primary = this.#primaryEndpoint(c);
+      const primaryNet = primary && this.store.find(primary.networkId);
+      if (primary && primaryNet) this.#openResolver(c, primaryNet, primary);
       // Live-restored: its host ports are held again (their rules were kept).
       const s = settingsOf(c);
       s.Ports = await this.#publish(c, this.#primaryEndpoint(c)).catch((e) => {

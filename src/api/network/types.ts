@@ -93,7 +93,20 @@ export interface DnsApi {
   close(networkId: string): Promise<void>;
   setRecords(
     networkId: string,
-    records: { ip: string; names: string[]; id?: string; upstreams?: string[] }[],
+    records: {
+      ip: string;
+      names: string[];
+      id?: string;
+      upstreams?: string[];
+      links?: Record<string, string>;
+    }[],
   ): void;
   closeAll(): Promise<void>;
+  /** The answer to a container's own query, as if `client` asked the network's resolver. */
+  replyFor(
+    networkId: string,
+    client: string,
+    msg: Uint8Array,
+    tcp: boolean,
+  ): Promise<Uint8Array | undefined>;
 }
