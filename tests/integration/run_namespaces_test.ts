@@ -247,6 +247,31 @@ async function scenario(s: Side): Promise<string[]> {
       `${shm}; ls /dev/shm`,
     ]);
 
+    await say("read-only joiner", [
+      "run",
+      "--rm",
+      ...none,
+      "--read-only",
+      "--ipc",
+      "container:ns-don",
+      "busybox",
+      "sh",
+      "-c",
+      "touch /dev/shm/g && ls /dev/shm; mount | grep ' on /dev/shm '",
+    ]);
+    await say("read-only shareable", [
+      "run",
+      "--rm",
+      ...none,
+      "--read-only",
+      "--ipc",
+      "shareable",
+      "busybox",
+      "sh",
+      "-c",
+      "touch /dev/shm/g && ls /dev/shm; mount | grep ' on /dev/shm '",
+    ]);
+
     // The other IPC modes.
     await say("ipc none", [
       "run",
@@ -652,6 +677,8 @@ const EXPECTED: string[] = [
   "join user shm: ERR docker: Error response from daemon: can't join IPC of container <ns-ut>: non-shareable IPC (hint: use IpcMode:shareable for the donor container).",
   "private user shm: 1",
   "joiner own shm: tmpfs                     3072         0      3072   0% /dev/shm\n1",
+  "read-only joiner: f\ng\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=8192k)",
+  "read-only shareable: g\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=65536k)",
   "ipc none: 0\nipc:OWN\npid:OWN\nuts:OWN\nnet:OWN",
   "join none: ERR docker: Error response from daemon: can't join IPC of container <ns-none>: container <ns-none> is not running.",
   "ipc host: from-host\n1\nipc:HOST\npid:OWN\nuts:OWN\nnet:OWN",
