@@ -234,6 +234,8 @@ async function scenario(s: Side, dataRoot?: string): Promise<string[]> {
     await text(s, ["run", "--rm", "--network", "none", "fid", "ls", "/", "/odir", "/ovl"]),
   ]);
   add("cap", [await capEff(s, "fid")]);
+  const dockerenv = ["stat", "-c", "%n %F %a %u:%g %s", "/.dockerenv"];
+  add("dockerenv", [await text(s, ["run", "--rm", "--network", "none", "fid", ...dockerenv])]);
   if (dataRoot) {
     assertEquals(await snapshotXattrs(dataRoot), [
       "1.0.0.2.0.20.0.0.0.0.0.0.0.0.0.0.0.0.0.0 hello",
@@ -330,6 +332,7 @@ const EXPECTED = [
   "loaded: /other2/d regular file 600 5:0 0,0 1 2 1700000000 W",
   "ls: /:\nbig\nbin\ncapbin\nd1\nd2f\ndev\ndevs\netc\nf2d\nfifo\ngnulong\ngsym\nhl\nhl2\nhuge\nlong\nlsym\nodir\nother\nother2\novl\nproc\nsgid\nsticky\nsuid\nsys\n\n/odir:\nnew\n\n/ovl:\nnew",
   "cap: CapEff:\t0000000000002000",
+  "dockerenv: /.dockerenv regular empty file 755 0:0 0",
   "commit layer: .wh.big 0 600 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "commit layer: capbin 5 40755 0:0 root:root size=0 link= dev=0,0 mtime=whole pax= xattrs=",
   "commit layer: capbin/grep 0 100755 0:0 root:root size=1982256 link= dev=0,0 mtime=1500000000 pax= xattrs=security.capability=010000020020{29}",

@@ -1,15 +1,24 @@
 // POST /containers/create: the image's config merged with the request's (Docker's merge),
 // the OCI spec built, the containerd container (with its rootfs snapshot) created, and
 // config.v2.json + hostconfig.json written. Nothing is left behind when a step fails.
-import { errorKind, invalidArgument } from "../../lib/errors.ts";
+import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
 import { referenceString } from "../../lib/reference.ts";
 import { findImage, primaryName } from "../images/lookup.ts";
 import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
 import { withAdditionalGids, withUser } from "../../containerd/oci/mod.ts";
+import type { Platform } from "../../containerd/content/oci.ts";
+import {
+  formatPlatform,
+  hostPlatform,
+  normalizePlatform,
+  parsePlatform,
+  platformMatches,
+} from "../../containerd/registry/platform.ts";
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";
 import { writeAtomic } from "./atomic.ts";
 import { snapshotReader } from "./rootfs_reader.ts";
+import { writeDockerenv } from "./dockerenv.ts";
 import { buildSpec } from "./spec.ts";
 import type { Container } from "./store.ts";
 import { type Config, type ContainerRecord, type HostConfig, ZERO_TIME } from "./types.ts";
@@ -91,16 +100,33 @@ async function imageFor(d: Daemon, raw: string) {
   return await d.containerd.images.get(named ? named.name : primaryName(entry));
 }
 
+/**
+ * create?platform=: the image must be of that platform ("linux" alone: the host's
+ * architecture). As dockerd 20.10, a 404, on which the docker CLI pulls that platform.
+ */
+function checkPlatform(ref: string, wanted: string, have: Platform): void {
+  const want = wanted.includes("/")
+    ? parsePlatform(wanted)
+    : normalizePlatform({ os: wanted, architecture: hostPlatform().architecture });
+  if (platformMatches(want, have)) return;
+  throw notFound(
+    `image with reference ${ref} was found but does not match the specified platform: ` +
+      `wanted ${formatPlatform(want)}, actual: ${formatPlatform(normalizePlatform(have))}`,
+  );
+}
+
 export async function createContainer(
   d: Daemon,
   name: string | undefined,
   config: Config,
   host: HostConfig,
   endpoints: Record<string, EndpointRequest> = {},
+  platform?: string,
 ): Promise<{ Id: string; Warnings: string[] }> {
   validateNetMode(config, host);
   if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
   const image = await imageFor(d, config.Image);
+  if (platform) checkPlatform(config.Image, platform, image.platform);
   const id = newId();
   const cfg = mergeImageConfig(config, (image.config.config ?? {}) as ImageConfig);
   if (!cfg.Hostname) cfg.Hostname = host.NetworkMode === "host" ? Deno.hostname() : id.slice(0, 12);
@@ -178,6 +204,7 @@ export async function createContainer(
     });
     created = true;
     const snap = await d.containerd.containers.snapshot(id);
+    writeDockerenv(snap.mounts);
     await copyUpVolumes(d, vols.points, snap.mounts);
     if (cfg.User || host.GroupAdd?.length) {
       const read = snapshotReader(snap.mounts);
