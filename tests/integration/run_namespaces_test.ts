@@ -132,7 +132,7 @@ async function scenario(s: Side): Promise<string[]> {
     await say("donor", ["exec", "ns-don", "sh", "-c", `${NS}; mount | grep /dev/shm`]);
     const look = "cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; " +
       "mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; " +
-      "ps -o pid,comm | grep sleep; cat /etc/hostname";
+      'ps -o pid,comm | grep sleep; cat /etc/hostname; echo "env $HOSTNAME"';
     await say("joiner", [
       "run",
       "--name",
@@ -668,7 +668,7 @@ const EXPECTED: string[] = [
   "default: private    none 67108864 <ns-def>",
   "join private: ERR docker: Error response from daemon: can't join IPC of container <ns-def>: non-shareable IPC (hint: use IpcMode:shareable for the donor container).",
   "donor: ipc:DON1\npid:DON1\nuts:DON1\nnet:DON1\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=8192k)",
-  "joiner: from-donor\n4242\nshm                       8192         4      8188   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=8192k)\ndonor\n1\n    1 sleep\ndonor\nipc:DON1\npid:DON1\nuts:OWN\nnet:DON1",
+  "joiner: from-donor\n4242\nshm                       8192         4      8188   0% /dev/shm\nshm on /dev/shm type tmpfs (rw,nosuid,nodev,noexec,relatime,size=8192k)\ndonor\n1\n    1 sleep\ndonor\nenv donor\nipc:DON1\npid:DON1\nuts:OWN\nnet:DON1",
   "joiner inspect: container:<ns-don> container:<ns-don>   container:<ns-don> 2097152 donor",
   "joiner files: /DATA/containers/<ns-don>/hostname /DATA/containers/<ns-don>/hosts /DATA/containers/<ns-don>/resolv.conf",
   "joiner network settings: {} [] {}",
@@ -745,7 +745,7 @@ const EXPECTED: string[] = [
   "ns-jn restarted: donor\nipc:OWN\npid:OWN\nuts:OWN\nnet:DON2",
   "restart joiner of removed: ERR Error response from daemon: Cannot restart container ns-jn: No such container: <ns-don>",
   "start joiner of removed: ERR Error response from daemon: can't join IPC of container <ns-don>: No such container: <ns-don>\nError: failed to start containers: ns-ji",
-  'ps: ns-a1|"true"|Created||none\nns-a2|"true"|Exited (0)||none\nns-a3|"true"|Exited (0)||none\nns-a4|"true"|Created||none\nns-a5|"true"|Created||none\nns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none\nns-ut|"sleep 1000"|Up||none',
+  'ps: ns-a1|"true"|Created||none\nns-a2|"true"|Exited (0)||none\nns-a3|"true"|Exited (0)||none\nns-a4|"true"|Created||none\nns-a5|"true"|Created||none\nns-chain|"sh -c \'cat /dev/shm/f; hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-cj|"true"|Created||none\nns-cn|"true"|Created||\nns-cr|"sleep 1000"|Created||none\nns-def|"sleep 1000"|Up||none\nns-hd|"sleep 1000"|Up||none\nns-host|"sh -c \'cat /dev/shm/MARKER; mount | grep -c \'on /dev/shm \'; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-ji|"sleep 1000"|Exited (137)||none\nns-jn|"sleep 1000"|Exited (137)||\nns-jp|"sleep 1000"|Exited (137)||none\nns-j|"sh -c \'cat /dev/shm/f; cat /proc/sys/kernel/msgmax; df -k /dev/shm | tail -1; mount | grep /dev/shm; hostname; ip -o addr show lo | grep -c 10.199.9.9; ps -o pid,comm | grep sleep; cat /etc/hostname; echo \\"env $HOSTNAME\\"; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||\nns-none|"sh -c \'ls -d /dev/shm; mount | grep -c shm; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-priv|"sh -c \'df -k /dev/shm | tail -1; mount | grep /dev/shm\'"|Exited (0)||none\nns-self|"true"|Created||\nns-uh|"sh -c \'hostname; cat /etc/hostname; for n in ipc pid uts net; do readlink /proc/self/ns/$n; done\'"|Exited (0)||none\nns-us|"cat /proc/self/uid_map"|Exited (0)||none\nns-ut|"sleep 1000"|Up||none',
 ];
 
 Deno.test({

@@ -12,7 +12,12 @@ import {
   invalidArgument,
   notFound,
 } from "../../lib/errors.ts";
-import { withIpcMode, withNetworkMode, withPidMode } from "../../containerd/oci/mod.ts";
+import {
+  withHostname,
+  withIpcMode,
+  withNetworkMode,
+  withPidMode,
+} from "../../containerd/oci/mod.ts";
 import type { Spec } from "../../containerd/oci/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import { hasMountFor } from "./shm.ts";
@@ -49,7 +54,7 @@ function within<T>(context: string, fn: () => T, kind?: ErrorKind): T {
 }
 
 /** dockerd's checkContainer(containerIsRunning, containerIsNotRestarting). */
-function checkRunning(other: Container, ref: string, context = ""): number {
+function checkRunning(other: Container, ref: string, context = ""): void {
   const s = other.rec.State;
   if (s.Restarting) {
     throw conflict(
@@ -57,7 +62,6 @@ function checkRunning(other: Container, ref: string, context = ""): number {
     );
   }
   if (!s.Running || !s.Pid) throw conflict(`${context}container ${ref} is not running`);
-  return s.Pid;
 }
 
 function isDirectory(path: string | undefined): boolean {
@@ -111,7 +115,7 @@ async function joinNetwork(c: Container, other: Container, spec: Spec): Promise<
   c.rec.Config.Hostname = other.rec.Config.Hostname;
   c.rec.Config.Domainname = other.rec.Config.Domainname;
   if (c.host.UTSMode !== "host") {
-    spec.hostname = other.rec.Config.Hostname;
+    await withHostname(other.rec.Config.Hostname)(spec); // HOSTNAME in the env too
     spec.domainname = other.rec.Config.Domainname || undefined;
   }
   for (const f of ["HostnamePath", "HostsPath", "ResolvConfPath"] as const) {
