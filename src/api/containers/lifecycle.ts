@@ -15,6 +15,7 @@ import { joinNamespaces } from "./join_ns.ts";
 import { releaseShm, setupShm } from "./shm.ts";
 import { waitAnswersSent } from "./wait.ts";
 import { applyLinks } from "./links.ts";
+import { checkDeviceRequests } from "./verify.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
 import { type Container, NAME_RE } from "./store.ts";
@@ -57,6 +58,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
   const s = c.rec.State;
   if (s.Paused) throw conflict("cannot start a paused container, try unpause instead");
   if (s.Running) throw new NotModified();
+  checkDeviceRequests(c.host);
   const id = c.rec.ID;
   // A task left from an earlier run (daemon restart) goes first.
   await d.containerd.tasks.delete(id).catch(() => {});

@@ -87,6 +87,11 @@ export const hostConfigSchema = z.looseObject({
   DnsSearch: StrList.nullish(),
   ExtraHosts: StrList.nullish(),
   Links: StrList.nullish(),
+  StorageOpt: z.record(Str, Str).nullish(),
+  DeviceRequests: z.array(z.looseObject({
+    Driver: Str.default(""),
+    Capabilities: z.array(StrList).nullish(),
+  })).max(64).nullish(),
   GroupAdd: StrList.nullish(),
   IpcMode: Str.default(""),
   Cgroup: Str.default(""),

@@ -2,7 +2,7 @@
 // verifyPlatformContainerResources and verifyPlatformContainerSettings, daemon/container.go
 // verifyContainerSettings), with dockerd's words: the CLI prints them after "docker: Error
 // response from daemon:". The spec builders check the same values again for other callers.
-import { invalidArgument } from "../../lib/errors.ts";
+import { internal, invalidArgument } from "../../lib/errors.ts";
 import { ALL_CAPABILITIES, MIN_MEMORY } from "../../containerd/oci/mod.ts";
 import { LOG_DRIVERS } from "../config_validate.ts";
 import { parseSignal } from "./signals.ts";
@@ -105,7 +105,33 @@ export function validateNetMode(cfg: Config, host: HostConfig): void {
   }
 }
 
+/**
+ * Create: --storage-opt (a size quota of the writable layer), which dockerd's overlay2 only
+ * honours on xfs with project quotas; our snapshots never have them.
+ */
+function checkStorageOpt(host: HostConfig): void {
+  if (Object.keys(host.StorageOpt ?? {}).length) {
+    throw invalidArgument(
+      "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+    );
+  }
+}
+
+/**
+ * Start: --gpus and other device requests need a device driver (dockerd's nvidia one);
+ * none is registered here, so each is refused in dockerd's words (Go's %v of the lists).
+ */
+export function checkDeviceRequests(host: HostConfig): void {
+  const r = host.DeviceRequests?.[0];
+  if (!r) return;
+  const caps = `[${(r.Capabilities ?? []).map((c) => `[${c.join(" ")}]`).join(" ")}]`;
+  throw internal(
+    `could not select device driver ${JSON.stringify(r.Driver)} with capabilities: ${caps}`,
+  );
+}
+
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
+  checkStorageOpt(host);
   if (cfg.StopSignal) parseSignal(cfg.StopSignal); // "Invalid signal: …"
   if (cfg.MacAddress && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(cfg.MacAddress)) {
     throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);

@@ -56,7 +56,14 @@ export function containerRoutes(d: Daemon): Route[] {
         const name = ctx.query.get("name") ?? undefined;
         return {
           status: 201,
-          json: await createContainer(d, name, config, host, net.EndpointsConfig ?? {}),
+          json: await createContainer(
+            d,
+            name,
+            config,
+            host,
+            net.EndpointsConfig ?? {},
+            ctx.query.get("platform") || undefined,
+          ),
         };
       },
     },

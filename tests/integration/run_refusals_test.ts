@@ -1,0 +1,70 @@
+// What this engine cannot give a container is refused in dockerd 20.10's words, never
+// accepted and ignored: --gpus (no device driver), --storage-opt (no project quotas), and an
+// image of another platform than --platform asks (404, on which the docker CLI would pull).
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { command, missing, root } from "../helpers/require.ts";
+import { startDaemon } from "../helpers/daemon.ts";
+
+const DOCKER = "/usr/bin/docker";
+
+Deno.test({
+  name: "run refusals: --gpus, --storage-opt, another platform",
+  ignore: missing(root(), command(DOCKER)),
+}, async () => {
+  const d = await startDaemon();
+  try {
+    const gpus = await d.docker(DOCKER, [
+      "create",
+      "--name",
+      "g1",
+      "--gpus",
+      "all",
+      "busybox",
+      "true",
+    ]);
+    assertEquals(gpus.code, 0, gpus.err); // as dockerd: created, refused at start
+    const start = await d.docker(DOCKER, ["start", "g1"]);
+    assert(
+      start.err.includes('could not select device driver "" with capabilities: [[gpu]]'),
+      start.err,
+    );
+    const quota = await d.docker(DOCKER, ["create", "--storage-opt", "size=1G", "busybox", "true"]);
+    assert(
+      quota.err.includes(
+        "--storage-opt is supported only for overlay over xfs with 'pquota' mount option",
+      ),
+      quota.err,
+    );
+    // Through the API: the CLI would go and pull the other platform.
+    const body = JSON.stringify({ Image: "busybox", Cmd: ["true"] });
+    const create = (platform: string) =>
+      d.curl([
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        body,
+        `http://127.0.0.1/v1.41/containers/create?platform=${encodeURIComponent(platform)}`,
+      ]);
+    const host = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+    const elsewhere = host === "amd64" ? "arm64" : "amd64";
+    const other = await create(`linux/${elsewhere}`);
+    assertEquals(other.status, 404, other.body);
+    assert(
+      other.body.includes(
+        "image with reference busybox was found but does not match the specified platform: " +
+          `wanted linux/${elsewhere}, actual: linux/${host}`,
+      ),
+      other.body,
+    );
+    assertEquals((await create(`linux/${host}`)).status, 201);
+    assertEquals((await create("linux")).status, 201);
+    // Nothing was left by the refusals: g1 and the two accepted creates only.
+    assertEquals((await d.docker(DOCKER, ["ps", "-aq"])).out.trim().split("\n").length, 3);
+  } finally {
+    const ids = (await d.docker(DOCKER, ["ps", "-aq"])).out.trim().split("\n").filter((x) => x);
+    if (ids.length) await d.docker(DOCKER, ["rm", "-f", ...ids]);
+    await d.close();
+  }
+});
