@@ -264,6 +264,18 @@ Deno.test({
     await ok(d, ["run", "-d", "--name", "f2", "busybox", "sleep", "300"]);
     await ok(d, ["exec", "f2", "sh", "-c", "rm /etc/passwd; mkfifo /etc/passwd"]);
     assertEquals(await ok(d, ["exec", "f2", "sh", "-c", "echo $HOME"]), "/\n");
+    // exec --user by name: the daemon reads the running container's files (its upper layer
+    // first), which the container's processes swap for a FIFO or a device node (CAP_MKNOD).
+    // Neither is opened: the lookup goes on in the image's layers (it used to hang).
+    // (Not id(1): it would block on the FIFO itself, inside the container.)
+    const ids = ["sh", "-c", "grep -E '^(Uid|Gid)' /proc/self/status | cut -f2"];
+    r = await d.docker(DOCKER, ["exec", "-u", "nobody", "f2", ...ids]);
+    assertEquals([r.code, r.out], [0, "65534\n65534\n"], r.err);
+    await alive(d);
+    await ok(d, ["exec", "f2", "sh", "-c", "rm /etc/group; mknod /etc/group c 1 5"]);
+    r = await d.docker(DOCKER, ["exec", "-u", "0:nogroup", "f2", ...ids]);
+    assertEquals([r.code, r.out], [0, "0\n65534\n"], r.err);
+    await alive(d);
     await ok(d, ["rm", "-f", "f1", "f2"]);
     // The builder's COPY --chown reads the stage's /etc/passwd and /etc/group.
     r = await build(d, "fifo:2", "FROM fifo:1\nCOPY --chown=nobody x /x\n", [["x", "x"]]);
