@@ -1,6 +1,8 @@
 // What this engine cannot give a container is refused in dockerd 20.10's words, never
-// accepted and ignored: --gpus (no device driver), --storage-opt (no project quotas), and an
-// image of another platform than --platform asks (404, on which the docker CLI would pull).
+// accepted and ignored: --gpus (no device driver), --storage-opt (no project quotas), an
+// image of another platform than --platform asks (404, on which the docker CLI would pull),
+// and blkio settings the host's controller lacks (discarded with dockerd's warning); the
+// blkio throttles it has reach the container's cgroup.
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
 import { startDaemon } from "../helpers/daemon.ts";
@@ -65,6 +67,79 @@ Deno.test({
   } finally {
     const ids = (await d.docker(DOCKER, ["ps", "-aq"])).out.trim().split("\n").filter((x) => x);
     if (ids.length) await d.docker(DOCKER, ["rm", "-f", ...ids]);
+    await d.close();
+  }
+});
+
+/** A block device of this host (/proc/partitions' first), or undefined. */
+function someBlockDevice(): string | undefined {
+  const line = Deno.readTextFileSync("/proc/partitions").split("\n").slice(2).find((l) => l.trim());
+  const name = line?.trim().split(/\s+/)[3];
+  return name ? `/dev/${name}` : undefined;
+}
+
+Deno.test({
+  name: "run: blkio throttles reach the cgroup; what the kernel lacks is discarded with a warning",
+  ignore: missing(root(), command(DOCKER)) || !someBlockDevice(),
+}, async () => {
+  const d = await startDaemon();
+  const dev = someBlockDevice()!;
+  const st = Deno.statSync(dev);
+  const rdev = BigInt(st.rdev ?? 0);
+  const numbers = `${(rdev >> 8n) & 0xfffn}:${rdev & 0xffn}`;
+  try {
+    const r = await d.docker(DOCKER, [
+      "run",
+      "--rm",
+      "--device-read-bps",
+      `${dev}:1mb`,
+      "--device-write-iops",
+      `${dev}:100`,
+      "busybox",
+      "cat",
+      "/sys/fs/cgroup/blkio/blkio.throttle.read_bps_device",
+      "/sys/fs/cgroup/blkio/blkio.throttle.write_iops_device",
+    ]);
+    assertEquals(r.out, `${numbers} 1048576\n${numbers} 100\n`, r.err);
+    const missingDev = await d.docker(DOCKER, [
+      "create",
+      "--device-read-bps",
+      "/dev/nosuch:1mb",
+      "busybox",
+      "true",
+    ]);
+    assert(missingDev.err.includes("blkio device /dev/nosuch"), missingDev.err);
+    // blkio.weight exists only with the CFQ/BFQ schedulers.
+    let weight = true;
+    try {
+      Deno.statSync("/sys/fs/cgroup/blkio/blkio.weight");
+    } catch {
+      weight = false;
+    }
+    const w = await d.docker(DOCKER, [
+      "create",
+      "--name",
+      "bw",
+      "--blkio-weight",
+      "300",
+      "busybox",
+      "true",
+    ]);
+    assertEquals(w.code, 0, w.err);
+    const kept =
+      (await d.docker(DOCKER, ["inspect", "-f", "{{.HostConfig.BlkioWeight}}", "bw"])).out;
+    if (weight) assertEquals(kept, "300\n");
+    else {
+      assert(
+        w.err.includes(
+          "Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.",
+        ),
+        w.err,
+      );
+      assertEquals(kept, "0\n");
+    }
+  } finally {
+    await d.docker(DOCKER, ["rm", "-f", "bw"]);
     await d.close();
   }
 });

@@ -22,6 +22,13 @@ async function controllerMounts(): Promise<Map<string, string>> {
   return mounts = m;
 }
 
+/** Whether the host's blkio controller (v1) has `file` (blkio.weight, blkio.throttle.…). */
+export async function blkioHas(file: string): Promise<boolean> {
+  const mount = (await controllerMounts()).get("blkio");
+  if (!mount) return false;
+  return await Deno.stat(`${mount}/${file}`).then(() => true, () => false);
+}
+
 /** `parent`: the container's --cgroup-parent ("" for the daemon's /engine). */
 export async function cgroupDir(
   controller: string,

@@ -26,7 +26,7 @@ import { randomName } from "./names.ts";
 import { namespaceOwner } from "./join_ns.ts";
 import { shmDir } from "./shm.ts";
 import { resolveLinks } from "./links.ts";
-import { validateNetMode, verifyContainerSettings } from "./verify.ts";
+import { discardUnsupportedBlkio, validateNetMode, verifyContainerSettings } from "./verify.ts";
 import { type EndpointRequest, networking } from "../network/manager.ts";
 import {
   copyUpVolumes,
@@ -144,6 +144,7 @@ export async function createContainer(
     );
   }
   await verifyContainerSettings(cfg, host);
+  const warnings = await discardUnsupportedBlkio(host);
   // dockerd's verifyContainerSettings: every exposed and published port and binding parses.
   for (const p of Object.keys(cfg.ExposedPorts ?? {})) parsePortKey(p);
   validatePortBindings(host.PortBindings);
@@ -255,7 +256,7 @@ export async function createContainer(
     await d.store.save(c);
     vols.commit();
     d.events.publish("container", "create", id, eventAttrs(c));
-    return { Id: id, Warnings: [] };
+    return { Id: id, Warnings: warnings };
   } catch (e) {
     d.store.releaseName(finalName);
     if (created) await d.containerd.containers.delete(id).catch(() => {});

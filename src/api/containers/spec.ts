@@ -37,6 +37,7 @@ import {
   withUtsMode,
   withWorkingDir,
 } from "../../containerd/oci/mod.ts";
+import { type BlockIOSettings, withBlockIO } from "../../containerd/oci/mod.ts";
 import { seccompOpt } from "./seccomp.ts";
 import { withinOwnBoundingSet } from "./own_caps.ts";
 import type { MountRequest } from "../../containerd/oci/mod.ts";
@@ -205,6 +206,7 @@ export async function buildSpec(
   if (host.NanoCpus) opts.push(withCPUs(host.NanoCpus / 1e9, navigator.hardwareConcurrency));
   if (host.CpuShares) opts.push(withCpuShares(host.CpuShares));
   if (host.PidsLimit) opts.push(withPidsLimit(host.PidsLimit));
+  opts.push(withBlockIO(blockIOOf(host), statHostDevice));
   if ((host.Ulimits ?? []).length) {
     opts.push(
       withUlimits(host.Ulimits!.map((u) => ({ name: u.Name, soft: u.Soft, hard: u.Hard }))),
@@ -225,4 +227,18 @@ export async function buildSpec(
   // Last: the default profile depends on the capabilities the options above settled on.
   opts.push(seccompOpt(host.SecurityOpt ?? [], host.Privileged === true));
   return await generateSpec(id, opts);
+}
+
+/** The Engine API's Blkio* fields as withBlockIO takes them. */
+function blockIOOf(host: HostConfig): BlockIOSettings {
+  const rates = (l: { Path: string; Rate: number }[] | null | undefined) =>
+    (l ?? []).map((d) => ({ path: d.Path, rate: d.Rate }));
+  return {
+    weight: host.BlkioWeight,
+    weightDevices: (host.BlkioWeightDevice ?? []).map((d) => ({ path: d.Path, weight: d.Weight })),
+    readBps: rates(host.BlkioDeviceReadBps),
+    writeBps: rates(host.BlkioDeviceWriteBps),
+    readIOps: rates(host.BlkioDeviceReadIOps),
+    writeIOps: rates(host.BlkioDeviceWriteIOps),
+  };
 }

@@ -65,6 +65,8 @@ const mountSchema = z.looseObject({
   TmpfsOptions: z.looseObject({ SizeBytes: Int.optional(), Mode: Int.optional() }).nullish(),
 });
 
+const throttleDevices = z.array(z.looseObject({ Path: Str, Rate: Int })).max(64).nullish();
+
 export const hostConfigSchema = z.looseObject({
   Binds: StrList.nullish(),
   ContainerIDFile: Str.default(""),
@@ -88,6 +90,12 @@ export const hostConfigSchema = z.looseObject({
   ExtraHosts: StrList.nullish(),
   Links: StrList.nullish(),
   StorageOpt: z.record(Str, Str).nullish(),
+  BlkioWeight: Int.default(0),
+  BlkioWeightDevice: z.array(z.looseObject({ Path: Str, Weight: Int })).max(64).nullish(),
+  BlkioDeviceReadBps: throttleDevices,
+  BlkioDeviceWriteBps: throttleDevices,
+  BlkioDeviceReadIOps: throttleDevices,
+  BlkioDeviceWriteIOps: throttleDevices,
   DeviceRequests: z.array(z.looseObject({
     Driver: Str.default(""),
     Capabilities: z.array(StrList).nullish(),

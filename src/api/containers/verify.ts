@@ -3,6 +3,7 @@
 // verifyContainerSettings), with dockerd's words: the CLI prints them after "docker: Error
 // response from daemon:". The spec builders check the same values again for other callers.
 import { internal, invalidArgument } from "../../lib/errors.ts";
+import { blkioHas } from "./cgroups.ts";
 import { ALL_CAPABILITIES, MIN_MEMORY } from "../../containerd/oci/mod.ts";
 import { LOG_DRIVERS } from "../config_validate.ts";
 import { parseSignal } from "./signals.ts";
@@ -128,6 +129,52 @@ export function checkDeviceRequests(host: HostConfig): void {
   throw internal(
     `could not select device driver ${JSON.stringify(r.Driver)} with capabilities: ${caps}`,
   );
+}
+
+/**
+ * dockerd's blkio checks (verifyPlatformContainerResources): what the host's blkio controller
+ * lacks is discarded with dockerd's warning (create's Warnings, which the CLI prints), then
+ * the weight's range. blkio.weight is missing on kernels without CFQ/BFQ, as here.
+ */
+export async function discardUnsupportedBlkio(host: HostConfig): Promise<string[]> {
+  const warnings: string[] = [];
+  const discard = async (set: boolean, file: string, warning: string, clear: () => void) => {
+    if (!set || await blkioHas(file)) return;
+    warnings.push(warning);
+    clear();
+  };
+  const no = "Your kernel does not support";
+  const notMounted = "or the cgroup is not mounted.";
+  await discard(
+    host.BlkioWeight > 0,
+    "blkio.weight",
+    `${no} Block I/O weight ${notMounted} Weight discarded.`,
+    () => host.BlkioWeight = 0,
+  );
+  if (host.BlkioWeight > 0 && (host.BlkioWeight < 10 || host.BlkioWeight > 1000)) {
+    throw invalidArgument("Range of blkio weight is from 10 to 1000");
+  }
+  await discard(
+    !!host.BlkioWeightDevice?.length,
+    "blkio.weight_device",
+    `${no} Block I/O weight_device ${notMounted} Weight-device discarded.`,
+    () => host.BlkioWeightDevice = [],
+  );
+  const throttles = [
+    ["BlkioDeviceReadBps", "read_bps_device", "BPS Block I/O read limit", "Block I/O BPS read"],
+    ["BlkioDeviceWriteBps", "write_bps_device", "BPS Block I/O write limit", "Block I/O BPS write"],
+    ["BlkioDeviceReadIOps", "read_iops_device", "IOPS Block read limit", "Block I/O IOPS read"],
+    ["BlkioDeviceWriteIOps", "write_iops_device", "IOPS Block write limit", "Block I/O IOPS write"],
+  ] as const;
+  for (const [key, file, what, limit] of throttles) {
+    await discard(
+      !!host[key]?.length,
+      `blkio.throttle.${file}`,
+      `${no} ${what} ${notMounted} ${limit} limit discarded.`,
+      () => host[key] = [],
+    );
+  }
+  return warnings;
 }
 
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {

@@ -271,3 +271,64 @@ export async function statHostDevice(path: string): Promise<DeviceStat> {
     : "other";
   return { kind, major, minor, mode: (st.mode ?? 0) & 0o7777, uid: st.uid ?? 0, gid: st.gid ?? 0 };
 }
+
+/** A per-device blkio setting as the Engine API gives it (a device path on the host). */
+export interface DeviceRate {
+  path: string;
+  rate: number;
+}
+
+export interface BlockIOSettings {
+  /** --blkio-weight (10–1000; 0: unset). */
+  weight: number;
+  /** --blkio-weight-device. */
+  weightDevices: { path: string; weight: number }[];
+  readBps: DeviceRate[];
+  writeBps: DeviceRate[];
+  readIOps: DeviceRate[];
+  writeIOps: DeviceRate[];
+}
+
+/**
+ * linux.resources.blockIO from the Engine API's Blkio* fields: each device path is looked
+ * up on the host for its major:minor (dockerd's getBlkio*Devices), so a path that is not
+ * there fails the create with the path named.
+ */
+export function withBlockIO(
+  b: BlockIOSettings,
+  stat: (path: string) => Promise<DeviceStat>,
+): SpecOpt {
+  return async (spec) => {
+    const numbers = async (path: string) => {
+      const st = await stat(path).catch((e) => {
+        throw invalidArgument(`blkio device ${path}: ${e instanceof Error ? e.message : e}`);
+      });
+      return { major: st.major, minor: st.minor };
+    };
+    const rates = async (list: DeviceRate[]) => {
+      const out = [];
+      for (const d of list) {
+        if (!Number.isSafeInteger(d.rate) || d.rate < 0) {
+          throw invalidArgument(`invalid blkio rate ${d.rate} for ${d.path}`);
+        }
+        out.push({ ...await numbers(d.path), rate: d.rate });
+      }
+      return out;
+    };
+    const blockIO: Record<string, unknown> = {};
+    if (b.weight) blockIO.weight = b.weight;
+    if (b.weightDevices.length) {
+      const list = [];
+      for (const d of b.weightDevices) list.push({ ...await numbers(d.path), weight: d.weight });
+      blockIO.weightDevice = list;
+    }
+    const throttles = [
+      ["throttleReadBpsDevice", b.readBps],
+      ["throttleWriteBpsDevice", b.writeBps],
+      ["throttleReadIOPSDevice", b.readIOps],
+      ["throttleWriteIOPSDevice", b.writeIOps],
+    ] as const;
+    for (const [key, list] of throttles) if (list.length) blockIO[key] = await rates(list);
+    if (Object.keys(blockIO).length) resourcesOf(spec).blockIO = blockIO;
+  };
+}
