@@ -384,6 +384,12 @@ async function scenario(s: Side): Promise<string[]> {
       const started = await s.api("POST", `/containers/${name}/start`);
       log.push(`api ${JSON.stringify(modeOpts)}: ${created.slice(0, 3)} ${masked(started)}`);
     }
+    const negative = { NetworkMode: "none", ShmSize: -1 };
+    const refused = await s.api("POST", "/containers/create", {
+      Image: "busybox",
+      HostConfig: negative,
+    });
+    log.push(`api ShmSize -1: ${refused}`);
     // A network donor is named by its ID once known, else as given (it fails at start); the
     // joiner takes the donor's hostname and files only when it starts.
     await s.docker([
@@ -702,6 +708,7 @@ const EXPECTED: string[] = [
   'api {"UTSMode":"container:ns-don"}: 201 204',
   'api {"IpcMode":"container:"}: 201 500 {"message":"can\'t join IPC of container : invalid name or ID supplied: \\"\\""}',
   'api {"PidMode":"container:"}: 201 500 {"message":"cannot join PID of a non running container: : invalid name or ID supplied: \\"\\""}',
+  'api ShmSize -1: 400 {"message":"SHM size can not be less than 0"}',
   "created net joiner: private    container:<ns-don> 67108864 <ns-cn> [] []",
   "self: <ns-self>",
   "self inspect: container:ns-self",

@@ -131,7 +131,6 @@ export async function createContainer(
   const cfg = mergeImageConfig(config, (image.config.config ?? {}) as ImageConfig);
   if (!cfg.Hostname) cfg.Hostname = host.NetworkMode === "host" ? Deno.hostname() : id.slice(0, 12);
   const args = commandOf(cfg);
-  if (!args.length) throw invalidArgument("No command specified");
   // `--entrypoint ""` reset the image's; the container records none.
   if (cfg.Entrypoint?.length === 1 && cfg.Entrypoint[0] === "") cfg.Entrypoint = null;
   const restart = host.RestartPolicy;
@@ -148,6 +147,8 @@ export async function createContainer(
   // dockerd's verifyContainerSettings: every exposed and published port and binding parses.
   for (const p of Object.keys(cfg.ExposedPorts ?? {})) parsePortKey(p);
   validatePortBindings(host.PortBindings);
+  // After the settings' checks, as dockerd's newContainer.
+  if (!args.length) throw invalidArgument("No command specified");
   // The daemon's log driver and options fill what the container leaves unset (dockerd's
   // mergeAndVerifyLogConfig).
   const logType = host.LogConfig.Type || d.opts.logDriver;

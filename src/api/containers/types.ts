@@ -112,7 +112,7 @@ export const hostConfigSchema = z.looseObject({
   Tmpfs: z.record(Str, Str).nullish(),
   UTSMode: Str.default(""),
   UsernsMode: Str.default(""),
-  ShmSize: Int.nonnegative().default(0),
+  ShmSize: Int.default(0), // a negative one is refused in dockerd's words (verify.ts)
   Sysctls: z.record(Str, Str).nullish(),
   Runtime: Str.default(""),
   Isolation: Str.default(""),

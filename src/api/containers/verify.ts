@@ -185,6 +185,7 @@ export async function verifyContainerSettings(cfg: Config, host: HostConfig): Pr
   }
   checkCapabilities(host.CapAdd, "CapAdd");
   checkCapabilities(host.CapDrop, "CapDrop");
+  if (host.ShmSize < 0) throw invalidArgument("SHM size can not be less than 0");
   if (host.OomScoreAdj < -1000 || host.OomScoreAdj > 1000) {
     throw invalidArgument(
       `Invalid value ${host.OomScoreAdj}, range for oom score adj is [-1000, 1000]`,
