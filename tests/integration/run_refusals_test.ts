@@ -37,6 +37,19 @@ Deno.test({
       ),
       quota.err,
     );
+    const driver = await d.docker(DOCKER, [
+      "create",
+      "--volume-driver",
+      "foo",
+      "-v",
+      "vv:/x",
+      "busybox",
+      "true",
+    ]);
+    assert(
+      driver.err.includes('error looking up volume plugin foo: plugin "foo" not found'),
+      driver.err,
+    );
     // Through the API: the CLI would go and pull the other platform.
     const body = JSON.stringify({ Image: "busybox", Cmd: ["true"] });
     const create = (platform: string) =>

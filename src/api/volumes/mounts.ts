@@ -148,7 +148,15 @@ export async function prepareMounts(
         byDest.set(copy.Destination, copy);
       }
     }
-    const specs = [...(host.Binds ?? []).map(parseBind), ...(host.Mounts ?? []).map(parseMount)];
+    const binds = (host.Binds ?? []).map(parseBind);
+    // --volume-driver names the driver of -v's volumes: only "local" exists here.
+    const driver = host.VolumeDriver;
+    if (driver && driver !== "local" && binds.some((b) => b.Type === "volume")) {
+      throw invalidArgument(
+        `error looking up volume plugin ${driver}: plugin "${driver}" not found`,
+      );
+    }
+    const specs = [...binds, ...(host.Mounts ?? []).map(parseMount)];
     const seen = new Set<string>();
     for (const s of specs) {
       if (seen.has(s.Destination)) {
