@@ -222,6 +222,38 @@ export function openInRoot(rootFd: number, path: string, opts: ResolveOptions = 
   }
 }
 
+/**
+ * A small regular file at `path` inside `rootFd` (resolved as openInRoot does), or null when
+ * it is missing, not a regular file or larger than `max` bytes. The root is a container's or
+ * an image's: the file is pinned with O_PATH and checked before it is opened, since opening a
+ * FIFO would block this thread (the whole daemon) and a device node would be read from the
+ * host's side (/dev/zero without end, a disk). At most `max` bytes are read.
+ */
+export function readRegularInRoot(rootFd: number, path: string, max: number): Uint8Array | null {
+  let pin: Fd;
+  try {
+    pin = openInRoot(rootFd, path, { flags: O_PATH });
+  } catch {
+    return null;
+  }
+  try {
+    const proc = `/proc/self/fd/${pin.fd}`;
+    const st = Deno.statSync(proc);
+    if (!st.isFile || st.size > max) return null;
+    using f = Deno.openSync(proc, { read: true });
+    const buf = new Uint8Array(st.size + 1); // one more: a file that grew is cut there
+    let n = 0;
+    while (n < buf.length) {
+      const got = f.readSync(buf.subarray(n));
+      if (got === null || got === 0) break;
+      n += got;
+    }
+    return buf.slice(0, Math.min(n, max));
+  } finally {
+    pin.close();
+  }
+}
+
 export function mkdirAt(dirFd: number, name: string, mode: number): void {
   check("mkdirat", name, () => sym.mkdirat(dirFd, cstr(name), mode));
 }

@@ -276,6 +276,12 @@ Deno.test({
     r = await d.docker(DOCKER, ["exec", "-u", "0:nogroup", "f2", ...ids]);
     assertEquals([r.code, r.out], [0, "0\n65534\n"], r.err);
     await alive(d);
+    // cp out and export name the tar's owners from the container's passwd and group (as
+    // dockerd's chrooted archiver): the FIFO and the device are not opened there either.
+    const cpOut = `${d.dir}/cp-out`;
+    await ok(d, ["cp", "f2:/bin/busybox", cpOut]);
+    await ok(d, ["export", "-o", `${cpOut}.tar`, "f2"]);
+    await alive(d);
     await ok(d, ["rm", "-f", "f1", "f2"]);
     // The builder's COPY --chown reads the stage's /etc/passwd and /etc/group.
     r = await build(d, "fifo:2", "FROM fifo:1\nCOPY --chown=nobody x /x\n", [["x", "x"]]);

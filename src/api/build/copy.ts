@@ -57,25 +57,13 @@ function splitPath(path: string): { dir: string; base: string } {
 const MAX_ID_FILE = 4 << 20;
 
 /**
- * Reads a small regular file of the rootfs (resolved inside it); null when absent. The
- * image's file is pinned with O_PATH and read only when it is a regular file of a sane size:
- * a FIFO would block the daemon, a device node (/dev/zero) would read without end.
+ * Reads a small regular file of the rootfs (resolved inside it); null when absent. A FIFO
+ * or a device node there (an image's) is never opened: it would block the daemon or read
+ * without end.
  */
 function readRootFile(root: fs.Fd, path: string): string | null {
-  let fd: fs.Fd;
-  try {
-    fd = fs.openInRoot(root.fd, path, { flags: fs.O_PATH });
-  } catch {
-    return null;
-  }
-  try {
-    const proc = `/proc/self/fd/${fd.fd}`;
-    const st = Deno.statSync(proc);
-    if (!st.isFile || st.size > MAX_ID_FILE) return null;
-    return new TextDecoder().decode(Deno.readFileSync(proc));
-  } finally {
-    fd.close();
-  }
+  const data = fs.readRegularInRoot(root.fd, path, MAX_ID_FILE);
+  return data === null ? null : new TextDecoder().decode(data);
 }
 
 /**

@@ -115,17 +115,19 @@ export const hostNames: IdNames = {
   },
 };
 
+const MAX_ID_FILE = 4 << 20;
+
 /**
  * A container's names, for export and cp: dockerd 20.10 writes those tars chrooted in
  * the rootfs (chrootarchive), where glibc finds the container's /etc/passwd and group,
  * then nss-systemd's synthesized root and nobody (Debian's nsswitch: files systemd).
  */
 export function rootfsNames(rootFd: number): IdNames {
+  // The container's files: a FIFO or a device node there is no database (never opened).
   const read = (path: string) =>
-    parseIds(readText(() => {
-      using f = fs.openInRoot(rootFd, path, { flags: fs.O_RDONLY });
-      return Deno.readTextFileSync(`/proc/self/fd/${f.fd}`);
-    }));
+    parseIds(
+      new TextDecoder().decode(fs.readRegularInRoot(rootFd, path, MAX_ID_FILE) ?? undefined),
+    );
   const users = read("etc/passwd");
   const groups = read("etc/group");
   return {
