@@ -522,6 +522,26 @@ export function createNetns(path: string, opts: { noIpv6?: boolean } = {}): void
   }
 }
 
+/**
+ * The namespace file `source` (e.g. /proc/self/ns/net) bound at `path` (a file created here),
+ * unless that namespace is bound there already.
+ */
+export function bindNetns(source: string, path: string): void {
+  const want = Deno.statSync(source);
+  try {
+    const have = Deno.statSync(path);
+    if (have.ino === want.ino && have.dev === want.dev) return;
+  } catch { /* not there yet */ }
+  removeNetns(path);
+  Deno.writeFileSync(path, new Uint8Array(), { mode: 0o444 });
+  try {
+    mount(source, path, "none", MS_BIND);
+  } catch (e) {
+    removeNetns(path);
+    throw e;
+  }
+}
+
 /** Unmounts and removes a namespace file made by createNetns; a missing one is fine. */
 export function removeNetns(path: string): void {
   unmount(path, true);

@@ -37,7 +37,7 @@ import {
   overlaps,
   parseCidr,
 } from "./ipam.ts";
-import { createNetns, removeNetns } from "../../sys/netlink.ts";
+import { bindNetns, createNetns, removeNetns } from "../../sys/netlink.ts";
 import { EmbeddedDns } from "./dns.ts";
 import { ContainerResolver, RESOLVER_IP } from "./dns_in_container.ts";
 import { linkHostLines, parseLink } from "../containers/links.ts";
@@ -507,6 +507,9 @@ export class NetworkManager {
     const kind = modeKind(c.host.NetworkMode);
     const s = settingsOf(c);
     if (kind === "host") {
+      // libnetwork's default sandbox: the host's namespace bound at <netns>/default.
+      s.SandboxKey = `${this.netnsDir}/default`;
+      bindNetns("/proc/self/ns/net", s.SandboxKey);
       await this.#writeHosts(c, []);
       await this.#writeResolv(c, undefined);
       await this.#attachWithoutInterface(c, "host");
@@ -777,8 +780,14 @@ export class NetworkManager {
       );
     }
     for (const ep of this.store.endpointsOf(c.rec.ID)) await this.#detach(c, ep);
-    if (["bridge", "none"].includes(modeKind(c.host.NetworkMode))) {
-      removeNetns(this.netnsPath(c.rec.ID));
+    const kind = modeKind(c.host.NetworkMode);
+    if (kind === "bridge" || kind === "none") removeNetns(this.netnsPath(c.rec.ID));
+    // The host's sandbox file goes with the last running host-network container (dockerd
+    // keeps it for its lifetime; a leftover bind of the host's namespace helps no one).
+    const otherHost = (o: Container) =>
+      o !== c && o.rec.State.Running && modeKind(o.host.NetworkMode) === "host";
+    if (kind === "host" && !this.d.store.all().some(otherHost)) {
+      removeNetns(`${this.netnsDir}/default`);
     }
     // SandboxKey stays, as dockerd's releaseNetwork leaves it (inspect shows it stopped).
     s.Ports = null;
