@@ -6,14 +6,14 @@ import { referenceString } from "../../lib/reference.ts";
 import { findImage, primaryName } from "../images/lookup.ts";
 import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
 import { withAdditionalGids, withUser } from "../../containerd/oci/mod.ts";
-import type { Platform } from "../../containerd/content/oci.ts";
+import type { ImageDetail } from "../../containerd/api/images.ts";
 import {
   formatPlatform,
   hostPlatform,
   normalizePlatform,
   parsePlatform,
   platformMatches,
-} from "../../containerd/registry/platform.ts";
+} from "../../containerd/registry/mod.ts";
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";
 import { writeAtomic } from "./atomic.ts";
@@ -104,7 +104,7 @@ async function imageFor(d: Daemon, raw: string) {
  * create?platform=: the image must be of that platform ("linux" alone: the host's
  * architecture). As dockerd 20.10, a 404, on which the docker CLI pulls that platform.
  */
-function checkPlatform(ref: string, wanted: string, have: Platform): void {
+function checkPlatform(ref: string, wanted: string, have: ImageDetail["platform"]): void {
   const want = wanted.includes("/")
     ? parsePlatform(wanted)
     : normalizePlatform({ os: wanted, architecture: hostPlatform().architecture });
