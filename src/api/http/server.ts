@@ -7,7 +7,7 @@ import type { Duplex } from "node:stream";
 import { EngineError, errorMessage, invalidArgument } from "../../lib/errors.ts";
 import { ENGINE_VERSION } from "../../lib/version.ts";
 import { NotModified, statusOf } from "./errors.ts";
-import { goJson } from "./json.ts";
+import { replyJson } from "./json.ts";
 import type { Ctx, Hijacked, Reply, Router } from "./router.ts";
 import { log } from "../log.ts";
 
@@ -290,7 +290,7 @@ async function writeReply(
   const headers: Record<string, string> = reply.headers ?? commonHeaders();
   let body = "";
   if (reply.json !== undefined) {
-    body = goJson(reply.json);
+    body = replyJson(reply.json);
     headers["Content-Type"] ??= "application/json";
   } else if (reply.text !== undefined) {
     body = reply.text;
@@ -320,7 +320,7 @@ function rawReply(socket: Duplex, reply: Reply) {
   const headers: Record<string, string> = reply.headers ?? commonHeaders();
   let body = "";
   if (reply.json !== undefined) {
-    body = goJson(reply.json);
+    body = replyJson(reply.json);
     headers["Content-Type"] ??= "application/json";
   } else if (reply.text !== undefined) body = reply.text;
   const bytes = new TextEncoder().encode(body);
