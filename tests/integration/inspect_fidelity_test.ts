@@ -141,6 +141,7 @@ const NAMES = [
   "fi-publish",
   "fi-mounts",
   "fi-retry",
+  "fi-raw",
 ];
 
 /** Lines of a stream's first `n` frames (curl stops after `secs`). */
@@ -151,6 +152,25 @@ async function streamed(s: Side, path: string, secs: number): Promise<string[]> 
     stderr: "null",
   }).output();
   return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean);
+}
+
+/** POST `body` to the API (what SDKs and compose send: no CLI filling the defaults). */
+async function post(s: Side, path: string, body: unknown): Promise<string> {
+  const out = await new Deno.Command("curl", {
+    args: [
+      "-s",
+      "--unix-socket",
+      s.socket,
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      JSON.stringify(body),
+      `http://127.0.0.1/v1.41${path}`,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  return new TextDecoder().decode(out.stdout);
 }
 
 async function scenario(s: Side): Promise<Record<string, unknown>> {
@@ -353,6 +373,12 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
     ]);
     // Stopped by the daemon: SIGTERM ignored by a pid 1 sleep, then SIGKILL (137).
     await s.docker(["stop", "-t", "1", "fi-nolog"]);
+    // A bare API create: every default is the daemon's.
+    await post(s, "/containers/create?name=fi-raw", {
+      Image: "busybox",
+      Cmd: ["sh"],
+      HostConfig: { NetworkMode: "none" },
+    });
     // One exec still running, one done (dockerd keeps both in ExecIDs until its GC).
     await s.docker(["exec", "-d", "fi-run", "sleep", "1000"]);
     await s.docker(["exec", "fi-run", "true"]);

@@ -47,7 +47,8 @@ export function mergeImageConfig(user: Config, image: ImageConfig): Config {
     const keys = new Set(c.Env.map((e) => e.split("=")[0]));
     c.Env = [...c.Env, ...(image.Env ?? []).filter((e) => !keys.has(e.split("=")[0]))];
   }
-  if (image.Labels) c.Labels = { ...image.Labels, ...(c.Labels ?? {}) };
+  // Always a map (dockerd's merge makes one), the image's labels under the request's.
+  c.Labels = { ...(image.Labels ?? {}), ...(c.Labels ?? {}) };
   if (!c.Entrypoint?.length) {
     if (!c.Cmd?.length) c.Cmd = image.Cmd ?? c.Cmd;
     if (c.Entrypoint == null) c.Entrypoint = image.Entrypoint ?? null;
@@ -167,11 +168,11 @@ export async function createContainer(
   if (host.MemorySwappiness === -1) host.MemorySwappiness = null;
   // A memory limit without a swap limit: twice the memory, recorded (inspect shows it).
   if (host.Memory > 0 && host.MemorySwap === 0) host.MemorySwap = host.Memory * 2;
+  host.OomKillDisable ??= false;
   if (host.PidsLimit != null && host.PidsLimit <= 0) host.PidsLimit = null;
   if (host.Privileged && !(host.SecurityOpt ?? []).some((o) => o.startsWith("label"))) {
     host.SecurityOpt = [...(host.SecurityOpt ?? []), "label=disable"];
   }
-  if (!host.RestartPolicy.Name) host.RestartPolicy.Name = "no";
 
   host.IpcMode = namespaceOwner(d, host.IpcMode);
   host.PidMode = namespaceOwner(d, host.PidMode);
