@@ -142,6 +142,7 @@ const NAMES = [
   "fi-mounts",
   "fi-retry",
   "fi-raw",
+  "fi-raw2",
 ];
 
 /** Lines of a stream's first `n` frames (curl stops after `secs`). */
@@ -378,6 +379,27 @@ async function scenario(s: Side): Promise<Record<string, unknown>> {
       Image: "busybox",
       Cmd: ["sh"],
       HostConfig: { NetworkMode: "none" },
+    });
+    await post(s, "/containers/create?name=fi-raw2", {
+      Image: "busybox",
+      Entrypoint: "sh",
+      Cmd: "-c true",
+      Env: null,
+      Labels: null,
+      ExposedPorts: { "80/tcp": {} },
+      Healthcheck: { Test: ["NONE"] },
+      StopTimeout: 0,
+      HostConfig: {
+        NetworkMode: "none",
+        Memory: 67108864,
+        MemorySwap: -1,
+        Binds: [`${s.dir}/bind:/b`],
+        Tmpfs: { "/t2": "", "/t1": "size=1m" },
+        Sysctls: { "net.ipv4.ip_forward": "1" },
+        Init: false,
+        RestartPolicy: { Name: "always" },
+        CapAdd: "NET_ADMIN",
+      },
     });
     // One exec still running, one done (dockerd keeps both in ExecIDs until its GC).
     await s.docker(["exec", "-d", "fi-run", "sleep", "1000"]);
