@@ -156,3 +156,28 @@ Deno.test({
     await d.close();
   }
 });
+
+Deno.test({
+  name: "run: --oom-kill-disable reaches the memory cgroup; without a limit dockerd's warning",
+  ignore: missing(root(), command(DOCKER)),
+}, async () => {
+  const d = await startDaemon();
+  try {
+    const r = await d.docker(DOCKER, [
+      "run",
+      "--rm",
+      "--oom-kill-disable",
+      "-m",
+      "16m",
+      "busybox",
+      "cat",
+      "/sys/fs/cgroup/memory/memory.oom_control",
+    ]);
+    assert(r.out.startsWith("oom_kill_disable 1\n"), r.out + r.err);
+    const bare = await d.docker(DOCKER, ["create", "--oom-kill-disable", "busybox", "true"]);
+    assert(bare.err.includes("OOM killer is disabled for the container, but no memory limit"));
+    await d.docker(DOCKER, ["rm", bare.out.trim()]);
+  } finally {
+    await d.close();
+  }
+});

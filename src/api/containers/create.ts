@@ -145,6 +145,12 @@ export async function createContainer(
   }
   await verifyContainerSettings(cfg, host);
   const warnings = await discardUnsupportedBlkio(host);
+  if (host.OomKillDisable && !host.Memory) {
+    warnings.push(
+      "OOM killer is disabled for the container, but no memory limit is set, this can result " +
+        "in the system running out of resources.",
+    );
+  }
   // dockerd's verifyContainerSettings: every exposed and published port and binding parses.
   for (const p of Object.keys(cfg.ExposedPorts ?? {})) parsePortKey(p);
   validatePortBindings(host.PortBindings);

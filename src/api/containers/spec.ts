@@ -24,6 +24,7 @@ import {
   withMounts,
   withNetworkMode,
   withNoNewPrivileges,
+  withOomKillDisabled,
   withOOMScoreAdj,
   withPidMode,
   withPidsLimit,
@@ -202,6 +203,7 @@ export async function buildSpec(
   if (noNewPrivileges(host.SecurityOpt ?? [])) opts.push(withNoNewPrivileges());
   if (host.Memory) opts.push(withMemoryLimit(host.Memory, host.MemorySwap || undefined));
   if (host.MemoryReservation) opts.push(withMemoryReservation(host.MemoryReservation));
+  if (host.OomKillDisable) opts.push(withOomKillDisabled());
   opts.push(withCpuset(host.CpusetCpus, host.CpusetMems));
   if (host.NanoCpus) opts.push(withCPUs(host.NanoCpus / 1e9, navigator.hardwareConcurrency));
   if (host.CpuShares) opts.push(withCpuShares(host.CpuShares));

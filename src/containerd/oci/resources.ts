@@ -35,6 +35,14 @@ export function withMemoryLimit(limit: number, swap?: number): SpecOpt {
   };
 }
 
+/** --oom-kill-disable: the memory cgroup's OOM killer off (v1 memory.oom_control). */
+export function withOomKillDisabled(): SpecOpt {
+  return (spec) => {
+    const r = resourcesOf(spec);
+    r.memory = { ...(r.memory ?? {}), disableOOMKiller: true };
+  };
+}
+
 /** Docker's CFS period for --cpus: 100ms in µs. */
 export const CPU_PERIOD = 100_000;
 
