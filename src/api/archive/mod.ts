@@ -2,7 +2,7 @@
 // of the whole rootfs, all fd-relative inside the container's root (rootfs.ts).
 import { tarStream } from "../../lib/tar/tar_writer.ts";
 import { TypeFlag } from "../../lib/tar/tar_header.ts";
-import { invalidArgument } from "../../lib/errors.ts";
+import { internal, invalidArgument } from "../../lib/errors.ts";
 import * as fs from "../../sys/fs.ts";
 import type { Container } from "../containers/store.ts";
 import type { Daemon } from "../daemon.ts";
@@ -10,6 +10,7 @@ import { checkArchive, extract } from "../../lib/archive/extract.ts";
 import { goFileMode, goTime, type PathStat } from "./gostat.ts";
 import { absPath, cleanAbs, goBase, resolveDestDir, resolvePath } from "./paths.ts";
 import { acquireRootfs } from "./rootfs.ts";
+import { copyRoot } from "./copy_root.ts";
 import { type Entry, walk } from "../../lib/archive/walk.ts";
 import { rootfsNames } from "../../lib/archive/header.ts";
 import { withInitLayer } from "./init_layer.ts";
@@ -44,7 +45,8 @@ export async function statPath(d: Daemon, c: Container, path: string, name: stri
   if (host) return (await daemonFileStat(host, path)).info;
   const root = await acquireRootfs(d, c, false);
   try {
-    const r = resolvePath(root.fd, path, name);
+    using cr = copyRoot(root.fd, c, path);
+    const r = resolvePath(cr.fd, cr.path, name, path, cr.mountPoint);
     r.dir.close();
     return r.info;
   } finally {
@@ -111,15 +113,18 @@ export async function getArchive(d: Daemon, c: Container, path: string, name: st
       await root.release();
     }
   }
+  const cr = copyRoot(root.fd, c, path);
   try {
-    const r = resolvePath(root.fd, path, name);
+    const r = resolvePath(cr.fd, cr.path, name, path, cr.mountPoint);
     const prefix = r.info.name === "/" ? "." : r.info.name;
     const stream = finallyStream(tarStream(walk(r.dir, r.base, prefix, { names })), async () => {
       r.dir.close();
+      cr[Symbol.dispose]();
       await root.release();
     });
     return { info: r.info, stream };
   } catch (e) {
+    cr[Symbol.dispose]();
     await root.release();
     throw e;
   }
@@ -148,8 +153,11 @@ export async function putArchive(
     await checkArchive(spool);
     const root = await acquireRootfs(d, c, true);
     try {
-      using dest = resolveDestDir(root.fd, path, name);
-      const rootDev = Deno.statSync(`/proc/self/fd/${root.fd.fd}`).dev;
+      using cr = copyRoot(root.fd, c, path, true);
+      // dockerd's words (ErrVolumeReadonly, a plain error: 500).
+      if (cr.readOnly) throw internal("mounted volume is marked read-only");
+      using dest = resolveDestDir(cr.fd, cr.path, name, path);
+      const rootDev = Deno.statSync(`/proc/self/fd/${cr.fd.fd}`).dev;
       if (Deno.statSync(`/proc/self/fd/${dest.fd}`).dev !== rootDev) {
         throw invalidArgument(`${path} is on another mount: not written through`);
       }

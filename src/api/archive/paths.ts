@@ -52,8 +52,18 @@ function missing(e: unknown): boolean {
   return e instanceof fs.SysError && (e.code === "ENOENT" || e.code === "ENOTDIR");
 }
 
-/** Resolves `path` for stat/GET (the last element not followed). */
-export function resolvePath(rootFd: fs.Fd, path: string, container: string): Resolved {
+/**
+ * Resolves `path` for stat/GET (the last element not followed). `shown` is the path the
+ * user gave when `path` is relative to a mount's source (copy_root.ts), `mountPoint` that
+ * mount's destination: names and link targets are reported as the container sees them.
+ */
+export function resolvePath(
+  rootFd: fs.Fd,
+  path: string,
+  container: string,
+  shown = path,
+  mountPoint = "",
+): Resolved {
   const abs = absPath(path);
   const slash = abs.lastIndexOf("/");
   const dirPath = abs.slice(0, slash + 1);
@@ -63,15 +73,17 @@ export function resolvePath(rootFd: fs.Fd, path: string, container: string): Res
   try {
     dir = fs.openInRoot(rootFd.fd, dirPath);
   } catch (e) {
-    if (missing(e)) throw fileNotFound(path, container);
+    if (missing(e)) throw fileNotFound(shown, container);
     throw e;
   }
   try {
     const st = fs.lstatAt(dir.fd, base);
-    if (!st) throw fileNotFound(path, container);
+    if (!st) throw fileNotFound(shown, container);
     let linkTarget = "";
-    if ((st.mode & fs.S_IFMT) === fs.S_IFLNK) linkTarget = followLink(rootFd, dir, base, abs);
-    return { dir, base, stat: st, info: pathStat(goBase(abs), st, linkTarget) };
+    if ((st.mode & fs.S_IFMT) === fs.S_IFLNK) {
+      linkTarget = cleanAbs(mountPoint + followLink(rootFd, dir, base, abs));
+    }
+    return { dir, base, stat: st, info: pathStat(goBase(absPath(shown)), st, linkTarget) };
   } catch (e) {
     dir.close();
     throw e;
@@ -95,13 +107,18 @@ function followLink(root: fs.Fd, dir: fs.Fd, base: string, abs: string): string 
 }
 
 /** Resolves an extraction directory (the last element followed, inside the root). */
-export function resolveDestDir(rootFd: fs.Fd, path: string, container: string): fs.Fd {
+export function resolveDestDir(
+  rootFd: fs.Fd,
+  path: string,
+  container: string,
+  shown = path,
+): fs.Fd {
   const abs = absPath(path);
   let fd: fs.Fd;
   try {
     fd = fs.openInRoot(rootFd.fd, abs, { flags: fs.O_PATH });
   } catch (e) {
-    if (missing(e)) throw fileNotFound(path, container);
+    if (missing(e)) throw fileNotFound(shown, container);
     throw e;
   }
   if (!Deno.statSync(`/proc/self/fd/${fd.fd}`).isDirectory) {
