@@ -181,3 +181,42 @@ Deno.test({
     await d.close();
   }
 });
+
+Deno.test({
+  name: "run: --annotation reaches the runtime's config.json; an empty key is dockerd's error",
+  ignore: missing(root(), command("/usr/local/bin/docker")),
+}, async () => {
+  const NEW_DOCKER = "/usr/local/bin/docker"; // --annotation is API 1.43's
+  const d = await startDaemon();
+  try {
+    const r = await d.docker(NEW_DOCKER, [
+      "run",
+      "-d",
+      "--annotation",
+      "org.example.team=infra",
+      "busybox",
+      "sleep",
+      "30",
+    ]);
+    assertEquals(r.code, 0, r.err);
+    const id = r.out.trim();
+    const spec = JSON.parse(
+      await Deno.readTextFile(`${d.dir}/r/containerd/bundles/${id}/config.json`),
+    );
+    assertEquals(spec.annotations?.["org.example.team"], "infra");
+    await d.docker(NEW_DOCKER, ["rm", "-f", id]);
+    const empty = await d.curl([
+      "-X",
+      "POST",
+      "-H",
+      "Content-Type: application/json",
+      "-d",
+      JSON.stringify({ Image: "busybox", Cmd: ["true"], HostConfig: { Annotations: { "": "x" } } }),
+      "http://127.0.0.1/v1.43/containers/create",
+    ]);
+    assertEquals(empty.status, 400, empty.body);
+    assert(empty.body.includes("the empty string is not permitted as an annotation key"));
+  } finally {
+    await d.close();
+  }
+});

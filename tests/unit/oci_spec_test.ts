@@ -12,13 +12,13 @@ import {
   generateSpec,
   type Spec,
   validateSpec,
+  withAnnotations,
   withCPUs,
   withCpuShares,
   withDevices,
   withEnv,
   withImageConfig,
   withInit,
-  withLabels,
   withMemoryLimit,
   withMounts,
   withPidMode,
@@ -276,7 +276,7 @@ Deno.test("mounts: binds rbind+rprivate(+ro), tmpfs defaults, overrides, depth o
   );
 });
 
-Deno.test("shm size, memory, cpus, shares, pids, ulimits, labels", async () => {
+Deno.test("shm size, memory, cpus, shares, pids, ulimits, annotations", async () => {
   const spec = await applyOpts(
     defaultSpec(ID),
     withShmSize(128 * 1024 * 1024),
@@ -285,7 +285,7 @@ Deno.test("shm size, memory, cpus, shares, pids, ulimits, labels", async () => {
     withCpuShares(512),
     withPidsLimit(100),
     withUlimits([{ name: "nofile", soft: 1024, hard: 2048 }, { name: "NPROC", soft: 5, hard: 5 }]),
-    withLabels({ "com.example": "x" }),
+    withAnnotations({ "com.example": "x" }),
     withProcessArgs("sh"),
   );
   assertEquals(spec.mounts!.at(-1)!.options!.at(-1), "size=134217728");

@@ -7,6 +7,7 @@ import {
   type Spec,
   type SpecOpt,
   statHostDevice,
+  withAnnotations,
   withCapabilities,
   withCgroupnsMode,
   withCgroupsPath,
@@ -204,6 +205,7 @@ export async function buildSpec(
   if (host.Memory) opts.push(withMemoryLimit(host.Memory, host.MemorySwap || undefined));
   if (host.MemoryReservation) opts.push(withMemoryReservation(host.MemoryReservation));
   if (host.OomKillDisable) opts.push(withOomKillDisabled());
+  if (host.Annotations) opts.push(withAnnotations(host.Annotations));
   opts.push(withCpuset(host.CpusetCpus, host.CpusetMems));
   if (host.NanoCpus) opts.push(withCPUs(host.NanoCpus / 1e9, navigator.hardwareConcurrency));
   if (host.CpuShares) opts.push(withCpuShares(host.CpuShares));

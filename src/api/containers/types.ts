@@ -90,6 +90,7 @@ export const hostConfigSchema = z.looseObject({
   ExtraHosts: StrList.nullish(),
   Links: StrList.nullish(),
   StorageOpt: z.record(Str, Str).nullish(),
+  Annotations: z.record(Str, Str).nullish(),
   BlkioWeight: Int.default(0),
   BlkioWeightDevice: z.array(z.looseObject({ Path: Str, Weight: Int })).max(64).nullish(),
   BlkioDeviceReadBps: throttleDevices,

@@ -179,6 +179,11 @@ export async function discardUnsupportedBlkio(host: HostConfig): Promise<string[
 
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
   checkStorageOpt(host);
+  if (host.Annotations && "" in host.Annotations) {
+    throw invalidArgument(
+      "invalid Annotations: the empty string is not permitted as an annotation key",
+    );
+  }
   if (cfg.StopSignal) parseSignal(cfg.StopSignal); // "Invalid signal: …"
   if (cfg.MacAddress && !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(cfg.MacAddress)) {
     throw invalidArgument(`invalid MAC address: ${cfg.MacAddress}`);

@@ -260,21 +260,25 @@ export function withNoNewPrivileges(on = true): SpecOpt {
 const MAX_ANNOTATIONS = 1024;
 const MAX_ANNOTATION_BYTES = 64 * 1024;
 
-/** Labels become spec annotations (merged; bounded). */
-export function withLabels(labels: Record<string, string>): SpecOpt {
+/** Spec annotations (HostConfig.Annotations, `--annotation`), merged and bounded. */
+export function withAnnotations(entries: Record<string, string>): SpecOpt {
   return (spec) => {
     const annotations = { ...(spec.annotations ?? {}) };
-    for (const [k, v] of Object.entries(labels)) {
+    for (const [k, v] of Object.entries(entries)) {
       if (k === "" || typeof v !== "string") {
-        throw invalidArgument(`label ${JSON.stringify(k)}: key must be non-empty, value a string`);
+        throw invalidArgument(
+          `annotation ${JSON.stringify(k)}: key must be non-empty, value a string`,
+        );
       }
       if (k.length + v.length > MAX_ANNOTATION_BYTES) {
-        throw invalidArgument(`label ${JSON.stringify(k)}: longer than ${MAX_ANNOTATION_BYTES}`);
+        throw invalidArgument(
+          `annotation ${JSON.stringify(k.slice(0, 64))}: longer than ${MAX_ANNOTATION_BYTES}`,
+        );
       }
       annotations[k] = v;
     }
     if (Object.keys(annotations).length > MAX_ANNOTATIONS) {
-      throw invalidArgument(`more than ${MAX_ANNOTATIONS} labels`);
+      throw invalidArgument(`more than ${MAX_ANNOTATIONS} annotations`);
     }
     spec.annotations = annotations;
   };
