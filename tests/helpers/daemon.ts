@@ -210,3 +210,10 @@ export async function startDaemon(extra: string[] = [], config: unknown = {}): P
   }
   return d;
 }
+
+/** `bin args` (a docker CLI) on the daemon: its stdout; a non-zero exit throws with stderr. */
+export async function dockerOk(d: TestDaemon, bin: string, args: string[]): Promise<string> {
+  const r = await d.docker(bin, args);
+  if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: ${r.err}`);
+  return r.out;
+}

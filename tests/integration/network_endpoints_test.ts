@@ -3,15 +3,11 @@
 // EndpointID while it runs, and connect/disconnect events come at start and stop.
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
-import { startDaemon, type TestDaemon } from "../helpers/daemon.ts";
+import { dockerOk, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
 
 const DOCKER = "/usr/bin/docker";
 
-async function docker(d: TestDaemon, args: string[]): Promise<string> {
-  const r = await d.docker(DOCKER, args);
-  if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: ${r.err}`);
-  return r.out;
-}
+const docker = (d: TestDaemon, args: string[]) => dockerOk(d, DOCKER, args);
 
 Deno.test({
   name: "host and none networks: endpoints, inspect, connect/disconnect events",
