@@ -50,6 +50,17 @@ Deno.test({
       driver.err.includes('error looking up volume plugin foo: plugin "foo" not found'),
       driver.err,
     );
+    const isolation = await d.docker(DOCKER, [
+      "create",
+      "--isolation",
+      "hyperv",
+      "busybox",
+      "true",
+    ]);
+    assert(
+      isolation.err.includes(`Invalid isolation: "hyperv" - linux only supports 'default'`),
+      isolation.err,
+    );
     // Through the API: the CLI would go and pull the other platform.
     const body = JSON.stringify({ Image: "busybox", Cmd: ["true"] });
     const create = (platform: string) =>

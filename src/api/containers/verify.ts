@@ -179,6 +179,12 @@ export async function discardUnsupportedBlkio(host: HostConfig): Promise<string[
 
 export async function verifyContainerSettings(cfg: Config, host: HostConfig): Promise<void> {
   checkStorageOpt(host);
+  // dockerd's verifyPlatformContainerSettings: Linux knows only the default isolation.
+  if (!["", "default"].includes(host.Isolation.toLowerCase())) {
+    throw invalidArgument(
+      `Invalid isolation: ${JSON.stringify(host.Isolation)} - linux only supports 'default'`,
+    );
+  }
   if (host.Annotations && "" in host.Annotations) {
     throw invalidArgument(
       "invalid Annotations: the empty string is not permitted as an annotation key",
