@@ -231,3 +231,45 @@ Deno.test({
     await d.close();
   }
 });
+
+Deno.test({
+  name: "run: --user is looked up at start, as dockerd's: create, cp the passwd in, start",
+  ignore: missing(root(), command(DOCKER)),
+}, async () => {
+  const d = await startDaemon();
+  const dir = await Deno.makeTempDir({ prefix: "user-at-start-" });
+  try {
+    const made = await d.docker(DOCKER, [
+      "create",
+      "--name",
+      "u1",
+      "-u",
+      "appuser",
+      "busybox",
+      "id",
+    ]);
+    assertEquals(made.code, 0, made.err);
+    const early = await d.docker(DOCKER, ["start", "u1"]);
+    assert(
+      early.err.includes("unable to find user appuser: no matching entries in passwd file"),
+      early.err,
+    );
+    assertEquals(
+      (await d.docker(DOCKER, ["inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "u1"]))
+        .out,
+      "created 128\n",
+    );
+    await Deno.writeTextFile(
+      `${dir}/passwd`,
+      "root:x:0:0:root:/root:/bin/sh\nappuser:x:1234:1234::/home/app:/bin/sh\n",
+    );
+    const cp = await d.docker(DOCKER, ["cp", `${dir}/passwd`, "u1:/etc/passwd"]);
+    assertEquals(cp.code, 0, cp.err);
+    const run = await d.docker(DOCKER, ["start", "-a", "u1"]);
+    assert(run.out.startsWith("uid=1234(appuser) gid=1234"), run.out + run.err);
+  } finally {
+    await d.docker(DOCKER, ["rm", "-f", "u1"]);
+    await d.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

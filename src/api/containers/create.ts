@@ -5,7 +5,6 @@ import { errorKind, invalidArgument, notFound } from "../../lib/errors.ts";
 import { referenceString } from "../../lib/reference.ts";
 import { findImage, primaryName } from "../images/lookup.ts";
 import { parsePortKey, validatePortBindings } from "../../lib/ports.ts";
-import { withAdditionalGids, withUser } from "../../containerd/oci/mod.ts";
 import type { ImageDetail } from "../../containerd/api/images.ts";
 import {
   formatPlatform,
@@ -17,7 +16,6 @@ import {
 import type { Daemon } from "../daemon.ts";
 import { validateLogOpts } from "../config_validate.ts";
 import { writeAtomic } from "./atomic.ts";
-import { snapshotReader } from "./rootfs_reader.ts";
 import { writeDockerenv } from "./dockerenv.ts";
 import { buildSpec } from "./spec.ts";
 import type { Container } from "./store.ts";
@@ -215,14 +213,6 @@ export async function createContainer(
     const snap = await d.containerd.containers.snapshot(id);
     writeDockerenv(snap.mounts);
     await copyUpVolumes(d, vols.points, snap.mounts);
-    if (cfg.User || host.GroupAdd?.length) {
-      const read = snapshotReader(snap.mounts);
-      if (cfg.User) await withUser(cfg.User, read)(spec);
-      if (host.GroupAdd?.length) await withAdditionalGids(host.GroupAdd, read)(spec);
-      await d.containerd.containers.update(id, {
-        spec: spec as unknown as Record<string, unknown>,
-      });
-    }
     const now = new Date().toISOString();
     const rec: ContainerRecord = {
       ID: id,

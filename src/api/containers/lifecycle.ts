@@ -15,6 +15,7 @@ import { joinNamespaces } from "./join_ns.ts";
 import { releaseShm, setupShm } from "./shm.ts";
 import { waitAnswersSent } from "./wait.ts";
 import { applyLinks } from "./links.ts";
+import { resolveUserAtStart } from "./user_at_start.ts";
 import { checkDeviceRequests } from "./verify.ts";
 import { resetRestartManager, watchExit } from "./monitor.ts";
 import { parseSignal } from "./signals.ts";
@@ -66,6 +67,7 @@ export async function startLocked(d: Daemon, c: Container): Promise<void> {
     await setupShm(d, c);
     await joinNamespaces(d, c);
     await applyLinks(d, c);
+    await resolveUserAtStart(d, c);
     // The network namespace and endpoints exist before the task: the runtime joins them.
     await networking(d).setupContainer(c);
   } catch (e) {
