@@ -280,8 +280,8 @@ Deno.test(
         const removed = await Promise.all(
           Array.from({ length: 8 }, () => api(d, "DELETE", "/containers/same?force=1")),
         );
-        // Removals queue on the container's lock; the later ones find it gone (dockerd answers
-        // 409 while one is in progress). It is destroyed once (its resources released once).
+        // While one removal runs the others get dockerd's 409 ("already in progress"); those
+        // that come after it find the container gone. It is destroyed once.
         for (const r of removed) assert([204, 404, 409].includes(r.status), JSON.stringify(r));
         assert(removed.some((r) => r.status === 204), JSON.stringify(removed));
         const ps = JSON.parse((await api(d, "GET", "/containers/json?all=1")).body);

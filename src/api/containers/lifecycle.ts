@@ -293,6 +293,9 @@ export async function rename(d: Daemon, c: Container, newName: string) {
 /** DELETE /containers/{id}: 409 while running unless forced. */
 export async function remove(d: Daemon, c: Container, force: boolean, volumes = false) {
   const id = c.rec.ID;
+  if (c.rec.State.Status === "removing") {
+    throw conflict(`removal of container ${id} is already in progress`);
+  }
   if (c.rec.State.Running || c.rec.State.Restarting) {
     if (!force) {
       throw conflict(
@@ -319,7 +322,10 @@ export async function removeLocked(d: Daemon, c: Container, volumes = c.host.Aut
   await d.containerd.tasks.delete(id).catch(() => {});
   releaseShm(d, c);
   await d.containerd.containers.delete(id).catch((e) => {
-    if (errorKind(e) !== "not_found") throw e;
+    if (errorKind(e) === "not_found") return;
+    // dockerd's SetRemovalError: Dead, no longer "removing", so another rm can try again.
+    Object.assign(c.rec.State, { Status: "dead", Dead: true });
+    throw e;
   });
   for (const e of c.execs) d.execs.delete(e);
   await networking(d).forgetContainer(c).catch(() => {});
