@@ -24,7 +24,8 @@ enum plan_op {
 	OP_UNSHARE = 3,      /* u64 flags */
 	OP_OPEN_ROOT = 4,    /* str path: sets the root register (host path of the rootfs) */
 	OP_MOUNT = 5,        /* str src, str target (in root, "" = root itself), str fstype,
-	                        u64 flags, str data, u64 mkdir (0 none, 1 dir, 2 file) */
+	                        u64 flags, str data, u64 mkdir (0 none, 1 dir, 2 file: created
+	                        where the target's symlinks lead, inside root) */
 	OP_MOUNT_HOST = 6,   /* str src, str target (host path), str fstype, u64 flags, str data */
 	OP_REMOUNT = 7,      /* str target (in root), u64 flags: bind remount keeping locked flags */
 	OP_MKDIR = 8,        /* str path (in root), u64 mode */
@@ -64,6 +65,8 @@ enum plan_op {
 	                        wait; non-zero exit fails */
 	OP_RECV_STATE = 40,  /* u64 slot (0|1): read u32 length + that many bytes (the container
 	                        state JSON, at most 32 KiB) from the sync socket */
+	OP_MOUNT_ATTR = 41,  /* str target (in root), u64 attr_set, u64 attr_clr: mount_setattr
+	                        with AT_RECURSIVE (MOUNT_ATTR_* bits) */
 };
 
 /* Messages on the sync socket, child → parent. */

@@ -38,6 +38,21 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#define MAX_SYMLINKS 40
+
+/* mount_setattr(2)'s argument, named apart from the libc headers that may define it. */
+struct engine_mount_attr {
+	uint64_t attr_set;
+	uint64_t attr_clr;
+	uint64_t propagation;
+	uint64_t userns_fd;
+};
 
 #define MAX_ARGS 4096
 #define MAX_PATH 4096
@@ -50,6 +65,7 @@ static char path_buf[MAX_PATH];
 static char fdpath_buf[64];
 static char fdpath_buf2[64];
 static char exec_path[MAX_PATH]; /* set by OP_LOOKPATH */
+static char resolved_buf[MAX_PATH]; /* resolve_in_root's result */
 
 /* ---- plan decoding ---- */
 
@@ -156,6 +172,92 @@ static int open_parent(const char *path, const char **name)
 	return open_in_root(path_buf, O_PATH | O_DIRECTORY);
 }
 
+/*
+ * Resolves `path` inside the root register into resolved_buf, following every symlink met
+ * the way the kernel's RESOLVE_IN_ROOT would (an absolute link restarts at the root, ".."
+ * stops there), but going on past a missing component, so that the result names the file
+ * a mount target must be created as: a target that is a dangling symlink "/a -> /b/c" gives
+ * "/b/c", as runc's securejoin does. The result holds no symlink at the time of the call;
+ * it is still opened in root afterwards, so a later swap cannot lead outside.
+ */
+static int resolve_in_root(const char *path)
+{
+	static char rest[MAX_PATH], link[MAX_PATH];
+	char *out = resolved_buf;
+	size_t outlen = 0, n = strlen(path);
+	int links = 0;
+	const char *p;
+	if (n >= MAX_PATH)
+		return ENAMETOOLONG;
+	memcpy(rest, path, n + 1);
+	out[0] = '\0';
+	p = rest;
+	for (;;) {
+		const char *q;
+		size_t len;
+		int fd;
+		ssize_t ln;
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q && *q != '/'; q++)
+			;
+		len = (size_t)(q - p);
+		if (len == 1 && p[0] == '.') {
+			p = q;
+			continue;
+		}
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (outlen > 0 && out[outlen - 1] != '/')
+				outlen--;
+			if (outlen > 0)
+				outlen--;
+			out[outlen] = '\0';
+			p = q;
+			continue;
+		}
+		if (outlen + 1 + len >= MAX_PATH)
+			return ENAMETOOLONG;
+		out[outlen] = '/';
+		memcpy(out + outlen + 1, p, len);
+		out[outlen + 1 + len] = '\0';
+		p = q;
+		fd = open_in_root(out, O_PATH | O_NOFOLLOW);
+		if (fd < 0) {
+			if (errno != ENOENT)
+				return errno;
+			outlen += 1 + len; /* missing: kept as written */
+			continue;
+		}
+		ln = readlinkat(fd, "", link, sizeof(link) - 1);
+		close(fd);
+		if (ln < 0) {
+			if (errno != EINVAL && errno != ENOENT)
+				return errno;
+			outlen += 1 + len; /* not a symlink */
+			continue;
+		}
+		if (++links > MAX_SYMLINKS)
+			return ELOOP;
+		link[ln] = '\0';
+		/* Splice: the link's text, then what was left of the path. */
+		n = strlen(p);
+		if ((size_t)ln + 1 + n >= MAX_PATH)
+			return ENAMETOOLONG;
+		memmove(rest + ln + 1, p, n + 1);
+		memcpy(rest, link, (size_t)ln);
+		rest[ln] = '/';
+		p = rest;
+		out[outlen] = '\0';
+		if (link[0] == '/')
+			outlen = 0, out[0] = '\0';
+	}
+	if (outlen == 0)
+		out[0] = '/', out[1] = '\0';
+	return 0;
+}
+
 /* mkdir -p inside the root, each component resolved in root. */
 static int mkdir_all(const char *path, mode_t mode)
 {
@@ -256,10 +358,12 @@ static int do_mount(struct cursor *c)
 	int fd, e = 0;
 	if (!src || !target || !fstype || !data)
 		return EINVAL;
+	if (make && (e = resolve_in_root(target)))
+		return e;
 	if (make == 1)
-		e = mkdir_all(target, 0755);
+		e = mkdir_all(resolved_buf, 0755);
 	else if (make == 2)
-		e = touch(target);
+		e = touch(resolved_buf);
 	if (e)
 		return e;
 	fd = open_in_root(target, O_PATH);
@@ -283,6 +387,26 @@ static int do_remount(struct cursor *c)
 	if (fd < 0)
 		return errno;
 	e = remount(fd_path(fd, fdpath_buf), flags);
+	close(fd);
+	return e;
+}
+
+/* Recursive mount attributes (rro, rnosuid, …) on the mount at target and every one below. */
+static int do_mount_attr(struct cursor *c)
+{
+	const char *target = cur_str(c);
+	struct engine_mount_attr attr;
+	int fd, e = 0;
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = cur_u64(c);
+	attr.attr_clr = cur_u64(c);
+	if (!target)
+		return EINVAL;
+	fd = open_in_root(target, O_PATH);
+	if (fd < 0)
+		return errno;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		e = errno;
 	close(fd);
 	return e;
 }
@@ -832,6 +956,9 @@ int run_step(struct cursor *c, int index, int sync_fd)
 	}
 	case OP_REMOUNT:
 		e = do_remount(&step);
+		break;
+	case OP_MOUNT_ATTR:
+		e = do_mount_attr(&step);
 		break;
 	case OP_MKDIR: {
 		const char *p = cur_str(&step);

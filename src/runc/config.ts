@@ -260,12 +260,21 @@ export function validateProcess(v: unknown): Process {
   return p as unknown as Process;
 }
 
+/** The hook kinds, in the order of a container's life. */
+export const HOOK_KINDS = [
+  "prestart",
+  "createRuntime",
+  "createContainer",
+  "startContainer",
+  "poststart",
+  "poststop",
+] as const;
+
 function checkHooks(h: Obj) {
   for (const kind of Object.keys(h)) {
-    if (
-      !["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"]
-        .includes(kind)
-    ) throw new ConfigError(`hooks.${kind}`, "unknown hook kind");
+    if (!(HOOK_KINDS as readonly string[]).includes(kind)) {
+      throw new ConfigError(`hooks.${kind}`, "unknown hook kind");
+    }
     array(h[kind], `hooks.${kind}`).forEach((hook, i) => {
       const f = `hooks.${kind}[${i}]`;
       const o = obj(hook, f, true)!;

@@ -176,6 +176,10 @@ async function dispatch(
         intervalMs: f.interval,
       });
       return 0;
+    case "features":
+      // runc's layout: four-space indents.
+      console.log(JSON.stringify((await import("./features.ts")).features(), null, 4));
+      return 0;
     default:
       throw new Error(`runc ${verb} is not supported by this runtime yet`);
   }

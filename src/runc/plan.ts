@@ -172,7 +172,9 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
   if (dest.startsWith("/proc/") && !PROC_ALLOWED.has(dest)) {
     throw new Error(`mounts: "${m.destination}" cannot be mounted because it is inside /proc`);
   }
-  const { flags, propagation, data } = parseMountOptions(m.options);
+  const { flags, propagation, data, recursiveSet, recursiveClear } = parseMountOptions(
+    m.options,
+  );
   const steps: Step[] = [];
   const type = m.type ?? "";
   const where = `${type || "bind"} ${m.source ?? ""} to ${dest}`;
@@ -196,6 +198,17 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
   } else {
     steps.push(
       step(Op.Mount, `mount ${where}`, m.source ?? type, dest, type, flags, data, MakeTarget.Dir),
+    );
+  }
+  if (recursiveSet || recursiveClear) {
+    steps.push(
+      step(
+        Op.MountAttr,
+        `set recursive mount attributes of ${dest}`,
+        dest,
+        recursiveSet,
+        recursiveClear,
+      ),
     );
   }
   for (const p of propagation) {

@@ -45,6 +45,7 @@ export enum Op {
   Bounding = 38,
   Lookpath = 39,
   RecvState = 40,
+  MountAttr = 41,
 }
 
 /** Mount target creation for Op.Mount. */

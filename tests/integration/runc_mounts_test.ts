@@ -169,3 +169,69 @@ Deno.test({
     ok(!mi.includes(b.dir), mi);
   },
 });
+
+Deno.test({
+  name: "runc mounts: recursive options (rro, rnosuid) reach an rbind's submounts, as runc",
+  ignore,
+  async fn() {
+    // A host directory with a tmpfs mounted inside it: an rbind carries the tmpfs along, and
+    // only "rro" makes that submount read-only too. The host's own mounts stay writable.
+    const src = await Deno.makeTempDir({ prefix: "engine-rro-" });
+    await Deno.mkdir(`${src}/inner`);
+    const mount = (args: string[]) => new Deno.Command(args[0], { args: args.slice(1) }).output();
+    try {
+      assertEquals((await mount(["mount", "-t", "tmpfs", "tmpfs", `${src}/inner`])).code, 0);
+      const script = `${MOUNTS} | grep -E ' /(x|y)' | sed 's/ - .*//';` +
+        "touch /x/inner/f 2>/dev/null || echo rro-denied; touch /y/inner/f && echo ro-open";
+      const out = await sameInside("rro", script, (s) => {
+        s.mounts.push(
+          { destination: "/x", type: "bind", source: src, options: ["rbind", "rro", "rnosuid"] },
+          { destination: "/y", type: "bind", source: src, options: ["rbind", "ro"] },
+        );
+      });
+      ok(/\/x\/inner ro,nosuid/.test(out.stdout), out.stdout);
+      ok(/\/y\/inner rw/.test(out.stdout), out.stdout);
+      ok(out.stdout.includes("rro-denied\nro-open"), out.stdout);
+      await Deno.writeTextFile(`${src}/inner/host`, "still writable");
+    } finally {
+      await mount(["umount", `${src}/inner`]);
+      await Deno.remove(src, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "runc mounts: a mount target behind a dangling symlink is made where it leads, in root",
+  ignore,
+  async fn() {
+    // runc resolves targets as securejoin does: /abs -> /mnt/made and rel -> ../mnt/rel are
+    // created inside the rootfs; esc -> ../../…/tmp/<x> stays inside it too.
+    const escape = `/tmp/engine-escape-${Deno.pid}`;
+    const script = `${MOUNTS} | grep -E ' /(mnt|tmp)/' | sed 's/ - .*//'; ls /mnt`;
+    const out = await sameInside("dangling", script, (s) => {
+      s.mounts.push(
+        { destination: "/abs", type: "tmpfs", source: "tmpfs", options: ["nosuid"] },
+        { destination: "/d/rel/sub", type: "tmpfs", source: "tmpfs", options: ["lazytime"] },
+        { destination: "/esc/f", type: "bind", source: "/etc/hostname", options: ["bind"] },
+      );
+    }, async (b) => {
+      await Deno.mkdir(`${b.dir}/rootfs/d`);
+      await Deno.mkdir(`${b.dir}/rootfs/mnt`, { recursive: true });
+      await Deno.symlink("/mnt/made", `${b.dir}/rootfs/abs`);
+      await Deno.symlink("../mnt/rel", `${b.dir}/rootfs/d/rel`);
+      await Deno.symlink(`../../../../../../../..${escape}`, `${b.dir}/rootfs/esc`);
+    });
+    for (const made of ["/mnt/made rw,nosuid", "/mnt/rel/sub", "/tmp/engine-escape-"]) {
+      ok(out.stdout.includes(made), out.stdout);
+    }
+    ok(!(await Deno.lstat(escape).then(() => true, () => false)), `${escape} made on the host`);
+    // A symlink loop fails the same way under both.
+    const loop = await sameInside("symloop", "true", (s) => {
+      s.mounts.push({ destination: "/l1/x", type: "tmpfs", source: "tmpfs" });
+    }, async (b) => {
+      await Deno.symlink("l2", `${b.dir}/rootfs/l1`);
+      await Deno.symlink("l1", `${b.dir}/rootfs/l2`);
+    });
+    ok(loop.stderr.includes("too many levels of symbolic links"), loop.stderr);
+  },
+});

@@ -12,10 +12,12 @@ const LD_W_ABS = 0x20, ALU_AND_K = 0x54, RET_K = 0x06;
 const JEQ_K = 0x15, JGT_K = 0x25, JGE_K = 0x35;
 
 const AUDIT_ARCH_X86_64 = 0xc000003e;
+/** The architectures whose syscalls a profile filters; others get its default action. */
+export const FILTERED_ARCHITECTURES = ["SCMP_ARCH_X86_64"];
 const X32_SYSCALL_BIT = 0x40000000;
 const SECCOMP_DATA_NR = 0, SECCOMP_DATA_ARCH = 4, SECCOMP_DATA_ARGS = 16;
 
-const ACTIONS: Record<string, number> = {
+export const ACTIONS: Record<string, number> = {
   SCMP_ACT_KILL: 0x00000000,
   SCMP_ACT_KILL_THREAD: 0x00000000,
   SCMP_ACT_KILL_PROCESS: 0x80000000,
@@ -32,7 +34,7 @@ export const FILTER_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
 };
 
-const OPERATORS = [
+export const OPERATORS = [
   "SCMP_CMP_NE",
   "SCMP_CMP_LT",
   "SCMP_CMP_LE",
