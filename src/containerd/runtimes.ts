@@ -10,6 +10,7 @@ export interface RuntimeBinary {
 
 export class Runtimes {
   #byName = new Map<string, RuntimeBinary>();
+  #features = new Map<string, Promise<Record<string, unknown>>>();
 
   /** `extra`: name=path pairs, e.g. from --runtime crun=/usr/bin/crun. */
   constructor(extra: string[] = [], readonly defaultName = "engine") {
@@ -32,7 +33,46 @@ export class Runtimes {
     return r;
   }
 
+  /**
+   * The runtime's `features` JSON (runc's types/features), asked once per runtime, as
+   * containerd's introspection does: dockerd decides on it (recursive read-only binds).
+   * A runtime without the verb, or failing it, throws; the next call asks again.
+   */
+  features(name = this.defaultName): Promise<Record<string, unknown>> {
+    const r = this.resolve(name);
+    let answer = this.#features.get(name);
+    if (!answer) {
+      answer = askFeatures(name, r);
+      answer.catch(() => this.#features.delete(name));
+      this.#features.set(name, answer);
+    }
+    return answer;
+  }
+
   names(): string[] {
     return [...this.#byName.keys()];
+  }
+}
+
+async function askFeatures(name: string, r: RuntimeBinary): Promise<Record<string, unknown>> {
+  const out = await new Deno.Command(r.path, {
+    args: [...r.args, "features"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e) => {
+    throw new Error(`runtime "${name}" (${r.path}): ${(e as Error).message}`);
+  });
+  const text = new TextDecoder().decode(out.stdout);
+  if (!out.success) {
+    const why = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+    throw new Error(`runtime "${name}" (${r.path}) features: ${why || `exit ${out.code}`}`);
+  }
+  try {
+    const f = JSON.parse(text);
+    if (typeof f !== "object" || f === null || Array.isArray(f)) throw new Error("not an object");
+    return f;
+  } catch (e) {
+    throw new Error(`runtime "${name}" (${r.path}) features: ${(e as Error).message}`);
   }
 }

@@ -121,6 +121,7 @@ export async function createContainer(
   host: HostConfig,
   endpoints: Record<string, EndpointRequest> = {},
   platform?: string,
+  defaultReadOnlyNonRecursive = false,
 ): Promise<{ Id: string; Warnings: string[] }> {
   validateNetMode(config, host);
   if (!config.Image) throw invalidArgument("No image specified (Config.Image is empty)");
@@ -198,7 +199,7 @@ export async function createContainer(
   let vols: PreparedMounts | undefined;
   try {
     await Deno.mkdir(dir, { recursive: true, mode: 0o710 });
-    vols = await prepareMounts(d, id, cfg, host);
+    vols = await prepareMounts(d, id, cfg, host, defaultReadOnlyNonRecursive);
     const spec = await buildSpec(id, cfg, host, args, files, vols.requests);
     await writeAtomic(files.hostname, `${cfg.Hostname}\n`, 0o644);
     await d.containerd.containers.create({

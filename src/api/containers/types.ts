@@ -60,8 +60,12 @@ const mountSchema = z.looseObject({
   Source: Str.optional(),
   Target: Str,
   ReadOnly: z.boolean().optional(),
-  BindOptions: z.looseObject({ Propagation: Str.optional(), NonRecursive: z.boolean().optional() })
-    .nullish(),
+  BindOptions: z.looseObject({
+    Propagation: Str.optional(),
+    NonRecursive: z.boolean().optional(),
+    ReadOnlyNonRecursive: z.boolean().optional(),
+    ReadOnlyForceRecursive: z.boolean().optional(),
+  }).nullish(),
   TmpfsOptions: z.looseObject({ SizeBytes: Int.optional(), Mode: Int.optional() }).nullish(),
 });
 

@@ -5,7 +5,8 @@ import { errorKind, notFound } from "../../lib/errors.ts";
 import type { ImageDetail } from "../../containerd/api/images.ts";
 import type { Daemon } from "../daemon.ts";
 import { buildCacheOf } from "../build/cache.ts";
-import { layerSizesOf, versionBelow } from "./list.ts";
+import { layerSizesOf } from "./list.ts";
+import { versionBelow } from "../http/api_version.ts";
 import {
   allImages,
   findImage,

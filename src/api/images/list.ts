@@ -8,6 +8,7 @@ import type { Daemon } from "../daemon.ts";
 import { buildCacheOf } from "../build/cache.ts";
 import { boolQuery } from "../http/validate.ts";
 import { type Filters, matchLabels, parseFilters } from "../http/filters.ts";
+import { versionBelow } from "../http/api_version.ts";
 import {
   allImages,
   findIn,
@@ -168,12 +169,6 @@ export async function listImages(
     out.push(item);
   }
   return out.sort((a, b) => b.Created - a.Created);
-}
-
-export function versionBelow(v: string, than: string): boolean {
-  const [a, b] = v.split(".").map(Number);
-  const [c, e] = than.split(".").map(Number);
-  return a * 1000 + b < c * 1000 + e;
 }
 
 /** The images that are the parent of an existing image (a build's). */

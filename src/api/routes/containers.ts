@@ -28,6 +28,7 @@ import type { Daemon } from "../daemon.ts";
 import { parseFilters } from "../http/filters.ts";
 import { type Ctx, jsonBody, type Route } from "../http/router.ts";
 import { boolQuery, intQuery } from "../http/validate.ts";
+import { versionBelow } from "../http/api_version.ts";
 import { updateBodySchema } from "../containers/types.ts";
 import { eventAttrs } from "../containers/create.ts";
 
@@ -54,6 +55,18 @@ export function containerRoutes(d: Daemon): Route[] {
         const host = hostConfigSchema.parse(HostConfig ?? {});
         const net = networkingConfigSchema.parse(NetworkingConfig ?? {});
         const name = ctx.query.get("name") ?? undefined;
+        // Before 1.44 read-only binds were not recursive, and their BindOptions had no
+        // ReadOnly* fields: dockerd ignores the one and refuses the other.
+        const before144 = versionBelow(ctx.version, "1.44");
+        if (before144) {
+          for (const m of host.Mounts ?? []) {
+            if (m.Type !== "bind" || !m.BindOptions) continue;
+            m.BindOptions.ReadOnlyNonRecursive = undefined;
+            if (m.BindOptions.ReadOnlyForceRecursive) {
+              throw invalidArgument("BindOptions.ReadOnlyForceRecursive needs API v1.44 or newer");
+            }
+          }
+        }
         return {
           status: 201,
           json: await createContainer(
@@ -63,6 +76,7 @@ export function containerRoutes(d: Daemon): Route[] {
             host,
             net.EndpointsConfig ?? {},
             ctx.query.get("platform") || undefined,
+            before144,
           ),
         };
       },

@@ -12,6 +12,7 @@ import type { Daemon } from "../daemon.ts";
 import { copyUp } from "./copyup.ts";
 import { type MountSpec, parseBind, parseMount, parseVolumesFrom } from "./parse.ts";
 import { volumeStore } from "./store.ts";
+import { recursiveReadOnlyPoints } from "./read_only.ts";
 
 export interface MountPoint {
   Type: "bind" | "volume" | "tmpfs";
@@ -32,6 +33,10 @@ export interface MountPoint {
    */
   FromConfig?: boolean;
   NonRecursive?: boolean;
+  /** A read-only bind whose submounts stay as they are ("ro", not "rro"). */
+  ReadOnlyNonRecursive?: boolean;
+  /** A read-only bind that must be recursively read-only, or not made at all. */
+  ReadOnlyForceRecursive?: boolean;
   TmpfsSize?: number;
   TmpfsMode?: number;
 }
@@ -60,8 +65,15 @@ export function mountsView(c: Container, list = false) {
   }));
 }
 
-/** The spec builders' requests for the mount points and HostConfig.Tmpfs. */
-export function mountRequestsOf(points: MountPoint[], host: HostConfig): MountRequest[] {
+/**
+ * The spec builders' requests for the mount points and HostConfig.Tmpfs; `recursive`: the
+ * destinations of the read-only points made "rro" (read_only.ts).
+ */
+export function mountRequestsOf(
+  points: MountPoint[],
+  host: HostConfig,
+  recursive: Set<string>,
+): MountRequest[] {
   const out: MountRequest[] = points.map((p) =>
     p.Type === "tmpfs"
       ? {
@@ -75,6 +87,7 @@ export function mountRequestsOf(points: MountPoint[], host: HostConfig): MountRe
         source: p.Source,
         destination: p.Destination,
         readonly: !p.RW,
+        recursiveReadonly: recursive.has(p.Destination),
         propagation: (p.Propagation || "rprivate") as Propagation,
         nonRecursive: p.NonRecursive,
       }
@@ -109,11 +122,16 @@ async function hostPathFor(spec: MountSpec): Promise<void> {
   }
 }
 
+/**
+ * `defaultReadOnlyNonRecursive`: the client's API is older than 1.44, whose read-only binds
+ * were not recursive.
+ */
 export async function prepareMounts(
   d: Daemon,
   id: string,
   cfg: Config,
   host: HostConfig,
+  defaultReadOnlyNonRecursive = false,
 ): Promise<PreparedMounts> {
   const store = await volumeStore(d);
   const byDest = new Map<string, MountPoint>();
@@ -186,7 +204,8 @@ export async function prepareMounts(
       byDest.set(dest, { ...point, FromConfig: true });
     }
     prepared.points = [...byDest.values()];
-    prepared.requests = mountRequestsOf(prepared.points, host);
+    const recursive = await recursiveReadOnlyPoints(d, host.Runtime, prepared.points);
+    prepared.requests = mountRequestsOf(prepared.points, host, recursive);
     return prepared;
   } catch (e) {
     await prepared.rollback();
@@ -206,7 +225,14 @@ export async function prepareMounts(
     };
     if (s.Type === "bind") {
       await hostPathFor(s);
-      return { ...base, NonRecursive: s.NonRecursive };
+      const readOnlyNonRecursive = s.ReadOnlyNonRecursive ||
+        (!s.RW && defaultReadOnlyNonRecursive) || undefined;
+      return {
+        ...base,
+        NonRecursive: s.NonRecursive,
+        ReadOnlyNonRecursive: readOnlyNonRecursive,
+        ReadOnlyForceRecursive: s.ReadOnlyForceRecursive || undefined,
+      };
     }
     if (s.Type === "tmpfs") return { ...base, TmpfsSize: s.TmpfsSize, TmpfsMode: s.TmpfsMode };
     const anonymous = !s.Source;

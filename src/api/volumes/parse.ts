@@ -18,6 +18,8 @@ export interface MountSpec {
   Propagation: string;
   NoCopy: boolean;
   NonRecursive?: boolean;
+  ReadOnlyNonRecursive?: boolean;
+  ReadOnlyForceRecursive?: boolean;
   /** -v binds create a missing host directory; --mount binds refuse it. */
   CreateSource?: boolean;
   Labels?: Record<string, string>;
@@ -148,6 +150,24 @@ export function parseMount(m: ApiMount): MountSpec {
     if (!PROPAGATIONS.includes(prop)) {
       throw mountCfgError(t, `invalid propagation mode: ${prop}`);
     }
+    const nonRecursiveRO = m.BindOptions?.ReadOnlyNonRecursive ?? false;
+    const forceRecursiveRO = m.BindOptions?.ReadOnlyForceRecursive ?? false;
+    // dockerd's words (it finds these when the container starts; refused here at create).
+    if (!m.ReadOnly && nonRecursiveRO) {
+      throw invalidArgument(
+        "mount options conflict: !ReadOnly && BindOptions.ReadOnlyNonRecursive",
+      );
+    }
+    if (!m.ReadOnly && forceRecursiveRO) {
+      throw invalidArgument(
+        "mount options conflict: !ReadOnly && BindOptions.ReadOnlyForceRecursive",
+      );
+    }
+    if (nonRecursiveRO && forceRecursiveRO) {
+      throw invalidArgument(
+        "mount options conflict: ReadOnlyNonRecursive && BindOptions.ReadOnlyForceRecursive",
+      );
+    }
     return {
       Type: "bind",
       Source: cleanPath(m.Source),
@@ -157,6 +177,8 @@ export function parseMount(m: ApiMount): MountSpec {
       Propagation: prop,
       NoCopy: false,
       NonRecursive: m.BindOptions?.NonRecursive ?? false,
+      ReadOnlyNonRecursive: nonRecursiveRO,
+      ReadOnlyForceRecursive: forceRecursiveRO,
     };
   }
   const vo = volumeOptionsSchema.nullish().parse((m as Record<string, unknown>).VolumeOptions);

@@ -3,6 +3,8 @@ import { z } from "zod";
 
 export const ContainerId = z.string().regex(/^[\w+.-]{1,128}$/, "must match [\\w+.-]{1,128}");
 const Labels = z.record(z.string(), z.string().max(4096));
+/** A runtime's name: engine, runc, crun or one given with --runtime name=/path. */
+export const RuntimeName = z.string().regex(/^[\w.-]{1,64}$/, "must match [\\w.-]{1,64}");
 
 export const CreateContainerRequest = z.object({
   id: ContainerId,
@@ -10,7 +12,7 @@ export const CreateContainerRequest = z.object({
   /** Prepare a new active snapshot named after the container on top of this committed one. */
   snapshot: z.object({ parent: z.string().max(4096).optional() }).optional(),
   spec: z.record(z.string(), z.unknown()),
-  runtime: z.string().regex(/^[\w.-]{1,64}$/).optional(),
+  runtime: RuntimeName.optional(),
   labels: Labels.default({}),
 });
 export type CreateContainerRequest = z.infer<typeof CreateContainerRequest>;

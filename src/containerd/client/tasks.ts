@@ -46,6 +46,10 @@ export class ContainersClient {
     await (await this.http.request("DELETE", `/v1/containers/${encodeURIComponent(id)}`)).body
       ?.cancel();
   }
+  /** What the named runtime supports: its `features` JSON (runc's types/features). */
+  runtimeFeatures(runtime: string): Promise<Record<string, unknown>> {
+    return this.http.json(Any, "GET", `/v1/runtimes/${encodeURIComponent(runtime)}/features`);
+  }
   /** The rootfs snapshot's mounts and its writable directory (the container's changes). */
   snapshot(
     id: string,

@@ -18,6 +18,8 @@ export interface BindMount {
   /** Mode options as in `-v src:dst:ro,rslave`: ro/rw and one propagation. */
   options?: string[];
   readonly?: boolean;
+  /** Read-only through every submount too: "rro" (mount_setattr) instead of "ro". */
+  recursiveReadonly?: boolean;
   propagation?: Propagation;
   /** --mount bind-nonrecursive: "bind" instead of "rbind". */
   nonRecursive?: boolean;
@@ -68,7 +70,7 @@ function bindMount(m: BindMount): Mount {
     throw invalidArgument(`invalid propagation mode: ${JSON.stringify(propagation)}`);
   }
   const options = [m.nonRecursive ? "bind" : "rbind"];
-  if (readonly) options.push("ro");
+  if (readonly) options.push(m.recursiveReadonly ? "rro" : "ro");
   options.push(propagation);
   return { destination: checkDestination(m.destination), type: "bind", source: m.source, options };
 }

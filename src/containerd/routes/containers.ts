@@ -1,7 +1,12 @@
 // /v1/containers: container records, each with its rootfs snapshot.
 import { Hono } from "hono";
 import { conflict } from "../../lib/errors.ts";
-import { ContainerId, CreateContainerRequest, UpdateContainerRequest } from "../api/containers.ts";
+import {
+  ContainerId,
+  CreateContainerRequest,
+  RuntimeName,
+  UpdateContainerRequest,
+} from "../api/containers.ts";
 import type { Services } from "../services.ts";
 import { jsonBody, parseWith } from "../validate.ts";
 
@@ -36,6 +41,12 @@ export function containerRoutes(s: Services): Hono {
   });
 
   app.get("/containers", (c) => c.json(s.containers.list()));
+
+  // What a runtime supports (its `features`), for the daemon's choices at create.
+  app.get("/runtimes/:name/features", async (c) => {
+    const name = parseWith(RuntimeName, c.req.param("name"), "runtime name");
+    return c.json(await s.runtimes.features(name));
+  });
 
   app.get(
     "/containers/:id",
