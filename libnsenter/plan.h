@@ -25,7 +25,8 @@ enum plan_op {
 	OP_OPEN_ROOT = 4,    /* str path: sets the root register (host path of the rootfs) */
 	OP_MOUNT = 5,        /* str src, str target (in root, "" = root itself), str fstype,
 	                        u64 flags, str data, u64 mkdir (0 none, 1 dir, 2 file: created
-	                        where the target's symlinks lead, inside root) */
+	                        where the target's symlinks lead, inside root; 3 dir, and
+	                        what it held is copied into the new mount: tmpcopyup) */
 	OP_MOUNT_HOST = 6,   /* str src, str target (host path), str fstype, u64 flags, str data */
 	OP_REMOUNT = 7,      /* str target (in root), u64 flags: bind remount keeping locked flags */
 	OP_MKDIR = 8,        /* str path (in root), u64 mode */

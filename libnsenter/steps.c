@@ -349,6 +349,72 @@ static int remount(const char *target, unsigned long flags)
 
 /* ---- steps ---- */
 
+/*
+ * A tmpfs over an existing directory starts with that directory's mode, as runc's: "mode=…"
+ * of it goes before the options, so a mode they give wins. Reads resolved_buf; *data may
+ * be replaced by a static buffer.
+ */
+static int tmpfs_keeps_mode(const char **data)
+{
+	static char buf[MAX_PATH + 16];
+	struct stat st;
+	size_t n = strlen(*data);
+	char *p = buf + 5;
+	int fd = open_in_root(resolved_buf, O_PATH | O_DIRECTORY);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : errno;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return e;
+	}
+	close(fd);
+	if (n + 16 > sizeof(buf))
+		return ENAMETOOLONG;
+	memcpy(buf, "mode=", 5);
+	for (int shift = 9; shift >= 0; shift -= 3)
+		*p++ = (char)('0' + ((st.st_mode >> shift) & 7));
+	if (n) {
+		*p++ = ',';
+		memcpy(p, *data, n);
+		p += n;
+	}
+	*p = '\0';
+	*data = buf;
+	return 0;
+}
+
+/*
+ * tmpcopyup: a directory opened before the mount still reads what lies beneath it, so its
+ * contents are copied into the new mount's root; a read-only mount is made writable for
+ * the copy and read-only after it.
+ */
+static int mount_copyup(const char *src, const char *target, const char *fstype,
+			unsigned long flags, const char *data)
+{
+	int below, top, e = 0;
+	below = open_in_root(target, O_RDONLY | O_DIRECTORY);
+	if (below < 0)
+		return errno;
+	if (mount(*src ? src : NULL, fd_path(below, fdpath_buf), *fstype ? fstype : NULL,
+		  flags & ~(unsigned long)MS_RDONLY, *data ? data : NULL) < 0) {
+		e = errno;
+		close(below);
+		return e;
+	}
+	top = open_in_root(target, O_RDONLY | O_DIRECTORY);
+	if (top < 0) {
+		e = errno;
+	} else {
+		e = copy_tree(below, top);
+		if (!e && (flags & MS_RDONLY))
+			e = remount(fd_path(top, fdpath_buf), flags & ~(unsigned long)MS_REC);
+		close(top);
+	}
+	close(below);
+	return e;
+}
+
 static int do_mount(struct cursor *c)
 {
 	const char *src = cur_str(c), *target = cur_str(c), *fstype = cur_str(c);
@@ -360,12 +426,17 @@ static int do_mount(struct cursor *c)
 		return EINVAL;
 	if (make && (e = resolve_in_root(target)))
 		return e;
-	if (make == 1)
+	if ((make == 1 || make == 3) && strcmp(fstype, "tmpfs") == 0 &&
+	    (e = tmpfs_keeps_mode(&data)))
+		return e;
+	if (make == 1 || make == 3)
 		e = mkdir_all(resolved_buf, 0755);
 	else if (make == 2)
 		e = touch(resolved_buf);
 	if (e)
 		return e;
+	if (make == 3)
+		return mount_copyup(src, target, fstype, flags, data);
 	fd = open_in_root(target, O_PATH);
 	if (fd < 0)
 		return errno;

@@ -15,6 +15,9 @@ int prctl_dumpable(int on);
 int engine_sendfd(int sock, int fd, const char *name); /* fdpass.c */
 int wait_ack(int sync_fd);
 
+/* copyup.c: copies the contents of src_dir into dst_dir (tmpcopyup). Returns 0 or an errno. */
+int copy_tree(int src_dir, int dst_dir);
+
 /* Runs the step at the cursor and advances past it. Returns 0 or an errno. */
 int run_step(struct cursor *c, int index, int sync_fd);
 

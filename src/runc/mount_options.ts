@@ -129,11 +129,15 @@ const RECURSIVE_ATIME = new Set([
   "rnostrictatime",
 ]);
 
+/** runc's extension: a tmpfs starts with a copy of what the directory held beneath it. */
+const COPY_UP = "tmpcopyup";
+
 /** Every option name this runtime understands (`runc features`' mountOptions). */
 export const KNOWN_MOUNT_OPTIONS: readonly string[] = [
   ...Object.keys(FLAGS),
   ...Object.keys(PROPAGATION),
   ...Object.keys(RECURSIVE),
+  COPY_UP,
 ].sort();
 
 export interface ParsedOptions {
@@ -143,10 +147,12 @@ export interface ParsedOptions {
   /** MOUNT_ATTR_* bits to set and clear recursively; both 0 when no recursive option. */
   recursiveSet: number;
   recursiveClear: number;
+  /** tmpcopyup: applied to tmpfs mounts only, as runc. */
+  copyUp: boolean;
 }
 
 export function parseMountOptions(options: string[] = []): ParsedOptions {
-  let flags = 0, recursiveSet = 0, recursiveClear = 0;
+  let flags = 0, recursiveSet = 0, recursiveClear = 0, copyUp = false;
   const propagation: number[] = [];
   const data: string[] = [];
   for (const o of options) {
@@ -154,6 +160,7 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
     const r = RECURSIVE[o];
     if (f) flags = f[0] ? flags & ~f[1] : flags | f[1];
     else if (o in PROPAGATION) propagation.push(PROPAGATION[o]);
+    else if (o === COPY_UP) copyUp = true;
     else if (r) {
       const [clear, attr] = r;
       const isAtime = RECURSIVE_ATIME.has(o);
@@ -165,5 +172,5 @@ export function parseMountOptions(options: string[] = []): ParsedOptions {
       }
     } else data.push(o);
   }
-  return { flags, propagation, data: data.join(","), recursiveSet, recursiveClear };
+  return { flags, propagation, data: data.join(","), recursiveSet, recursiveClear, copyUp };
 }

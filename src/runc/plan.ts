@@ -172,7 +172,7 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
   if (dest.startsWith("/proc/") && !PROC_ALLOWED.has(dest)) {
     throw new Error(`mounts: "${m.destination}" cannot be mounted because it is inside /proc`);
   }
-  const { flags, propagation, data, recursiveSet, recursiveClear } = parseMountOptions(
+  const { flags, propagation, data, recursiveSet, recursiveClear, copyUp } = parseMountOptions(
     m.options,
   );
   const steps: Step[] = [];
@@ -197,7 +197,16 @@ function mountSteps(m: Mount, o: InitOptions): Step[] {
     steps.push(...cgroupMountSteps(dest, flags, o));
   } else {
     steps.push(
-      step(Op.Mount, `mount ${where}`, m.source ?? type, dest, type, flags, data, MakeTarget.Dir),
+      step(
+        Op.Mount,
+        `mount ${where}`,
+        m.source ?? type,
+        dest,
+        type,
+        flags,
+        data,
+        copyUp && type === "tmpfs" ? MakeTarget.DirCopyUp : MakeTarget.Dir,
+      ),
     );
   }
   if (recursiveSet || recursiveClear) {

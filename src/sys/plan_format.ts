@@ -53,6 +53,8 @@ export enum MakeTarget {
   None = 0,
   Dir = 1,
   File = 2,
+  /** A directory, whose contents are copied into the new mount (tmpcopyup). */
+  DirCopyUp = 3,
 }
 
 export type Field = number | bigint | string | Field[];

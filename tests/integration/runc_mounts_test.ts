@@ -235,3 +235,84 @@ Deno.test({
     ok(loop.stderr.includes("too many levels of symbolic links"), loop.stderr);
   },
 });
+
+Deno.test({
+  name: "runc mounts: a tmpfs takes the mode of the directory it covers; tmpcopyup copies it",
+  ignore,
+  async fn() {
+    // /etc/keep (0711) gets a tmpfs without mode=: its root is 0711 as runc's. /etc/up is
+    // copied up: files, a subdirectory with its owner,
+    // a symlink, a set-uid mode; the tmpfs is read-only once filled.
+    const script = "ls -lan /etc/keep /etc/up /etc/up/sub | " +
+      "sed -E 's/ +/ /g; s/ [A-Z][a-z]{2} [ 0-9:]+ / /'; cat /etc/up/file /etc/up/sub/f; " +
+      "touch /etc/up/new 2>/dev/null || echo up-ro";
+    const out = await sameInside("tmpmode", script, (s) => {
+      s.mounts.push(
+        { destination: "/etc/keep", type: "tmpfs", source: "tmpfs", options: ["nosuid"] },
+        {
+          destination: "/etc/up",
+          type: "tmpfs",
+          source: "tmpfs",
+          options: ["tmpcopyup", "nosuid", "size=1m"],
+        },
+      );
+    }, async (b) => {
+      const etc = `${b.dir}/rootfs/etc`;
+      await Deno.mkdir(`${etc}/keep`, { recursive: true, mode: 0o711 });
+      await Deno.chmod(`${etc}/keep`, 0o711);
+      await Deno.mkdir(`${etc}/up/sub`, { recursive: true });
+      await Deno.writeTextFile(`${etc}/up/file`, "kept\n", { mode: 0o4755 });
+      await Deno.chmod(`${etc}/up/file`, 0o4755);
+      await Deno.writeTextFile(`${etc}/up/sub/f`, "deep\n");
+      await Deno.chown(`${etc}/up/sub`, 12, 34);
+      await Deno.symlink("file", `${etc}/up/link`);
+    });
+    ok(out.stdout.includes("drwx--x--x"), out.stdout);
+    ok(out.stdout.includes("-rwsr-xr-x 1 0 0 5 file") && out.stdout.includes("kept\ndeep\n"));
+    ok(out.stdout.includes("12 34") && out.stdout.includes("link -> file"), out.stdout);
+    // A mode= given over an existing directory wins, as in runc 1.2 (1.1 chmods the tmpfs
+    // back to the directory's mode after mounting it, discarding e.g. docker's tmpfs-mode).
+    await using b = await makeBundle(["stat", "-c", "%a", "/etc/given"], (s) => {
+      s.mounts.push({
+        destination: "/etc/given",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["mode=750"],
+      });
+    });
+    await Deno.mkdir(`${b.rootfs}/etc/given`, { recursive: true, mode: 0o700 });
+    const given = await b.engine.run(["run", "--bundle", b.dir, `given-${Deno.pid}`]);
+    assertEquals([given.code, given.stdout], [0, "750\n"], given.stderr);
+  },
+});
+
+Deno.test({
+  name: "runc mounts: tmpcopyup copies fifos and devices as nodes, never opening them",
+  ignore,
+  async fn() {
+    // runc 1.1 fails on a fifo here; ours makes the node, and a read-only tmpfs stays so.
+    await using b = await makeBundle(
+      ["sh", "-c", "ls -l /up | cut -c1; touch /up/x || true"],
+      (s) => {
+        s.mounts.push({
+          destination: "/up",
+          type: "tmpfs",
+          source: "tmpfs",
+          options: ["tmpcopyup", "ro"],
+        });
+      },
+    );
+    await Deno.mkdir(`${b.dir}/rootfs/up`);
+    for (const args of [["mkfifo", "fifo"], ["mknod", "null", "c", "1", "3"]]) {
+      const mk = await new Deno.Command(args[0], { args: args.slice(1), cwd: `${b.dir}/rootfs/up` })
+        .output();
+      assertEquals(mk.code, 0, args.join(" "));
+    }
+    await Deno.writeTextFile(`${b.dir}/rootfs/up/a`, "a");
+    const r = await b.engine.run(["run", "--bundle", b.dir, `copyup-${Deno.pid}`]);
+    assertEquals(r.code, 0, r.stderr);
+    // ls -l's first column, sorted by name: a, fifo, null.
+    assertEquals(r.stdout, "t\n-\np\nc\n");
+    ok(r.stderr.includes("Read-only file system"), r.stderr);
+  },
+});
