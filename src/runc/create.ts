@@ -4,6 +4,7 @@ import { close, connectUnix, kill, mkfifo, O_PATH, open, tryWait } from "../sys/
 import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import type { Plan } from "../sys/plan_format.ts";
 import { parseSpec, type Spec } from "./config.ts";
+import { checkNamespacedSettings } from "./namespaced_settings.ts";
 import { runHooks } from "./hooks.ts";
 import { compileInit, NS_PROC_NAMES } from "./plan.ts";
 import {
@@ -119,6 +120,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   const dir = containerDir(o.root, o.id);
   const { spec, rootfs } = o.loaded ?? readBundle(o.bundle);
   checkConsole(spec, o);
+  checkNamespacedSettings(spec);
   // Sync calls on this path: local files, and a thread-pool round trip costs more.
   Deno.mkdirSync(o.root, { recursive: true, mode: 0o700 });
   try {

@@ -124,3 +124,48 @@ Deno.test({
     assertEquals(seen[0], seen[1]);
   },
 });
+
+Deno.test({
+  name: "runc errors: settings of a namespace the container does not have are refused, as runc",
+  ignore,
+  async fn() {
+    const without = (type: string) => (s: Spec) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n: { type: string }) => n.type !== type);
+    };
+    // Written from the host's namespaces these would change the host: never attempted.
+    await failsClean(
+      "sysvm",
+      'sysctl "vm.swappiness" is not in a separate kernel namespace',
+      (s) => {
+        s.linux.sysctl = { "vm.swappiness": "10" };
+      },
+    );
+    await failsClean(
+      "sysnet",
+      'sysctl "net.ipv4.ip_forward" not allowed in host network namespace',
+      (s) => {
+        without("network")(s);
+        s.linux.sysctl = { "net.ipv4.ip_forward": "1" };
+      },
+    );
+    await failsClean(
+      "sysipc",
+      'sysctl "kernel.sem" is not allowed in the hosts ipc namespace',
+      (s) => {
+        without("ipc")(s);
+        s.linux.sysctl = { "kernel.sem": "250 32000 32 128" };
+      },
+    );
+    await failsClean("syshost", 'conflicts with the OCI "hostname" field', (s) => {
+      s.linux.sysctl = { "kernel.hostname": "x" };
+    });
+    await failsClean("nouts", "unable to set hostname without a private UTS namespace", (s) => {
+      without("uts")(s);
+      s.hostname = "not-the-host";
+    });
+    await failsClean("selinux", "selinux label is specified in config", (s) => {
+      s.process.selinuxLabel = "system_u:system_r:container_t:s0";
+    });
+    ok(Deno.hostname() !== "not-the-host");
+  },
+});
