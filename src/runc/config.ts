@@ -208,6 +208,8 @@ function array(v: unknown, field: string): unknown[] {
 }
 
 const UINT32 = 2 ** 32 - 1;
+/** runc's range for ids: (uid_t)-1 would mean "unchanged" to setresuid, i.e. stay root. */
+const ID_MAX = 2 ** 31 - 1;
 
 function checkProcess(p: Obj) {
   bool(p.terminal, "process.terminal");
@@ -217,11 +219,11 @@ function checkProcess(p: Obj) {
     int(cs.width, "process.consoleSize.width", true, 0, 65535);
   }
   const user = obj(p.user, "process.user", true)!;
-  int(user.uid, "process.user.uid", true, 0, UINT32);
-  int(user.gid, "process.user.gid", true, 0, UINT32);
+  int(user.uid, "process.user.uid", true, 0, ID_MAX);
+  int(user.gid, "process.user.gid", true, 0, ID_MAX);
   int(user.umask, "process.user.umask", false, 0, 0o777);
   array(user.additionalGids, "process.user.additionalGids").forEach((g, i) =>
-    int(g, `process.user.additionalGids[${i}]`, true, 0, UINT32)
+    int(g, `process.user.additionalGids[${i}]`, true, 0, ID_MAX)
   );
   const args = strings(p.args, "process.args");
   if (!args || args.length === 0) throw new ConfigError("process.args", "must not be empty");
@@ -233,14 +235,10 @@ function checkProcess(p: Obj) {
   if (!cwd.startsWith("/")) {
     throw new ConfigError("process.cwd", `"${cwd}" must be an absolute path`);
   }
+  // Names this runtime does not know are kept here and skipped with a warning (as runc's
+  // "ignoring unknown or unavailable capabilities"): unknownCapabilities.
   const caps = obj(p.capabilities, "process.capabilities");
-  for (const set of ["bounding", "effective", "inheritable", "permitted", "ambient"]) {
-    for (const c of strings(caps?.[set], `process.capabilities.${set}`) ?? []) {
-      if (!CAPABILITIES.includes(c)) {
-        throw new ConfigError(`process.capabilities.${set}`, `unknown capability "${c}"`);
-      }
-    }
-  }
+  for (const set of CAPABILITY_SETS) strings(caps?.[set], `process.capabilities.${set}`);
   array(p.rlimits, "process.rlimits").forEach((r, i) => {
     const f = `process.rlimits[${i}]`;
     const o = obj(r, f, true)!;
@@ -251,6 +249,17 @@ function checkProcess(p: Obj) {
   });
   bool(p.noNewPrivileges, "process.noNewPrivileges");
   int(p.oomScoreAdj, "process.oomScoreAdj", false, -1000, 1000);
+}
+
+const CAPABILITY_SETS = ["bounding", "effective", "inheritable", "permitted", "ambient"] as const;
+
+/** The capability names of a process this runtime does not know, each once, sorted (as runc). */
+export function unknownCapabilities(p: Process): string[] {
+  const unknown = new Set<string>();
+  for (const set of CAPABILITY_SETS) {
+    for (const c of p.capabilities?.[set] ?? []) if (!CAPABILITIES.includes(c)) unknown.add(c);
+  }
+  return [...unknown].sort();
 }
 
 /** Validates the process part alone: `runc exec --process file.json` uses it too. */
@@ -366,6 +375,11 @@ function checkLinux(l: Obj) {
   obj(l.seccomp, "linux.seccomp");
 }
 
+/** Mount destinations not written as absolute paths (runc warns of each and mounts it). */
+export function relativeMounts(spec: Spec): string[] {
+  return (spec.mounts ?? []).map((m) => m.destination).filter((d) => !d.startsWith("/"));
+}
+
 /** Parses and validates config.json text; throws ConfigError naming the field. */
 export function parseSpec(text: string): Spec {
   let raw: unknown;
@@ -388,10 +402,8 @@ export function parseSpec(text: string): Spec {
   array(s.mounts, "mounts").forEach((m, i) => {
     const f = `mounts[${i}]`;
     const o = obj(m, f, true)!;
-    const dest = str(o.destination, `${f}.destination`, true)!;
-    if (!dest.startsWith("/")) {
-      throw new ConfigError(`${f}.destination`, `"${dest}" must be an absolute path`);
-    }
+    // A relative destination is taken from / with a warning, as runc 1.1 (relativeMounts).
+    str(o.destination, `${f}.destination`, true);
     str(o.type, `${f}.type`);
     str(o.source, `${f}.source`);
     strings(o.options, `${f}.options`);

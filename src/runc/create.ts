@@ -5,6 +5,7 @@ import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import type { Plan } from "../sys/plan_format.ts";
 import { parseSpec, type Spec } from "./config.ts";
 import { checkNamespacedSettings } from "./namespaced_settings.ts";
+import { warnRelativeMounts, warnUnknownCapabilities } from "./config_warnings.ts";
 import { runHooks } from "./hooks.ts";
 import { compileInit, NS_PROC_NAMES } from "./plan.ts";
 import {
@@ -106,8 +107,8 @@ async function driveSetup(sync: SyncSocket, state: ContainerState) {
     if (msg.type === SyncType.Step) {
       const hooks = state.config.hooks;
       const st = hookState(state, "creating");
-      await runHooks("prestart", hooks?.prestart, st);
-      await runHooks("createRuntime", hooks?.createRuntime, st);
+      await runHooks(hooks?.prestart, st);
+      await runHooks(hooks?.createRuntime, st);
       sync.ack();
       // States for the createContainer and startContainer hooks the child runs.
       sync.send(JSON.stringify(st));
@@ -121,6 +122,8 @@ export async function create(o: CreateOptions): Promise<Created> {
   const { spec, rootfs } = o.loaded ?? readBundle(o.bundle);
   checkConsole(spec, o);
   checkNamespacedSettings(spec);
+  warnUnknownCapabilities(spec.process!);
+  warnRelativeMounts(spec);
   // Sync calls on this path: local files, and a thread-pool round trip costs more.
   Deno.mkdirSync(o.root, { recursive: true, mode: 0o700 });
   try {

@@ -62,7 +62,7 @@ export async function destroy(
   }
   await cg.destroy();
   try {
-    await runHooks("poststop", state.config.hooks?.poststop, hookState(state, "stopped"));
+    await runHooks(state.config.hooks?.poststop, hookState(state, "stopped"));
   } catch (e) {
     logWarning(`${(e as Error).message}`);
   }

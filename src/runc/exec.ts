@@ -2,7 +2,8 @@
 // It is a forked C child, non-dumpable before setns, that never execs the engine inside.
 import { close, connectUnix, kill as sysKill, wait } from "../sys/libc.ts";
 import { spawn, SpawnError } from "../sys/libnsenter.ts";
-import { CAPABILITIES, type Process, validateProcess } from "./config.ts";
+import { type Process, validateProcess } from "./config.ts";
+import { warnUnknownCapabilities } from "./config_warnings.ts";
 import { attachConsole, forwardSignals, ownConsole } from "./console.ts";
 import { writePidFile } from "./create.ts";
 import { cgroupOf } from "./cgroup_setup.ts";
@@ -67,7 +68,6 @@ async function execProcess(o: ExecOptions, state: ContainerState): Promise<Proce
   }
   if (o.noNewPrivs) p.noNewPrivileges = true;
   for (const cap of o.caps) {
-    if (!CAPABILITIES.includes(cap)) throw new Error(`unknown capability "${cap}"`);
     p.capabilities ??= {};
     // runc 1.1.5 adds --cap to these sets, not to inheritable (CVE-2022-29162).
     for (const set of ["bounding", "effective", "permitted", "ambient"] as const) {
@@ -95,6 +95,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     throw new Error("cannot exec in a paused container (use --ignore-paused to override)");
   }
   const process = await execProcess(o, state);
+  warnUnknownCapabilities(process);
   // runc applies the container's umask to exec'd processes, not process.json's.
   process.user = { ...process.user, umask: state.config.process?.user.umask };
   if (process.terminal && o.detach && !o.consoleSocket) {

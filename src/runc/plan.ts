@@ -72,9 +72,13 @@ function stdioSteps(stdio: [number, number, number] | undefined): Step[] {
 
 const step = (op: Op, what: string, ...fields: Step["fields"]): Step => ({ op, what, fields });
 
+/** The sets' bits; names this runtime does not know are skipped (warned of at create). */
 function capMask(names: string[] | undefined): bigint {
   let mask = 0n;
-  for (const n of names ?? []) mask |= 1n << BigInt(CAPABILITIES.indexOf(n));
+  for (const n of names ?? []) {
+    const bit = CAPABILITIES.indexOf(n);
+    if (bit >= 0) mask |= 1n << BigInt(bit);
+  }
   return mask;
 }
 

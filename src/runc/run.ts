@@ -34,7 +34,7 @@ export async function run(o: Omit<CreateOptions, "consoleFd">, keep: boolean): P
   }
   trace("run: exec done");
   sync.close();
-  await runHooks("poststart", spec.hooks?.poststart, hookState(state, "running")).catch((e) =>
+  await runHooks(spec.hooks?.poststart, hookState(state, "running")).catch((e) =>
     logWarning(`${(e as Error).message}`)
   );
   if (o.detached) return 0;

@@ -13,7 +13,7 @@ export async function start(root: string, id: string): Promise<ContainerState> {
   if (status !== "created") throw new Error("cannot start an already running container");
   await releaseFifo(root, id);
   try {
-    await runHooks("poststart", state.config.hooks?.poststart, hookState(state, "running"));
+    await runHooks(state.config.hooks?.poststart, hookState(state, "running"));
   } catch (e) {
     logWarning(`${(e as Error).message}`);
   }

@@ -169,3 +169,16 @@ Deno.test({
     ok(Deno.hostname() !== "not-the-host");
   },
 });
+
+Deno.test({
+  name:
+    "runc errors: a uid or gid beyond 2^31-1 is refused (as -1 it would leave the process root)",
+  ignore,
+  async fn() {
+    for (const field of ["uid", "gid"] as const) {
+      await failsClean(`id${field}`, /2147483647/, (s) => {
+        s.process.user[field] = 2 ** 32 - 1;
+      });
+    }
+  },
+});

@@ -107,3 +107,28 @@ Deno.test({
     assertEquals(out.stdout, "example.test\n4096\n1\n");
   },
 });
+
+Deno.test({
+  name: "runc process: unknown capabilities and relative mount destinations are warned of",
+  ignore,
+  async fn() {
+    // runc drops capability names it does not know (with a warning) and mounts a relative
+    // destination from /; ours does the same, in the same words.
+    const out = await sameInside(
+      "lenient",
+      "grep Cap /proc/self/status; grep rel /proc/mounts",
+      (s) => {
+        s.process.capabilities.bounding.push("CAP_FOO");
+        s.process.capabilities.effective.push("CAP_FOO", "CAP_BAR");
+        s.mounts.push({ destination: "rel", type: "tmpfs", source: "tmpfs" });
+      },
+    );
+    assertEquals(out.stdout.includes("tmpfs /rel tmpfs"), true, out.stdout);
+    assertEquals(
+      out.stderr.includes("ignoring unknown or unavailable capabilities: [CAP_BAR CAP_FOO]") &&
+        out.stderr.includes("mount destination rel is not absolute"),
+      true,
+      out.stderr,
+    );
+  },
+});
