@@ -33,11 +33,14 @@ export const SIGNAL_NUMBERS: Record<string, number> = {
   SIGSYS: 31,
 };
 
-/** "KILL", "SIGKILL", "9", "RTMIN+2" → a signal number, as runc parses them. */
+/**
+ * "KILL", "SIGKILL", "9", "RTMIN+2" → a signal number, as runc parses them; "0" sends
+ * nothing and only checks that the container's process is there (kill(2)'s signal 0).
+ */
 export function parseSignal(raw: string): number {
   if (/^\d+$/.test(raw)) {
     const n = Number(raw);
-    if (n >= 1 && n <= 64) return n;
+    if (n >= 0 && n <= 64) return n;
   } else {
     const name = "SIG" + raw.toUpperCase().replace(/^SIG/, "");
     if (name in SIGNAL_NUMBERS) return SIGNAL_NUMBERS[name];

@@ -7,9 +7,9 @@ import { computeStatus } from "./state.ts";
 
 export async function start(root: string, id: string): Promise<ContainerState> {
   const state = await loadState(root, id);
-  // The cgroup is only opened when there is no fifo left to tell the status.
   const status = await computeStatus(root, state, async () => (await cgroupOf(state)).frozen());
   if (status === "stopped") throw new Error("cannot start a container that has stopped");
+  if (status === "paused") throw new Error("cannot start a container in the paused state");
   if (status !== "created") throw new Error("cannot start an already running container");
   await releaseFifo(root, id);
   try {

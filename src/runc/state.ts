@@ -114,8 +114,10 @@ export async function computeStatus(
   frozen: () => Promise<boolean>,
 ): Promise<Status> {
   if (!initAlive(s)) return "stopped";
-  if (fifoExists(root, s.id)) return "created";
-  return (await frozen()) ? "paused" : "running";
+  // Frozen first, as runc: a created container can be paused too (then neither started
+  // nor deleted without --force).
+  if (await frozen()) return "paused";
+  return fifoExists(root, s.id) ? "created" : "running";
 }
 
 /** The JSON `runc state` prints (and `list --format json`, with owner filled in). */

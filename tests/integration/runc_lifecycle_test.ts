@@ -184,3 +184,28 @@ Deno.test({
 });
 
 ok(true);
+
+Deno.test({
+  name: "runc lifecycle: a created container paused: start and delete refuse, kill --all ends it",
+  ignore,
+  async fn() {
+    await using b = await makeBundle(["sleep", "30"]);
+    const msg = (r: { stderr: string }) => /msg="([^"]*)"/.exec(r.stderr)?.[1] ?? r.stderr;
+    await sameFlow(b, async (rt, id) => {
+      const obs: unknown[] = [];
+      obs.push((await rt.run(["create", "--bundle", b.dir, id])).code);
+      obs.push((await rt.run(["pause", id])).code, await status(rt, id));
+      obs.push(
+        msg(await rt.run(["start", id])),
+        msg(await rt.run(["delete", id])).replace(id, "ID"),
+      );
+      obs.push((await rt.run(["kill", id, "0"])).code);
+      obs.push((await rt.run(["kill", "--all", id, "KILL"])).code);
+      obs.push(await waitStatus(rt, id, "stopped"));
+      obs.push((await rt.run(["kill", id, "0"])).code);
+      obs.push((await rt.run(["delete", id])).code);
+      reapAdopted();
+      return obs;
+    });
+  },
+});
