@@ -75,7 +75,8 @@ enum sync_type {
 	SYNC_PID = 1,   /* value = pid of the container init (from stage 1) */
 	SYNC_STEP = 2,  /* value = tag of an OP_SYNC: parent acks with one byte */
 	SYNC_READY = 3, /* setup done; waiting on the exec fifo (or about to exec) */
-	SYNC_ERROR = 4, /* step = failing step index (-1-i for join i), err = errno */
+	SYNC_ERROR = 4, /* step = failing step index (-1-i for join i), err = errno; value =
+	                   a failed hook's wait status (err ECANCELED) */
 };
 
 struct sync_msg {

@@ -78,7 +78,7 @@ static __attribute__((noreturn)) void stage2(const uint8_t *plan, size_t len, in
 	for (uint32_t i = 0; i < h->nsteps; i++) {
 		err = run_step(&c, (int)i, sync_fd);
 		if (err) {
-			send_msg(sync_fd, SYNC_ERROR, (int)i, err, 0);
+			send_msg(sync_fd, SYNC_ERROR, (int)i, err, step_detail);
 			_exit(1);
 		}
 	}

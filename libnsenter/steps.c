@@ -826,12 +826,15 @@ static int state_pipe(uint64_t slot)
 	return p[0];
 }
 
+/* A hook that ran and failed: its wait status, for the error message (spawn.c sends it). */
+int step_detail;
+
 static int do_hook(struct cursor *c)
 {
 	int in = (int)cur_u64(c);
 	uint64_t timeout = cur_u64(c);
 	const char *path = cur_str(c);
-	int e, status;
+	int e, status, exec_err = 0, ep[2];
 	long pid;
 	if (!path)
 		return EINVAL;
@@ -840,32 +843,58 @@ static int do_hook(struct cursor *c)
 	/* in < 0: state slot -1-in, through a pipe. */
 	if (in < 0 && (in = state_pipe((uint64_t)(-1 - in))) < 0)
 		return errno ? errno : EIO;
+	/* A failed execve sends its errno through ep; a successful one closes it (CLOEXEC). */
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		e = errno;
+		close(in);
+		return e;
+	}
 	pid = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
 	if (pid < 0) {
+		e = errno;
 		close(in);
-		return errno;
+		close(ep[0]);
+		close(ep[1]);
+		return e;
 	}
 	if (pid == 0) {
+		close(ep[0]);
 		dup3(in, 0, 0);
 		execve(path, argv_buf, envp_buf);
+		e = errno;
+		if (write(ep[1], &e, sizeof(e)) < 0)
+			_exit(126);
 		_exit(127);
 	}
 	close(in);
+	close(ep[1]);
 	for (uint64_t waited = 0;; waited += 10) {
 		long r = waitpid((pid_t)pid, &status, WNOHANG);
 		if (r == pid)
 			break;
-		if (r < 0 && errno != EINTR)
-			return errno;
+		if (r < 0 && errno != EINTR) {
+			e = errno;
+			close(ep[0]);
+			return e;
+		}
 		if (timeout && waited >= timeout * 1000) {
 			kill((pid_t)pid, SIGKILL);
 			waitpid((pid_t)pid, &status, 0);
+			close(ep[0]);
 			return ETIMEDOUT;
 		}
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : ECANCELED;
+	if (read(ep[0], &exec_err, sizeof(exec_err)) != sizeof(exec_err))
+		exec_err = 0;
+	close(ep[0]);
+	if (exec_err)
+		return exec_err;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	step_detail = status;
+	return ECANCELED;
 }
 
 static int do_exec_fifo_wait(void)

@@ -18,6 +18,9 @@ int wait_ack(int sync_fd);
 /* copyup.c: copies the contents of src_dir into dst_dir (tmpcopyup). Returns 0 or an errno. */
 int copy_tree(int src_dir, int dst_dir);
 
+/* Set by a failing step that has more to say than its errno (a hook's wait status). */
+extern int step_detail;
+
 /* Runs the step at the cursor and advances past it. Returns 0 or an errno. */
 int run_step(struct cursor *c, int index, int sync_fd);
 

@@ -4,18 +4,7 @@
 // change the host. SELinux and AppArmor are refused as runc refuses them on a host without
 // them: this runtime applies neither (`runc features` says so).
 import type { Spec } from "./config.ts";
-
-/** The IPC namespace's sysctls besides fs.mqueue.*. */
-const IPC_SYSCTLS = new Set([
-  "kernel.msgmax",
-  "kernel.msgmnb",
-  "kernel.msgmni",
-  "kernel.sem",
-  "kernel.shmall",
-  "kernel.shmmax",
-  "kernel.shmmni",
-  "kernel.shm_rmid_forced",
-]);
+import { isIpcSysctl } from "../lib/sysctls.ts";
 
 /** Is the network namespace at `path` the one this process is in (the host's, to runc)? */
 function isCurrentNetns(path: string): boolean {
@@ -31,7 +20,7 @@ function isCurrentNetns(path: string): boolean {
 
 function checkSysctl(key: string, ns: Map<string, string>): void {
   const name = key.replaceAll("/", ".");
-  if (IPC_SYSCTLS.has(name) || name.startsWith("fs.mqueue.")) {
+  if (isIpcSysctl(name)) {
     if (ns.has("ipc")) return;
     throw new Error(`sysctl "${key}" is not allowed in the hosts ipc namespace`);
   }

@@ -360,11 +360,12 @@ function devSymlinks(spec: Spec): Step[] {
 }
 
 /** OP_HOOK steps running `hooks` with state slot `slot` on their stdin. */
-function hookSteps(kind: string, hooks: Hook[] | undefined, slot: number): Step[] {
-  return (hooks ?? []).map((h) =>
+/** Hooks the container process runs; a failure reads "error running hook #i: …" (runc). */
+function hookSteps(hooks: Hook[] | undefined, slot: number): Step[] {
+  return (hooks ?? []).map((h, i) =>
     step(
       Op.Hook,
-      `run ${kind} hook ${h.path}`,
+      `error running hook #${i}`,
       -1 - slot,
       h.timeout ?? 0,
       h.path,
@@ -433,7 +434,7 @@ export function compileInit(o: InitOptions): Plan {
     steps.push(step(Op.RecvState, "receive the container state", 0));
     steps.push(step(Op.RecvState, "receive the container state", 1));
     // createContainer hooks: in the container's namespaces, before pivot_root (host paths).
-    steps.push(...hookSteps("createContainer", spec.hooks?.createContainer, 0));
+    steps.push(...hookSteps(spec.hooks?.createContainer, 0));
   }
   steps.push(
     o.noPivot ? step(Op.Chroot, "move rootfs to / (--no-pivot)") : step(Op.PivotRoot, "pivot_root"),
@@ -470,7 +471,7 @@ export function compileInit(o: InitOptions): Plan {
   steps.push(step(Op.ExecFifoWait, "wait for start"));
   const process = processSteps(proc, o.preserveFds, seccompStep(spec.linux?.seccomp));
   // startContainer hooks: inside the container after start, right before the user's process.
-  process.splice(-1, 0, ...hookSteps("startContainer", spec.hooks?.startContainer, 1));
+  process.splice(-1, 0, ...hookSteps(spec.hooks?.startContainer, 1));
   steps.push(...process);
   return { ...ns, steps };
 }

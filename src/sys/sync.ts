@@ -1,6 +1,6 @@
 // The parent's side of the sync socket with the container process (libnsenter/plan.h).
 import { close, errnoText, read, write } from "./libc.ts";
-import { Op, type Plan } from "./plan_format.ts";
+import { Op, type Plan, type Step } from "./plan_format.ts";
 
 export const enum SyncType {
   Pid = 1,
@@ -20,6 +20,37 @@ export class ContainerSetupError extends Error {
   constructor(what: string, readonly errno: number, text = errnoText(errno)) {
     super(`unable to start container process: ${what}: ${text}`);
   }
+}
+
+/** Go's words for the signals a hook most often dies of ("signal: killed"). */
+const SIGNAL_TEXT: Record<number, string> = {
+  1: "hangup",
+  2: "interrupt",
+  6: "aborted",
+  9: "killed",
+  11: "segmentation fault",
+  15: "terminated",
+};
+
+/**
+ * A hook run by the container process failed: runc's words. ECANCELED carries the hook's
+ * wait status; ETIMEDOUT its timeout; another errno is its execve's.
+ */
+function hookError(what: string, step: Step, msg: SyncMsg): ContainerSetupError {
+  const [, timeout, path] = step.fields;
+  if (msg.errno === 125) {
+    const status = msg.value;
+    const signal = status & 0x7f;
+    const text = signal
+      ? `signal: ${SIGNAL_TEXT[signal] ?? signal}`
+      : `exit status ${(status >> 8) & 0xff}`;
+    return new ContainerSetupError(what, msg.errno, `error running hook: ${text}`);
+  }
+  if (msg.errno === 110) {
+    const text = `hook ran past specified timeout of ${Number(timeout).toFixed(1)}s`;
+    return new ContainerSetupError(what, msg.errno, text);
+  }
+  return new ContainerSetupError(what, msg.errno, `fork/exec ${path}: ${errnoText(msg.errno)}`);
 }
 
 export class SyncSocket {
@@ -68,6 +99,7 @@ export class SyncSocket {
       ? "clone container process"
       : `join namespace ${this.plan.join[-2 - msg.step]?.[1] ?? "?"}`;
     const step = msg.step >= 0 ? this.plan.steps[msg.step] : undefined;
+    if (step?.op === Op.Hook) return hookError(what, step, msg);
     // args[0] not found on PATH reads as Go's exec.LookPath error, as runc prints it.
     const name = step?.op === Op.Lookpath ? String(step.fields[0]) : "";
     if (name && !name.includes("/") && msg.errno === 2) {

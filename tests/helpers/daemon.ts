@@ -212,6 +212,23 @@ export async function startDaemon(extra: string[] = [], config: unknown = {}): P
 }
 
 /** `bin args` (a docker CLI) on the daemon: its stdout; a non-zero exit throws with stderr. */
+/** POSTs `body` as JSON to `path` ("/v1.43/containers/create?…") on the daemon's socket. */
+export function postJson(
+  d: TestDaemon,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; body: string }> {
+  return d.curl([
+    "-X",
+    "POST",
+    "-H",
+    "Content-Type: application/json",
+    "-d",
+    JSON.stringify(body),
+    `http://127.0.0.1${path}`,
+  ]);
+}
+
 export async function dockerOk(d: TestDaemon, bin: string, args: string[]): Promise<string> {
   const r = await d.docker(bin, args);
   if (r.code !== 0) throw new Error(`docker ${args.join(" ")}: ${r.err}`);

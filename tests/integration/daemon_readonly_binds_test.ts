@@ -4,7 +4,7 @@
 // refuses a runtime that cannot; API < 1.44 clients keep the old non-recursive "ro".
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
-import { dockerOk, startDaemon } from "../helpers/daemon.ts";
+import { dockerOk, postJson, startDaemon } from "../helpers/daemon.ts";
 
 /** Docker 28's CLI negotiates API 1.47 with our daemon; Debian's 20.10 speaks 1.41. */
 const DOCKER = "/usr/local/bin/docker";
@@ -83,15 +83,11 @@ Deno.test({
       "top-ro\ninner-rw\n",
     );
     const create = (version: string, host: unknown) =>
-      d.curl([
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        JSON.stringify({ Image: "busybox", Cmd: ["sh", "-c", PROBE], HostConfig: host }),
-        `http://127.0.0.1/v${version}/containers/create`,
-      ]);
+      postJson(d, `/v${version}/containers/create`, {
+        Image: "busybox",
+        Cmd: ["sh", "-c", PROBE],
+        HostConfig: host,
+      });
     const old = await create("1.43", { Binds: [`${src}:/x:ro`] });
     assertEquals(old.status, 201, old.body);
     const id = JSON.parse(old.body).Id;

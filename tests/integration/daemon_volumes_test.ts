@@ -4,22 +4,13 @@
 // created, and the real docker CLI's volume verbs and `run -v name:/data`.
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
-import { ENGINE, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
+import { ENGINE, postJson, startDaemon, type TestDaemon } from "../helpers/daemon.ts";
 
 const DOCKER = "/usr/local/bin/docker";
 const OLD_DOCKER = "/usr/bin/docker";
 const ignore = missing(root(), command(DOCKER));
 
-const post = (d: TestDaemon, path: string, body: unknown) =>
-  d.curl([
-    "-X",
-    "POST",
-    "-H",
-    "Content-Type: application/json",
-    "-d",
-    JSON.stringify(body),
-    `http://d${path}`,
-  ]);
+const post = postJson;
 
 async function volumeDirs(d: TestDaemon): Promise<string[]> {
   const out: string[] = [];

@@ -5,7 +5,7 @@
 // blkio throttles it has reach the container's cgroup.
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { command, missing, root } from "../helpers/require.ts";
-import { startDaemon } from "../helpers/daemon.ts";
+import { postJson, startDaemon } from "../helpers/daemon.ts";
 
 const DOCKER = "/usr/bin/docker";
 
@@ -62,17 +62,11 @@ Deno.test({
       isolation.err,
     );
     // Through the API: the CLI would go and pull the other platform.
-    const body = JSON.stringify({ Image: "busybox", Cmd: ["true"] });
     const create = (platform: string) =>
-      d.curl([
-        "-X",
-        "POST",
-        "-H",
-        "Content-Type: application/json",
-        "-d",
-        body,
-        `http://127.0.0.1/v1.41/containers/create?platform=${encodeURIComponent(platform)}`,
-      ]);
+      postJson(d, `/v1.41/containers/create?platform=${encodeURIComponent(platform)}`, {
+        Image: "busybox",
+        Cmd: ["true"],
+      });
     const host = Deno.build.arch === "aarch64" ? "arm64" : "amd64";
     const elsewhere = host === "amd64" ? "arm64" : "amd64";
     const other = await create(`linux/${elsewhere}`);

@@ -58,7 +58,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "runc hooks: a failing hook fails create and leaves nothing",
+  name: "runc hooks: a failing hook fails create in runc's words and leaves nothing",
   ignore,
   async fn() {
     for (const kind of ["prestart", "createRuntime", "createContainer"]) {
@@ -69,7 +69,34 @@ Deno.test({
         const id = uniqueId(`failhook-${rt.name}`);
         const r = await rt.run(["create", "--bundle", b.dir, id]);
         ok(r.code !== 0, `${rt.name} ${kind}: create succeeded`);
+        // runc's words, whether the runtime or the container process ran the hook.
+        ok(r.stderr.includes("error running hook #0: error running hook: exit status 3"), r.stderr);
         if (rt.name === "engine") assertEquals(await leftovers(rt, b, id), [], kind);
+      }
+    }
+  },
+});
+
+Deno.test({
+  name: "runc hooks: a missing hook program and a hook past its timeout, as runc says them",
+  ignore,
+  async fn() {
+    const cases: [string, unknown, string][] = [
+      ["createRuntime", { path: "/nonexistent" }, "fork/exec /nonexistent: no such file"],
+      ["createContainer", { path: "/nonexistent" }, "fork/exec /nonexistent: no such file"],
+      [
+        "createContainer",
+        { path: "/bin/sleep", args: ["sleep", "5"], timeout: 1 },
+        "hook ran past specified timeout of 1.0s",
+      ],
+    ];
+    for (const [kind, hook, want] of cases) {
+      await using b = await makeBundle(["true"], (s) => {
+        s.hooks = { [kind]: [hook] };
+      });
+      for (const rt of b.both) {
+        const r = await rt.run(["create", "--bundle", b.dir, uniqueId(`hookmsg-${rt.name}`)]);
+        ok(r.code !== 0 && r.stderr.includes(`error running hook #0: ${want}`), r.stderr);
       }
     }
   },

@@ -6,6 +6,7 @@ import type { Spec } from "../../runc/config.ts";
 import { invalidArgument } from "../../lib/errors.ts";
 import { DEFAULT_NETWORK_SYSCTLS } from "./defaults.ts";
 import { linuxOf, type SpecOpt } from "./spec.ts";
+import { isIpcSysctl } from "../../lib/sysctls.ts";
 
 type NsType = "ipc" | "pid" | "uts" | "network" | "cgroup";
 
@@ -141,18 +142,6 @@ export function withNetworkMode(mode: string): SpecOpt {
   };
 }
 
-/** The IPC sysctls Docker allows (namespaced by the IPC namespace). */
-export const IPC_SYSCTLS: readonly string[] = [
-  "kernel.msgmax",
-  "kernel.msgmnb",
-  "kernel.msgmni",
-  "kernel.sem",
-  "kernel.shmall",
-  "kernel.shmmax",
-  "kernel.shmmni",
-  "kernel.shm_rmid_forced",
-];
-
 const MAX_SYSCTLS = 256;
 const SYSCTL_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_@:-]+)+$/;
 
@@ -168,7 +157,7 @@ export function checkSysctl(spec: Spec, key: string, value: string): void {
     throw invalidArgument(`sysctl ${key}: invalid value`);
   }
   const has = (type: string) => (spec.linux?.namespaces ?? []).some((n) => n.type === type);
-  if (IPC_SYSCTLS.includes(key) || key.startsWith("fs.mqueue.")) {
+  if (isIpcSysctl(key)) {
     if (!has("ipc")) {
       throw invalidArgument(
         `sysctl ${JSON.stringify(key)} is not allowed in the host's IPC namespace`,
