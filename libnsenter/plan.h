@@ -66,6 +66,9 @@ enum plan_op {
 	                        wait; non-zero exit fails */
 	OP_RECV_STATE = 40,  /* u64 slot (0|1): read u32 length + that many bytes (the container
 	                        state JSON, at most 32 KiB) from the sync socket */
+	OP_KEYRING = 42,     /* str name, u64 mask, u64 setbits: join (or make) the session
+	                        keyring `name`; its permissions become (perm & mask) | setbits
+	                        unless mask is 0 (join only) */
 	OP_MOUNT_ATTR = 41,  /* str target (in root), u64 attr_set, u64 attr_clr: mount_setattr
 	                        with AT_RECURSIVE (MOUNT_ATTR_* bits) */
 };

@@ -38,6 +38,11 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef KEYCTL_JOIN_SESSION_KEYRING
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define KEYCTL_SETPERM 5
+#define KEYCTL_DESCRIBE 6
+#endif
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
 #endif
@@ -480,6 +485,49 @@ static int do_mount_attr(struct cursor *c)
 		e = errno;
 	close(fd);
 	return e;
+}
+
+/*
+ * A session keyring of the container's own instead of the caller's (runc's "_ses.<id>"): the
+ * keys of whoever ran the runtime stay out of reach. No keyrings in this kernel (ENOSYS) is
+ * not an error, as in runc.
+ */
+static int do_keyring(struct cursor *c)
+{
+	const char *name = cur_str(c);
+	uint32_t mask = (uint32_t)cur_u64(c), setbits = (uint32_t)cur_u64(c);
+	char desc[512];
+	long id, n;
+	uint32_t perm = 0;
+	if (!name)
+		return EINVAL;
+	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name);
+	if (id < 0)
+		return errno == ENOSYS ? 0 : errno;
+	if (!mask)
+		return 0;
+	/* "type;uid;gid;perm;description": the fourth field, in hex. */
+	n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, id, desc, sizeof(desc) - 1);
+	if (n < 0)
+		return errno;
+	desc[n < (long)sizeof(desc) ? n : (long)sizeof(desc) - 1] = '\0';
+	const char *p = desc;
+	for (int field = 0; field < 3; field++) {
+		while (*p && *p != ';')
+			p++;
+		if (!*p)
+			return EINVAL;
+		p++;
+	}
+	for (; *p && *p != ';'; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : (*p | 0x20) - 'a' + 10;
+		if (d < 0 || d > 15)
+			return EINVAL;
+		perm = perm << 4 | (uint32_t)d;
+	}
+	if (syscall(SYS_keyctl, KEYCTL_SETPERM, id, (perm & mask) | setbits) < 0)
+		return errno;
+	return 0;
 }
 
 static int do_mknod(struct cursor *c)
@@ -1059,6 +1107,9 @@ int run_step(struct cursor *c, int index, int sync_fd)
 		break;
 	case OP_MOUNT_ATTR:
 		e = do_mount_attr(&step);
+		break;
+	case OP_KEYRING:
+		e = do_keyring(&step);
 		break;
 	case OP_MKDIR: {
 		const char *p = cur_str(&step);

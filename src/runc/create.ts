@@ -17,6 +17,7 @@ import {
   procStat,
   rfc3339Nano,
   saveState,
+  sessionKeyringOf,
 } from "./state.ts";
 import { ContainerSetupError, SyncSocket, SyncType } from "../sys/sync.ts";
 import { containerCgroup } from "./cgroup_setup.ts";
@@ -40,6 +41,8 @@ export interface CreateOptions {
   stdio?: [number, number, number];
   /** runc's --rootless: cgroups that cannot be created are done without (see cgroup_setup). */
   rootless?: boolean;
+  /** --no-new-keyring: the container keeps the caller's session keyring. */
+  noNewKeyring?: boolean;
 }
 
 export interface Created {
@@ -158,6 +161,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       preserveFds: o.preserveFds,
       cgroupDirs: cgroup.mountDirs(),
       stdio: o.stdio,
+      sessionKeyring: o.noNewKeyring ? undefined : sessionKeyringOf(o.id),
       pauseForHooks: Boolean(
         spec.hooks?.prestart?.length || spec.hooks?.createRuntime?.length ||
           spec.hooks?.createContainer?.length || spec.hooks?.startContainer?.length,
@@ -203,6 +207,7 @@ export async function create(o: CreateOptions): Promise<Created> {
       cgroup: cgroup.record,
       namespacePaths: namespacePaths(spec, pid),
       noPivot: o.noPivot,
+      noNewKeyring: o.noNewKeyring || undefined,
     };
     if (!early) sync.ack();
     await driveSetup(sync, state);

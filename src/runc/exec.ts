@@ -9,7 +9,7 @@ import { writePidFile } from "./create.ts";
 import { cgroupOf } from "./cgroup_setup.ts";
 import { CLONE, compileExec, NS_PROC_NAMES } from "./plan.ts";
 import { SIGNAL_NUMBERS } from "./signals.ts";
-import { computeStatus, type ContainerState, loadState } from "./state.ts";
+import { computeStatus, type ContainerState, loadState, sessionKeyringOf } from "./state.ts";
 import { ContainerSetupError, SyncSocket, SyncType } from "../sys/sync.ts";
 import { withHome } from "./user_env.ts";
 
@@ -113,6 +113,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     preserveFds: o.preserveFds,
     stdio: o.stdio,
     seccomp: state.config.linux?.seccomp,
+    sessionKeyring: state.noNewKeyring ? undefined : sessionKeyringOf(state.id),
   });
   let spawned;
   try {

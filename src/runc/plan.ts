@@ -56,6 +56,16 @@ export interface InitOptions {
   pauseForHooks: boolean;
   /** fds to become the process's stdin, stdout and stderr (default: the caller's own). */
   stdio?: [number, number, number];
+  /** The container's own session keyring, "_ses.<id>" (none with --no-new-keyring). */
+  sessionKeyring?: string;
+}
+
+/**
+ * runc's session keyring: the container joins "_ses.<id>" (made if new) and the keyring
+ * is made searchable by its user, or by anyone in a user namespace (the owner maps oddly).
+ */
+function keyringStep(name: string, userns: boolean): Step {
+  return step(Op.Keyring, `join session keyring ${name}`, name, 0xffffffff, userns ? 0x8 : 0x80000);
 }
 
 /** The step loading linux.seccomp, compiled to BPF here (C only loads it). */
@@ -395,6 +405,7 @@ export function compileInit(o: InitOptions): Plan {
   // parent before the go) so mounts and files get a valid owner.
   if (newNs("user")) steps.push(step(Op.Setid, "become root in the user namespace", 0, 0));
   if (newNs("cgroup")) steps.push(step(Op.Unshare, "unshare cgroup namespace", CLONE.cgroup));
+  if (o.sessionKeyring) steps.push(keyringStep(o.sessionKeyring, userns));
 
   const prop = spec.linux?.rootfsPropagation;
   steps.push(
@@ -485,12 +496,19 @@ export interface ExecOptions {
   stdio?: [number, number, number];
   /** The container's linux.seccomp: exec'd processes get the same filter. */
   seccomp?: Record<string, unknown>;
+  /** The container's session keyring to join (runc's setns init), if it has one. */
+  sessionKeyring?: string;
 }
 
 /** A process joining a running container (`runc exec`). */
 export function compileExec(o: ExecOptions): Plan {
   const p = o.process;
   const steps: Step[] = [...stdioSteps(o.stdio), step(Op.Setsid, "setsid")];
+  if (o.sessionKeyring) {
+    steps.push(
+      step(Op.Keyring, `join session keyring ${o.sessionKeyring}`, o.sessionKeyring, 0, 0),
+    );
+  }
   if (p.terminal && o.consoleFd !== undefined) {
     const size = p.consoleSize;
     steps.push(

@@ -24,6 +24,8 @@ export interface ContainerState {
   /** Namespace type → path, for exec to join. */
   namespacePaths: Record<string, string>;
   noPivot?: boolean;
+  /** Created with --no-new-keyring: exec'd processes keep their caller's keyring too. */
+  noNewKeyring?: boolean;
 }
 
 export const DEFAULT_ROOT = "/run/engine/runc";
@@ -118,6 +120,11 @@ export async function computeStatus(
   // nor deleted without --force).
   if (await frozen()) return "paused";
   return fifoExists(root, s.id) ? "created" : "running";
+}
+
+/** The container's own session keyring's name, as runc names it (exec joins it too). */
+export function sessionKeyringOf(id: string): string {
+  return `_ses.${id}`;
 }
 
 /** The JSON `runc state` prints (and `list --format json`, with owner filled in). */

@@ -46,6 +46,7 @@ export enum Op {
   Lookpath = 39,
   RecvState = 40,
   MountAttr = 41,
+  Keyring = 42,
 }
 
 /** Mount target creation for Op.Mount. */

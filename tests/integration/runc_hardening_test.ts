@@ -122,3 +122,31 @@ Deno.test({
     ok((bin.mode! & 0o022) === 0, "deno binary is group/world writable");
   },
 });
+
+Deno.test({
+  name:
+    "hardening: the container gets a session keyring of its own, as runc (--no-new-keyring: not)",
+  ignore,
+  async fn() {
+    // The keys of whoever ran the runtime are in its session keyring; the container joins
+    // "_ses.<id>" instead, searchable by its user (perm 3f1b0000), as runc does.
+    const script = "grep -o 'perm [0-9a-f]*.*keyring *_ses[^:]*' /proc/keys || echo none";
+    await using b: Bundle = await makeBundle(["sh", "-c", script], (s) => {
+      s.linux.maskedPaths = s.linux.maskedPaths.filter((p: string) => p !== "/proc/keys");
+    });
+    const lines = [];
+    for (const rt of b.both) {
+      const id = uniqueId(`keyring-${rt.name}`);
+      const r = await rt.run(["run", "--bundle", b.dir, id]);
+      assertEquals(r.code, 0, r.stderr);
+      // Other containers' keyrings may be listed too (viewable by the same user, as runc's).
+      const mine = r.stdout.split("\n").find((l) => l.endsWith(`_ses.${id}`)) ?? r.stdout;
+      lines.push(mine.replace(id, "ID").replace(/ +/g, " ").trim());
+    }
+    assertEquals(lines[0], lines[1]);
+    assertEquals(lines[0], "perm 3f1b0000 0 0 keyring _ses.ID");
+    const own = await b.engine.run(["run", "--no-new-keyring", "--bundle", b.dir, uniqueId("nk")]);
+    assertEquals(own.code, 0, own.stderr);
+    ok(!own.stdout.includes("_ses.nk-"), own.stdout);
+  },
+});
