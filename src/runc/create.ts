@@ -5,6 +5,7 @@ import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import type { Plan } from "../sys/plan_format.ts";
 import { parseSpec, type Spec } from "./config.ts";
 import { checkNamespacedSettings } from "./namespaced_settings.ts";
+import { checkPreservedFds } from "./preserved_fds.ts";
 import { warnRelativeMounts, warnUnknownCapabilities } from "./config_warnings.ts";
 import { runHooks } from "./hooks.ts";
 import { compileInit, NS_PROC_NAMES } from "./plan.ts";
@@ -125,6 +126,7 @@ export async function create(o: CreateOptions): Promise<Created> {
   const { spec, rootfs } = o.loaded ?? readBundle(o.bundle);
   checkConsole(spec, o);
   checkNamespacedSettings(spec);
+  checkPreservedFds(o.preserveFds);
   warnUnknownCapabilities(spec.process!);
   warnRelativeMounts(spec);
   // Sync calls on this path: local files, and a thread-pool round trip costs more.

@@ -4,6 +4,9 @@ import { close, connectUnix, kill as sysKill, wait } from "../sys/libc.ts";
 import { spawn, SpawnError } from "../sys/libnsenter.ts";
 import { type Process, validateProcess } from "./config.ts";
 import { warnUnknownCapabilities } from "./config_warnings.ts";
+import { checkSecurityLabels } from "./namespaced_settings.ts";
+import { joinSubCgroups, parseSubCgroups } from "./exec_cgroup.ts";
+import { checkPreservedFds } from "./preserved_fds.ts";
 import { attachConsole, forwardSignals, ownConsole } from "./console.ts";
 import { writePidFile } from "./create.ts";
 import { cgroupOf } from "./cgroup_setup.ts";
@@ -31,6 +34,11 @@ export interface ExecOptions {
   consoleSocket?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** --cgroup: sub-cgroups to run in ([controller:]path). */
+  cgroups: string[];
+  /** --apparmor and --process-label: refused, as on a host without them. */
+  apparmor?: string;
+  processLabel?: string;
   /** fds for the process's stdio (an in-process caller's pipes); default: ours. */
   stdio?: [number, number, number];
 }
@@ -67,6 +75,8 @@ async function execProcess(o: ExecOptions, state: ContainerState): Promise<Proce
     p.user.additionalGids = o.additionalGids.map((g) => parseId(g, "gid"));
   }
   if (o.noNewPrivs) p.noNewPrivileges = true;
+  if (o.apparmor) p.apparmorProfile = o.apparmor;
+  if (o.processLabel) p.selinuxLabel = o.processLabel;
   for (const cap of o.caps) {
     p.capabilities ??= {};
     // runc 1.1.5 adds --cap to these sets, not to inheritable (CVE-2022-29162).
@@ -95,7 +105,10 @@ export async function exec(o: ExecOptions): Promise<number> {
     throw new Error("cannot exec in a paused container (use --ignore-paused to override)");
   }
   const process = await execProcess(o, state);
+  checkSecurityLabels(process);
   warnUnknownCapabilities(process);
+  checkPreservedFds(o.preserveFds);
+  const subCgroups = parseSubCgroups(o.cgroups);
   // runc applies the container's umask to exec'd processes, not process.json's.
   process.user = { ...process.user, umask: state.config.process?.user.umask };
   if (process.terminal && o.detach && !o.consoleSocket) {
@@ -132,7 +145,8 @@ export async function exec(o: ExecOptions): Promise<number> {
   const { pid } = spawned;
   const sync = new SyncSocket(spawned.syncFd, plan);
   try {
-    await cg.apply(pid);
+    if (Object.keys(subCgroups).length) await joinSubCgroups(cg.paths(), subCgroups, pid);
+    else await cg.apply(pid);
     sync.ack();
     for (;;) {
       const msg = await sync.next();

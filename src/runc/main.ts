@@ -152,6 +152,9 @@ async function dispatch(
         consoleSocket: f["console-socket"] || undefined,
         preserveFds: f["preserve-fds"],
         ignorePaused: f["ignore-paused"],
+        cgroups: f.cgroup,
+        apparmor: f.apparmor || undefined,
+        processLabel: f["process-label"] || undefined,
       });
     }
     case "update":

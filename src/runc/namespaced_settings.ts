@@ -3,7 +3,7 @@
 // container has a namespace of its own for it; written from a host namespace it would
 // change the host. SELinux and AppArmor are refused as runc refuses them on a host without
 // them: this runtime applies neither (`runc features` says so).
-import type { Spec } from "./config.ts";
+import type { Process, Spec } from "./config.ts";
 import { isIpcSysctl } from "../lib/sysctls.ts";
 
 /** Is the network namespace at `path` the one this process is in (the host's, to runc)? */
@@ -47,14 +47,19 @@ export function checkNamespacedSettings(spec: Spec): void {
     throw new Error("unable to set domainname without a private UTS namespace");
   }
   for (const key of Object.keys(spec.linux?.sysctl ?? {})) checkSysctl(key, ns);
-  if (spec.process?.selinuxLabel) {
+  if (spec.process) checkSecurityLabels(spec.process);
+}
+
+/** An SELinux label or AppArmor profile, which this runtime cannot apply, is refused. */
+export function checkSecurityLabels(p: Process): void {
+  if (p.selinuxLabel) {
     throw new Error(
       "selinux label is specified in config, but selinux is disabled or not supported",
     );
   }
-  if (spec.process?.apparmorProfile) {
+  if (p.apparmorProfile) {
     throw new Error(
-      `apparmor profile "${spec.process.apparmorProfile}" is specified in config, but this runtime does not apply AppArmor profiles`,
+      `apparmor profile "${p.apparmorProfile}" is specified in config, but this runtime does not apply AppArmor profiles`,
     );
   }
 }

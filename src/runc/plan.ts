@@ -140,7 +140,7 @@ export function processSteps(p: Process, preserveFds: number, seccomp: Step | nu
     capMask(caps.ambient),
   ));
   if (p.noNewPrivileges) steps.push(step(Op.NoNewPrivs, "set no_new_privs"));
-  steps.push(step(Op.Chdir, `chdir to cwd ("${p.cwd}") set in config.json`, p.cwd));
+  steps.push(step(Op.Chdir, `chdir to cwd ("${p.cwd}") set in config.json failed`, p.cwd));
   steps.push(step(Op.CheckCwd, `check cwd ${p.cwd} is inside the container`));
   steps.push(step(Op.Umask, "set umask", p.user.umask ?? 0o022));
   if (seccomp && p.noNewPrivileges) steps.push(seccomp);

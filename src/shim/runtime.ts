@@ -159,6 +159,7 @@ export class Runtime {
           consoleSocket: flag("--console-socket"),
           preserveFds: 0,
           ignorePaused: false,
+          cgroups: [],
           stdio,
         });
         return;

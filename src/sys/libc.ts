@@ -301,6 +301,18 @@ export function openat2(dir: string, path: string, flags: number, resolve: numbe
   }
 }
 
+const SYS_FCNTL = 72, F_GETFD = 1, FD_CLOEXEC = 1;
+
+/**
+ * Did this process get `fd` from whoever exec'd it? Open and not close-on-exec: every fd
+ * the runtime (Deno) opens itself is close-on-exec, and one that was cannot have survived
+ * the exec.
+ */
+export function isInheritedFd(fd: number): boolean {
+  const flags = raw(SYS_FCNTL, fd, F_GETFD);
+  return flags >= 0 && (flags & FD_CLOEXEC) === 0;
+}
+
 /** Whether `fd` (an O_PATH fd will do) is a regular file: fstat's st_mode at offset 24. */
 function isRegular(fd: number): boolean {
   const st = new Uint8Array(144);

@@ -3,6 +3,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   adoptOrphans,
+  cgroupDirsOf,
   makeBundle,
   normalizeIds,
   reapAdopted,
@@ -73,5 +74,44 @@ Deno.test({
     assertEquals(seen[0], seen[1]);
     ok(String(seen[0][1]).startsWith("uid=0(root)"), String(seen[0][1]));
     assertEquals(seen[0][6], 42);
+  },
+});
+
+Deno.test({
+  name: "runc exec: --cgroup joins an existing sub-cgroup; bad ones, labels, unpassed fds refused",
+  ignore,
+  async fn() {
+    await using b = await makeBundle(["sleep", "100"]);
+    const seen = [];
+    for (const rt of b.both) {
+      const id = uniqueId(`execcg-${rt.name}`);
+      await rt.ok(["run", "-d", "--bundle", b.dir, id]);
+      const memory = cgroupDirsOf(id).find((d) => d.startsWith("/sys/fs/cgroup/memory/"))!;
+      await Deno.mkdir(`${memory}/sub`);
+      const obs: unknown[] = [];
+      const cg = async (args: string[]) => {
+        const r = await rt.run(["exec", ...args, id, "sh", "-c", "grep memory /proc/self/cgroup"]);
+        return [
+          r.code,
+          r.code === 0 ? r.stdout.replace(id, "ID").replace(/:\/.*\/ID/, ":/ID") : "",
+        ];
+      };
+      obs.push(await cg(["--cgroup", "memory:sub"]));
+      obs.push(await cg(["--cgroup", "memory:missing"]), await cg(["--cgroup", "memory:../.."]));
+      obs.push(await cg(["--cgroup", "a:b:c"]), await cg(["--cgroup", "x", "--cgroup", "y"]));
+      for (
+        const flags of [["--apparmor", "p"], ["--process-label", "l"], ["--preserve-fds", "5"]]
+      ) {
+        obs.push((await rt.run(["exec", ...flags, id, "true"])).code);
+      }
+      // A sub-cgroup the container's processes made goes with the container.
+      await rt.ok(["delete", "-f", id]);
+      reapAdopted();
+      obs.push(cgroupDirsOf(id));
+      seen.push(obs);
+    }
+    assertEquals(seen[0], seen[1]);
+    const [code, line] = seen[0][0] as [number, string];
+    ok(code === 0 && line.trim().endsWith("/sub"), line);
   },
 });
