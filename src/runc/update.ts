@@ -104,7 +104,12 @@ export async function requested(f: UpdateFlags): Promise<
   if (f.resources) {
     const text = f.resources === "-"
       ? await new Response(Deno.stdin.readable).text()
-      : await Deno.readTextFile(f.resources);
+      : await Deno.readTextFile(f.resources).catch((e) => {
+        if (e instanceof Deno.errors.NotFound) {
+          throw new Error(`open ${f.resources}: no such file or directory`);
+        }
+        throw e;
+      });
     let j: Record<string, Record<string, unknown> | undefined>;
     try {
       j = JSON.parse(text);
