@@ -945,11 +945,38 @@ static int do_hook(struct cursor *c)
 	return ECANCELED;
 }
 
+static void created_init_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * As the init of its PID namespace, a created container ignores every signal it has no
+ * handler for (SIGKILL aside). runc's init is a Go program, which exits on these: so `runc
+ * kill` of a created container stops it. Ours catches the same ones until execve resets
+ * them.
+ */
+static int exit_on_signals(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGTERM,
+				    SIGSYS };
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = created_init_signal;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return errno;
+	}
+	return 0;
+}
+
 static int do_exec_fifo_wait(void)
 {
-	int fd;
+	int fd, e;
 	if (fifo_fd < 0)
 		return EBADF;
+	if ((e = exit_on_signals()))
+		return e;
 	/* Blocks until `start` opens the fifo for reading. */
 	fd = open(fd_path(fifo_fd, fdpath_buf), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)

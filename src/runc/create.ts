@@ -57,6 +57,15 @@ export function readBundle(bundle: string): { spec: Spec; rootfs: string } {
     text = Deno.readTextFileSync(`${bundle}/config.json`);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
+      // runc chdirs into the bundle first: a missing one reads as that.
+      const isDir = (() => {
+        try {
+          return Deno.statSync(bundle).isDirectory;
+        } catch {
+          return false;
+        }
+      })();
+      if (!isDir) throw new Error(`chdir ${bundle}: no such file or directory`);
       throw new Error(`JSON specification file config.json not found in ${bundle}`);
     }
     throw e;

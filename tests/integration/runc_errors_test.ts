@@ -182,3 +182,20 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "runc errors: a bundle directory that does not exist reads as runc's chdir",
+  ignore,
+  async fn() {
+    await using b = await makeBundle(["true"]);
+    for (const rt of b.both) {
+      const r = await rt.run([
+        "create",
+        "--bundle",
+        `${b.dir}/nope`,
+        uniqueId(`nobundle-${rt.name}`),
+      ]);
+      ok(message(r).endsWith(`chdir ${b.dir}/nope: no such file or directory`), r.stderr);
+    }
+  },
+});

@@ -209,3 +209,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "runc lifecycle: kill of a created container stops it, as runc's (a pid-namespace init)",
+  ignore,
+  async fn() {
+    // The init of a PID namespace ignores signals it has no handler for; runc's created
+    // init (Go) exits on TERM, INT, HUP…; ours catches the same until it execs.
+    await using b = await makeBundle(["sleep", "30"]);
+    await sameFlow(b, async (rt, id) => {
+      const obs: unknown[] = [];
+      for (const signal of ["TERM", "INT"]) {
+        await rt.ok(["create", "--bundle", b.dir, id]);
+        obs.push((await rt.run(["kill", id, signal])).code);
+        obs.push(await waitStatus(rt, id, "stopped"));
+        obs.push((await rt.run(["start", id])).code);
+        await rt.ok(["delete", id]);
+        reapAdopted();
+      }
+      // After start, the program is the init: its own handlers decide (sleep has none).
+      await rt.ok(["run", "-d", "--bundle", b.dir, id]);
+      obs.push((await rt.run(["kill", id, "TERM"])).code);
+      await sleep(200);
+      obs.push(await status(rt, id));
+      await rt.ok(["delete", "-f", id]);
+      reapAdopted();
+      return obs;
+    });
+  },
+});
