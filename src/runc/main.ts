@@ -30,7 +30,7 @@ function abs(p: string): string {
   return "/" + parts.join("/");
 }
 
-/** runc's default --root: $XDG_RUNTIME_DIR/runc for a rootless user, when it is set. */
+/** The default --root: $XDG_RUNTIME_DIR/engine/runc for a rootless user (runc: …/runc), when set. */
 function defaultRoot(rootless: boolean): string {
   const xdg = Deno.env.get("XDG_RUNTIME_DIR");
   return rootless && xdg && Deno.uid() !== 0 ? `${xdg}/engine/runc` : DEFAULT_ROOT;
@@ -212,7 +212,10 @@ export async function main(argv: string[], io: InProcessOptions = {}): Promise<n
     // runc's --rootless: "auto" (the default) means "when not root"
     const rootless = g.flags.rootless === "true" ||
       (g.flags.rootless !== "false" && Deno.uid() !== 0);
-    const root = abs(g.flags.root || defaultRoot(rootless));
+    // The help shows runc's default (/run/runc, byte for byte); without --root ours is
+    // /run/engine/runc (DESIGN.md: runtime state under /run/engine), so a real runc's state
+    // is never mixed with ours; an unprivileged user's is under $XDG_RUNTIME_DIR, as runc's.
+    const root = abs(g.set.has("root") ? g.flags.root : defaultRoot(rootless));
     try {
       return await dispatch(g.verb as VerbName, g.rest, root, rootless, io);
     } catch (e) {

@@ -138,3 +138,27 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "runc rootless: without --root, state goes under $XDG_RUNTIME_DIR (root's: /run/engine)",
+  ignore: missing(root(), command("/usr/sbin/useradd"), command("/sbin/runuser")),
+  async fn() {
+    const user = `engrd${crypto.randomUUID().slice(0, 6)}`;
+    const dir = await Deno.makeTempDir({ prefix: "engine-rootless-" });
+    await sh("useradd", ["-m", "-s", "/bin/sh", user]);
+    try {
+      await Deno.chmod(dir, 0o755);
+      const env = { XDG_RUNTIME_DIR: `${dir}/xdg`, HOME: `/home/${user}` };
+      await Deno.mkdir(env.XDG_RUNTIME_DIR, { mode: 0o700 });
+      await sh("chown", [`${user}:${user}`, env.XDG_RUNTIME_DIR]);
+      // It used /run/runc (the help's default) and failed there with EACCES.
+      const list = await asUser(user, env, [ENGINE, "runc", "list", "-q"]);
+      assertEquals([list.code, list.stderr], [0, ""]);
+      const asRoot = await new Deno.Command(ENGINE, { args: ["runc", "list", "-q"] }).output();
+      assertEquals(asRoot.code, 0, td.decode(asRoot.stderr));
+    } finally {
+      await sh("userdel", ["-r", user]).catch((e) => console.error(`cleanup: ${e}`));
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
