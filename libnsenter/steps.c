@@ -426,15 +426,14 @@ static int do_mount(struct cursor *c)
 	unsigned long flags = (unsigned long)cur_u64(c);
 	const char *data = cur_str(c);
 	uint64_t make = cur_u64(c);
-	int fd, e = 0;
+	int fd, e = 0, dir = make == 1 || make == 3;
 	if (!src || !target || !fstype || !data)
 		return EINVAL;
 	if (make && (e = resolve_in_root(target)))
 		return e;
-	if ((make == 1 || make == 3) && strcmp(fstype, "tmpfs") == 0 &&
-	    (e = tmpfs_keeps_mode(&data)))
+	if (dir && strcmp(fstype, "tmpfs") == 0 && (e = tmpfs_keeps_mode(&data)))
 		return e;
-	if (make == 1 || make == 3)
+	if (dir)
 		e = mkdir_all(resolved_buf, 0755);
 	else if (make == 2)
 		e = touch(resolved_buf);

@@ -33,6 +33,15 @@ function isPermissionError(err: unknown): boolean {
   return false;
 }
 
+/** Controller → directory (co-mounted ones share one) turned into directory → controllers. */
+export function controllersByDir(paths: Record<string, string>): Map<string, string[]> {
+  const byDir = new Map<string, string[]>();
+  for (const [controller, dir] of Object.entries(paths)) {
+    byDir.set(dir, [...(byDir.get(dir) ?? []), controller]);
+  }
+  return byDir;
+}
+
 export class ContainerCgroup {
   #primed: Promise<void> = Promise.resolve();
 
@@ -98,10 +107,7 @@ export class ContainerCgroup {
 
   /** Hierarchies to show inside the container's cgroup mount: "cpu,cpuacct" → host dir. */
   mountDirs(): Record<string, string> {
-    const byDir = new Map<string, string[]>();
-    for (const [controller, dir] of Object.entries(this.m.paths())) {
-      byDir.set(dir, [...(byDir.get(dir) ?? []), controller]);
-    }
+    const byDir = controllersByDir(this.m.paths());
     const out: Record<string, string> = {};
     for (const [dir, controllers] of byDir) {
       const name = controllers.filter((c) => c !== "").sort().join(",");

@@ -58,13 +58,10 @@ export function readBundle(bundle: string): { spec: Spec; rootfs: string } {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) {
       // runc chdirs into the bundle first: a missing one reads as that.
-      const isDir = (() => {
-        try {
-          return Deno.statSync(bundle).isDirectory;
-        } catch {
-          return false;
-        }
-      })();
+      let isDir = false;
+      try {
+        isDir = Deno.statSync(bundle).isDirectory;
+      } catch { /* missing */ }
       if (!isDir) throw new Error(`chdir ${bundle}: no such file or directory`);
       throw new Error(`JSON specification file config.json not found in ${bundle}`);
     }

@@ -1,6 +1,7 @@
 // `runc exec --cgroup [<controller>[,<controller>]:]<path>`: the exec'd process joins an
 // existing sub-cgroup of the container's cgroup instead of the container's own, per
 // controller or for all (runc 1.1's getSubCgroupPaths and its errors).
+import { controllersByDir } from "./cgroup_setup.ts";
 
 /** --cgroup values → controller ("" for all) → sub-path. */
 export function parseSubCgroups(args: string[]): Record<string, string> {
@@ -50,11 +51,7 @@ export async function joinSubCgroups(
     }
   }
   const targets = new Set<string>();
-  const byDir = new Map<string, string[]>();
-  for (const [controller, dir] of Object.entries(paths)) {
-    byDir.set(dir, [...(byDir.get(dir) ?? []), controller]);
-  }
-  for (const [dir, controllers] of byDir) {
+  for (const [dir, controllers] of controllersByDir(paths)) {
     const sub = controllers.map((c) => subs[c]).find((s) => s !== undefined) ?? subs[""];
     targets.add(sub ? subDir(dir, sub) : dir);
   }

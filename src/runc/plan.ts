@@ -61,11 +61,13 @@ export interface InitOptions {
 }
 
 /**
- * runc's session keyring: the container joins "_ses.<id>" (made if new) and the keyring
- * is made searchable by its user, or by anyone in a user namespace (the owner maps oddly).
+ * runc's session keyring "_ses.<id>": the init joins (makes) it and adds `searchBits` to its
+ * permissions (search by its user, or by anyone in a user namespace, where the owner maps
+ * oddly); an exec'd process only joins it.
  */
-function keyringStep(name: string, userns: boolean): Step {
-  return step(Op.Keyring, `join session keyring ${name}`, name, 0xffffffff, userns ? 0x8 : 0x80000);
+function keyringStep(name: string, searchBits?: number): Step {
+  const mask = searchBits === undefined ? 0 : 0xffffffff; // 0: leave the permissions be
+  return step(Op.Keyring, `join session keyring ${name}`, name, mask, searchBits ?? 0);
 }
 
 /** The step loading linux.seccomp, compiled to BPF here (C only loads it). */
@@ -369,8 +371,10 @@ function devSymlinks(spec: Spec): Step[] {
   return steps;
 }
 
-/** OP_HOOK steps running `hooks` with state slot `slot` on their stdin. */
-/** Hooks the container process runs; a failure reads "error running hook #i: …" (runc). */
+/**
+ * OP_HOOK steps running `hooks` with state slot `slot` on their stdin; a failure reads
+ * "error running hook #i: …", as runc's.
+ */
 function hookSteps(hooks: Hook[] | undefined, slot: number): Step[] {
   return (hooks ?? []).map((h, i) =>
     step(
@@ -405,7 +409,7 @@ export function compileInit(o: InitOptions): Plan {
   // parent before the go) so mounts and files get a valid owner.
   if (newNs("user")) steps.push(step(Op.Setid, "become root in the user namespace", 0, 0));
   if (newNs("cgroup")) steps.push(step(Op.Unshare, "unshare cgroup namespace", CLONE.cgroup));
-  if (o.sessionKeyring) steps.push(keyringStep(o.sessionKeyring, userns));
+  if (o.sessionKeyring) steps.push(keyringStep(o.sessionKeyring, userns ? 0x8 : 0x80000));
 
   const prop = spec.linux?.rootfsPropagation;
   steps.push(
@@ -504,11 +508,7 @@ export interface ExecOptions {
 export function compileExec(o: ExecOptions): Plan {
   const p = o.process;
   const steps: Step[] = [...stdioSteps(o.stdio), step(Op.Setsid, "setsid")];
-  if (o.sessionKeyring) {
-    steps.push(
-      step(Op.Keyring, `join session keyring ${o.sessionKeyring}`, o.sessionKeyring, 0, 0),
-    );
-  }
+  if (o.sessionKeyring) steps.push(keyringStep(o.sessionKeyring));
   if (p.terminal && o.consoleFd !== undefined) {
     const size = p.consoleSize;
     steps.push(
